@@ -1,1 +1,13 @@
-export {};
+/** @weft/layers: Module, Linear, activations, Dropout, losses, init and checkpoints. */
+export { Module, Parameter } from "./module.js";
+export type { StateEntry, FlatParameters } from "./module.js";
+export { Sequential } from "./sequential.js";
+export { Linear } from "./linear.js";
+export type { LinearOptions } from "./linear.js";
+export { ReLU, Sigmoid, Tanh, LeakyReLU, GELU, Softmax } from "./activation.js";
+export { Dropout } from "./dropout.js";
+export { mseLoss, bceLoss, bceWithLogitsLoss, crossEntropyLoss } from "./loss.js";
+export type { Reduction, LossOptions, CrossEntropyOptions } from "./loss.js";
+export * as init from "./init.js";
+export { l1Penalty } from "./l1.js";
+export { saveSafetensors, loadSafetensors } from "./checkpoint.js";

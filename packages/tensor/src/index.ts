@@ -1,1 +1,19 @@
-export {};
+/**
+ * @weft/tensor: tensors over (shared) float storage, reverse-mode autograd, kernels, RNG,
+ * gradcheck, safetensors and the Communicator interface.
+ */
+export { Tensor, noGrad, isGradEnabled, fromOp, gradSlot, shapeSize, formatShape } from "./tensor.js";
+export type { FloatArray, DType, BackwardFn, NestedArray } from "./tensor.js";
+export { tensor, zeros, ones, full, randn, rand, arange } from "./create.js";
+export type { TensorOptions } from "./create.js";
+export * from "./ops/index.js";
+export { broadcastShapes } from "./shape.js";
+export { gemm } from "./kernels/gemm.js";
+export * as kernels from "./kernels/activation.js";
+export { erf } from "./kernels/erf.js";
+export { gradcheck } from "./gradcheck.js";
+export type { GradcheckOptions } from "./gradcheck.js";
+export * from "./rng.js";
+export * from "./safetensors.js";
+export * from "./communicator.js";
+export { manualSeed, defaultRng } from "./default-rng.js";

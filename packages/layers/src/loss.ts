@@ -1,0 +1,159 @@
+/**
+ * Losses, each one fused op with its clean closed-form gradient and a numerically stable
+ * forward: softmax + cross-entropy → p − q; sigmoid + BCE → σ(z) − y.
+ */
+import { Tensor, formatShape, fromOp, gradSlot, type FloatArray } from "@weft/tensor";
+
+export type Reduction = "mean" | "sum" | "none";
+
+export interface LossOptions {
+  reduction?: Reduction;
+}
+
+function checkReduction(name: string, r: Reduction): void {
+  if (r !== "mean" && r !== "sum" && r !== "none") throw new Error(`${name}: reduction must be "mean", "sum" or "none", got ${JSON.stringify(r)}`);
+}
+
+function sameShape(name: string, input: Tensor, target: Tensor): void {
+  if (input.shape.length !== target.shape.length || input.shape.some((d, i) => d !== target.shape[i])) {
+    throw new Error(`${name}: target shape ${formatShape(target.shape)} must equal the input shape ${formatShape(input.shape)}`);
+  }
+}
+
+/**
+ * Builds the loss op from per-element losses `l` and per-element clean gradients `d`
+ * (dl/dinput): mean/sum reduce to a scalar, none keeps one loss per element (or row).
+ */
+function reduce(input: Tensor, l: Float64Array, d: FloatArray, reduction: Reduction, lossShape: readonly number[]): Tensor {
+  const alloc = (n: number): FloatArray => (input.data instanceof Float64Array ? new Float64Array(n) : new Float32Array(n));
+  const per = d.length / l.length;
+  if (reduction === "none") {
+    const out = alloc(l.length);
+    out.set(l);
+    return fromOp(out, lossShape, [input], (g) => {
+      const s = gradSlot(input);
+      if (s) for (let i = 0; i < d.length; i++) s[i] += g[Math.floor(i / per)] * d[i];
+    });
+  }
+  let total = 0;
+  for (let i = 0; i < l.length; i++) total += l[i];
+  const scale = reduction === "mean" ? 1 / l.length : 1;
+  const out = alloc(1);
+  out[0] = total * scale;
+  return fromOp(out, [], [input], (g) => {
+    const s = gradSlot(input);
+    if (!s) return;
+    const k = g[0] * scale;
+    for (let i = 0; i < d.length; i++) s[i] += k * d[i];
+  });
+}
+
+/** Mean squared error; input and target of the same shape. */
+export function mseLoss(input: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
+  const reduction = options.reduction ?? "mean";
+  checkReduction("mseLoss", reduction);
+  sameShape("mseLoss", input, target);
+  const n = input.size;
+  const l = new Float64Array(n);
+  const d = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const e = input.data[i] - target.data[i];
+    l[i] = e * e;
+    d[i] = 2 * e;
+  }
+  return reduce(input, l, d, reduction, input.shape);
+}
+
+/**
+ * Binary cross-entropy on probabilities in [0, 1]. As PyTorch, each log is clamped at −100 and
+ * the gradient's denominator p(1 − p) at 1e-12, so p = 0 or 1 stays finite.
+ */
+export function bceLoss(input: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
+  const reduction = options.reduction ?? "mean";
+  checkReduction("bceLoss", reduction);
+  sameShape("bceLoss", input, target);
+  const n = input.size;
+  const l = new Float64Array(n);
+  const d = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const p = input.data[i];
+    const y = target.data[i];
+    if (!(p >= 0 && p <= 1)) throw new Error(`bceLoss: input element ${i} is ${p}; inputs must be probabilities in [0, 1] (use bceWithLogitsLoss for logits)`);
+    l[i] = -(y * Math.max(Math.log(p), -100) + (1 - y) * Math.max(Math.log(1 - p), -100));
+    d[i] = (p - y) / Math.max(p * (1 - p), 1e-12);
+  }
+  return reduce(input, l, d, reduction, input.shape);
+}
+
+/** Sigmoid + BCE on logits, stable for any z: max(z, 0) − z·y + log(1 + e^−|z|); gradient σ(z) − y. */
+export function bceWithLogitsLoss(input: Tensor, target: Tensor, options: LossOptions = {}): Tensor {
+  const reduction = options.reduction ?? "mean";
+  checkReduction("bceWithLogitsLoss", reduction);
+  sameShape("bceWithLogitsLoss", input, target);
+  const n = input.size;
+  const l = new Float64Array(n);
+  const d = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const z = input.data[i];
+    const y = target.data[i];
+    const e = Math.exp(-Math.abs(z));
+    l[i] = Math.max(z, 0) - z * y + Math.log1p(e);
+    d[i] = (z >= 0 ? 1 / (1 + e) : e / (1 + e)) - y;
+  }
+  return reduce(input, l, d, reduction, input.shape);
+}
+
+export interface CrossEntropyOptions extends LossOptions {
+  /** ε: the target becomes (1 − ε)·target + ε/C, as torch's label_smoothing. */
+  labelSmoothing?: number;
+}
+
+/**
+ * Softmax cross-entropy on logits [N, C]. `target` is class indices (Int32Array, number[] or a
+ * tensor of shape [N]) or class probabilities (a tensor [N, C]). Gradient per row: softmax − q.
+ */
+export function crossEntropyLoss(input: Tensor, target: Tensor | Int32Array | readonly number[], options: CrossEntropyOptions = {}): Tensor {
+  const reduction = options.reduction ?? "mean";
+  checkReduction("crossEntropyLoss", reduction);
+  const eps = options.labelSmoothing ?? 0;
+  if (!(eps >= 0 && eps <= 1)) throw new Error(`crossEntropyLoss: labelSmoothing must be in [0, 1], got ${eps}`);
+  if (input.ndim !== 2) throw new Error(`crossEntropyLoss: input must be logits of shape [N, C], got ${formatShape(input.shape)}`);
+  const [rows, classes] = input.shape;
+  let indices: ArrayLike<number> | null = null;
+  let probs: FloatArray | null = null;
+  if (target instanceof Tensor && target.ndim === 2) {
+    sameShape("crossEntropyLoss", input, target);
+    probs = target.data;
+  } else {
+    indices = target instanceof Tensor ? target.data : target;
+    const shape = target instanceof Tensor ? target.shape : [indices.length];
+    if (shape.length !== 1 || indices.length !== rows) {
+      throw new Error(`crossEntropyLoss: class-index target must have shape [${rows}] (one class per row of the input ${formatShape(input.shape)}), got ${formatShape(shape)}`);
+    }
+    for (let r = 0; r < rows; r++) {
+      const c = indices[r];
+      if (!Number.isInteger(c) || c < 0 || c >= classes) {
+        throw new Error(`crossEntropyLoss: target ${r} is class ${c}, out of range for ${classes} classes (expected an integer in [0, ${classes - 1}])`);
+      }
+    }
+  }
+  const l = new Float64Array(rows);
+  const d = new Float64Array(rows * classes);
+  const x = input.data;
+  for (let r = 0; r < rows; r++) {
+    const o = r * classes;
+    let max = -Infinity;
+    for (let c = 0; c < classes; c++) max = Math.max(max, x[o + c]);
+    let sum = 0;
+    for (let c = 0; c < classes; c++) sum += Math.exp(x[o + c] - max);
+    const lse = max + Math.log(sum);
+    let loss = 0;
+    for (let c = 0; c < classes; c++) {
+      const q = (1 - eps) * (probs ? probs[o + c] : indices![r] === c ? 1 : 0) + eps / classes;
+      if (q !== 0) loss -= q * (x[o + c] - lse);
+      d[o + c] = Math.exp(x[o + c] - lse) - q;
+    }
+    l[r] = loss;
+  }
+  return reduce(input, l, d, reduction, [rows]);
+}

@@ -1,0 +1,56 @@
+/**
+ * Finite-difference gradient check in float64, like torch.autograd.gradcheck: compares the
+ * autograd gradient of sum(fn(inputs) ⊙ u) (u a fixed random upstream) with central differences.
+ */
+import { Tensor, noGrad, type FloatArray } from "./tensor.js";
+import { Rng } from "./rng.js";
+
+export interface GradcheckOptions {
+  /** Finite-difference step. */
+  eps?: number;
+  atol?: number;
+  rtol?: number;
+  /** Seed of the random upstream gradient. */
+  seed?: number;
+}
+
+function weightedSum(out: Tensor, upstream: FloatArray): number {
+  let s = 0;
+  for (let i = 0; i < out.size; i++) s += out.data[i] * upstream[i];
+  return s;
+}
+
+/**
+ * Checks `fn`'s gradients with respect to every input that requires grad. Inputs are copied to
+ * float64 first. Returns true, or throws naming the input, element, analytic and numeric values.
+ */
+export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], options: GradcheckOptions = {}): true {
+  const eps = options.eps ?? 1e-6;
+  const atol = options.atol ?? 1e-5;
+  const rtol = options.rtol ?? 1e-3;
+  const xs = inputs.map((t) => new Tensor(Float64Array.from(t.data), t.shape, t.requiresGrad));
+  const out = fn(...xs);
+  if (out.dtype !== "float64") throw new Error("gradcheck: fn must compute in float64 when its inputs are float64 (it returned float32)");
+  const rng = new Rng(options.seed ?? 0);
+  const upstream = new Float64Array(out.size);
+  rng.fillNormal(upstream, 0, 1);
+  if (!out.requiresGrad) throw new Error("gradcheck: the output does not require grad — mark at least one input with requiresGrad");
+  out.backward(new Tensor(upstream, out.shape));
+  xs.forEach((x, which) => {
+    if (!x.requiresGrad) return;
+    const analytic = x.grad ? x.grad.data : new Float64Array(x.size);
+    for (let i = 0; i < x.size; i++) {
+      const orig = x.data[i];
+      x.data[i] = orig + eps;
+      const plus = noGrad(() => weightedSum(fn(...xs), upstream));
+      x.data[i] = orig - eps;
+      const minus = noGrad(() => weightedSum(fn(...xs), upstream));
+      x.data[i] = orig;
+      const numeric = (plus - minus) / (2 * eps);
+      if (!(Math.abs(analytic[i] - numeric) <= atol + rtol * Math.abs(numeric))) {
+        throw new Error(`gradcheck: input ${which}, element ${i}: autograd gives ${analytic[i]}, finite differences give ${numeric}`);
+      }
+    }
+  });
+  return true;
+}
