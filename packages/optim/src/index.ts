@@ -1,1 +1,26 @@
-export {};
+/**
+ * @weft/optim — PyTorch 1.13's optimisers over flat float32 state, LR schedules and early stopping.
+ */
+export type { FloatArray, ParamLike, FlatRange, Params } from "./params.js";
+export type { HyperParameter } from "./hyper-parameters.js";
+export {
+  Optimizer,
+  type AllocState,
+  type OptimizerOptions,
+  type OptimizerConfig,
+  type StateArrays,
+  type OptimizerState,
+  type OptimizerStateLike,
+} from "./optimizer.js";
+export { SGD, type SGDOptions, type SGDConfig, type SGDStateArrays } from "./sgd.js";
+export { RMSprop, type RMSpropOptions, type RMSpropConfig, type RMSpropStateArrays } from "./rmsprop.js";
+export type { AdamBase, AdamOptions, AdamConfig, AdamStateArrays } from "./adam-base.js";
+export { Adam } from "./adam.js";
+export { AdamW } from "./adamw.js";
+export { createOptimizer, type OptimizerType } from "./create-optimizer.js";
+export { LRScheduler, type SchedulableOptimizer, type LRSchedulerState } from "./lr-scheduler.js";
+export { StepLR, type StepLROptions } from "./step-lr.js";
+export { ExponentialLR, type ExponentialLROptions } from "./exponential-lr.js";
+export { CosineAnnealingLR, type CosineAnnealingLROptions } from "./cosine-annealing-lr.js";
+export { LinearLR, type LinearLROptions } from "./linear-lr.js";
+export { EarlyStopping, type EarlyStoppingOptions } from "./early-stopping.js";

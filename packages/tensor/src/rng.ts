@@ -17,6 +17,7 @@ const GAMMA = 0x9e37_79b9_7f4a_7c15n;
 const TWO_POW_32 = 4294967296;
 const TWO_POW_53 = 9007199254740992;
 const TWO_POW_MINUS_24 = 1 / 16777216;
+const TWO_POW_MINUS_32 = 1 / TWO_POW_32;
 const TWO_POW_MINUS_53 = 1 / TWO_POW_53;
 const STATE_ALGORITHM = "xoshiro128**";
 const STATE_VERSION = 1;
@@ -144,12 +145,28 @@ export class Rng {
   }
 
   /**
-   * A uniform integer in [0, n), without modulo bias (draws that fall in the incomplete last
-   * block are rejected). `n` is an integer in [1, 2^53]; n ≤ 2^32 uses one 32-bit draw per try.
+   * A uniform integer in [0, n), without modulo bias. `n` is an integer in [1, 2^53].
+   *
+   * n ≤ 2^21 uses Lemire's nearly divisionless method ("Fast random integer generation in an
+   * interval", 2019): the high 32 bits of x·n for a 32-bit draw x, rejecting the few x whose
+   * low bits fall below (2^32 − n) mod n. x·n < 2^53 there, so the product is exact in a double.
+   * Larger n reject draws in the incomplete last block of 2^32 (or 2^53) and take x mod n.
    */
   int(n: number): number {
     if (!Number.isInteger(n) || n < 1 || n > TWO_POW_53) {
       throw new RangeError(`Rng.int: n must be an integer in [1, 2^53], got ${n}`);
+    }
+    if (n <= 2097152) {
+      let x = this.nextUint32();
+      let low = Math.imul(x, n) >>> 0; // low 32 bits of x·n
+      if (low < n) {
+        const threshold = (TWO_POW_32 - n) % n;
+        while (low < threshold) {
+          x = this.nextUint32();
+          low = Math.imul(x, n) >>> 0;
+        }
+      }
+      return (x * n - low) * TWO_POW_MINUS_32;
     }
     if (n <= TWO_POW_32) {
       const limit = TWO_POW_32 - (TWO_POW_32 % n);
@@ -286,7 +303,7 @@ export class Rng {
     rng.#s2 = words[2] | 0;
     rng.#s3 = words[3] | 0;
     rng.#hasSpare = spare !== null;
-    rng.#spare = spare === null ? 0 : hexToFloat64(spare);
+    rng.#spare = typeof spare === "string" ? hexToFloat64(spare) : 0;
     return rng;
   }
 }

@@ -50,6 +50,23 @@ function refMix64(z: bigint): bigint {
   return z ^ (z >> 31n);
 }
 
+/** The documented int(n) for n ≤ 2^32: Lemire's method up to 2^21, rejection + modulo above. */
+function refInt(next: () => number, n: number): number {
+  const N = BigInt(n);
+  if (n <= 2 ** 21) {
+    let m = BigInt(next()) * N;
+    if ((m & M32) < N) {
+      const t = ((1n << 32n) - N) % N;
+      while ((m & M32) < t) m = BigInt(next()) * N;
+    }
+    return Number(m >> 32n);
+  }
+  const limit = (1n << 32n) - ((1n << 32n) % N);
+  let x = BigInt(next());
+  while (x >= limit) x = BigInt(next());
+  return Number(x % N);
+}
+
 function draws(rng: Rng, n: number): number[] {
   return Array.from({ length: n }, () => rng.nextUint32());
 }
@@ -106,6 +123,22 @@ describe("Rng golden stream", () => {
       const b = ref() >>> 6;
       expect(rng.uniform()).toBe((a * 2 ** 26 + b) / 2 ** 53);
     }
+  });
+
+  it.each([1, 2, 6, 1000, 2 ** 21, 2 ** 21 + 1, 3 * 2 ** 30, 2 ** 32])("int(%d) follows the documented algorithm", (n) => {
+    const ref = refRng(8n);
+    const rng = new Rng(8);
+    for (let i = 0; i < 2000; i++) expect(rng.int(n)).toBe(refInt(ref, n));
+  });
+
+  it("permutation(n) is Fisher–Yates from the top down with int(i + 1)", () => {
+    const ref = refRng(10n);
+    const expected = Array.from({ length: 50 }, (_, i) => i);
+    for (let i = 49; i > 0; i--) {
+      const j = refInt(ref, i + 1);
+      [expected[i], expected[j]] = [expected[j]!, expected[i]!];
+    }
+    expect(Array.from(new Rng(10).permutation(50))).toEqual(expected);
   });
 
   it("split(key) seeds the child with mix64(mix64(seed) + (key + 1)·γ)", () => {

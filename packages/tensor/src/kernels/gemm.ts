@@ -1,36 +1,43 @@
 /**
  * General matrix multiply in plain TypeScript — the hot spot of training.
  *
- * Structure (Goto/BLIS): the k dimension is cut into KC-deep slices and n into NC-wide
- * column blocks; for each (column block, k slice) the matching slice of op(B) is packed
- * into NR-wide panels, then for every MC-row block of op(A) the slice of op(A) is packed
- * into MR-high panels, and a 4×4 register-blocked micro-kernel runs over every pair of
- * panels. Packing is what makes the four transpose layouts equally fast: it reads A or B
- * in whichever order they are stored and lays them out the one way the micro-kernel wants,
- * so no layout ever walks memory with a large stride in the inner loop.
+ * Structure (Goto/BLIS): k is cut into slices of at most KC and n into blocks of at most NC
+ * columns; for each (column block, k slice) that slice of op(B) is packed into NR-wide
+ * panels, then for every MC-row block of op(A) its slice is packed into MR-high panels,
+ * and an MR×NR register-blocked micro-kernel runs over every pair of panels. Packing is
+ * what makes the four transpose layouts equally fast: it reads A or B in whichever order
+ * they are stored and lays them out the one way the micro-kernel wants, so no layout walks
+ * memory with a large stride in the inner loop.
  *
- * Packed panels are always Float64Array, whatever the element type of A, B and C. That
- * keeps the micro-kernel monomorphic (V8 compiles one typed-array access path) and costs
- * nothing in precision: JS arithmetic is double anyway, so products are summed in double
- * and rounded to float32 once, when stored into C.
+ * Packed panels are always Float64, whatever the element type of A, B and C. That keeps
+ * the micro-kernel monomorphic (V8 compiles one typed-array access path for it) and costs
+ * no precision: JS arithmetic is double anyway, so products are summed in double and
+ * rounded to float32 once, when stored into C. A and B are packed into one array (A's
+ * region first, then B's): one typed array in the inner loop means one map check and one
+ * set of base/length registers per k step instead of two (measured +4% at n = 512).
  */
 
 export type FloatArray = Float32Array | Float64Array;
 
-/** Micro-tile: MR rows × NR columns of C held in 16 local variables (see microKernel). */
-const MR = 4;
+/**
+ * Micro-tile: MR rows × NR columns of C in 12 locals. V8 (TurboFan, Node 20) computes
+ * all products of a k step before adding any of them, so accumulators + products + loaded
+ * operands compete for x64's 16 XMM registers. Measured on `node /tmp/…ab.mjs`-style A/B
+ * runs at n = 512 (best of 15, GFLOP/s): 3×4 5.6, 4×3 5.5, 4×4 5.1–5.3, 4×8 5.1, 2×8 5.2,
+ * 2×4 4.5, 3×8 5.3. 3×4 spills least for its 7 loads per 24 flops.
+ */
+const MR = 3;
 const NR = 4;
-/** Depth of a k slice. A packed MR×KC sliver of A is 8 KiB, an NR×KC sliver of B 8 KiB: both sit in L1. */
+/** Deepest k slice: an MR×KC sliver of packed A (6 KiB) and an NR×KC sliver of B (8 KiB) sit in L1. */
 const KC = 256;
-/** Rows of A packed at once: MC×KC doubles = 128 KiB, which stays in L2 while all B panels pass over it. */
-const MC = 64;
-/** Columns of B packed at once: KC×NC doubles = 1 MiB, streamed from L2/L3 one NR sliver at a time. */
+/** Rows of A packed at once (a multiple of MR): 96×256 doubles = 192 KiB, kept in L2 while B panels pass. */
+const MC = 96;
+/** Columns of B packed at once (a multiple of NR): 512×256 doubles = 1 MiB, streamed one NR sliver at a time. */
 const NC = 512;
 
-// Module-level packing scratch: grown when too small, never shrunk, so a steady training
-// loop allocates nothing. One set per thread (each worker has its own module instance).
-let packedA = new Float64Array(0);
-let packedB = new Float64Array(0);
+// Module-level packing scratch, grown when too small and never shrunk, so a steady training
+// loop allocates nothing. Each worker thread has its own module instance, hence its own scratch.
+let packed = new Float64Array(0);
 /** The micro-kernel's MR×NR result, handed to writeTile (keeps the kernel free of C's element type). */
 const tile = new Float64Array(MR * NR);
 
@@ -54,30 +61,31 @@ export function gemm(
     scaleC(m, n, beta, c, cOff, ldc, bs, biasOff);
     return;
   }
-  const mcMax = Math.min(MC, roundUp(m, MR));
-  const ncMax = Math.min(NC, roundUp(n, NR));
-  const kcMax = Math.min(KC, k);
-  if (packedA.length < mcMax * kcMax) packedA = new Float64Array(mcMax * kcMax);
-  if (packedB.length < ncMax * kcMax) packedB = new Float64Array(ncMax * kcMax);
-  const pa = packedA;
-  const pb = packedB;
+  // Split k into equal slices rather than KC, KC, …, remainder: k = 784 gives 4 × 196, not
+  // 3 × 256 + 16 (a 16-deep slice pays a full C write-back and call overhead for little work).
+  const kSlices = Math.ceil(k / KC);
+  const kcMax = Math.ceil(k / kSlices);
+  const aSize = Math.min(MC, roundUp(m, MR)) * kcMax;
+  const need = aSize + Math.min(NC, roundUp(n, NR)) * kcMax;
+  if (packed.length < need) packed = new Float64Array(need);
+  const buf = packed;
 
   for (let jc = 0; jc < n; jc += NC) {
     const nc = Math.min(NC, n - jc);
-    for (let pc = 0; pc < k; pc += KC) {
-      const kc = Math.min(KC, k - pc);
+    for (let pc = 0; pc < k; pc += kcMax) {
+      const kc = Math.min(kcMax, k - pc);
       // The first k slice applies beta and bias; later slices accumulate onto it.
       const first = pc === 0;
-      if (transB) packBT(b, bOff + jc * ldb + pc, ldb, kc, nc, pb);
-      else packBN(b, bOff + pc * ldb + jc, ldb, kc, nc, pb);
+      if (transB) packBT(b, bOff + jc * ldb + pc, ldb, kc, nc, buf, aSize);
+      else packBN(b, bOff + pc * ldb + jc, ldb, kc, nc, buf, aSize);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = Math.min(MC, m - ic);
-        if (transA) packAT(a, aOff + pc * lda + ic, lda, kc, mc, pa);
-        else packAN(a, aOff + ic * lda + pc, lda, kc, mc, pa);
+        if (transA) packAT(a, aOff + pc * lda + ic, lda, kc, mc, buf);
+        else packAN(a, aOff + ic * lda + pc, lda, kc, mc, buf);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = Math.min(NR, nc - jr);
           for (let ir = 0; ir < mc; ir += MR) {
-            microKernel(kc, pa, ir * kc, pb, jr * kc, tile);
+            microKernel(kc, buf, ir * kc, aSize + jr * kc);
             writeTile(Math.min(MR, mc - ir), nr, alpha, first ? beta : 1, c, cOff + (ic + ir) * ldc + jc + jr, ldc,
               first ? bs : null, biasOff + jc + jr);
           }
@@ -91,7 +99,7 @@ function roundUp(x: number, r: number): number {
   return Math.ceil(x / r) * r;
 }
 
-/** C = beta·C (+ bias): the whole product vanishes when k = 0 or alpha = 0, as in BLAS. */
+/** C = beta·C (+ bias): the product vanishes when k = 0 or alpha = 0 (A and B are not read, as in BLAS). */
 function scaleC(m: number, n: number, beta: number, c: FloatArray, cOff: number, ldc: number,
   bias: FloatArray | null, biasOff: number): void {
   for (let i = 0; i < m; i++) {
@@ -104,32 +112,31 @@ function scaleC(m: number, n: number, beta: number, c: FloatArray, cOff: number,
 }
 
 /**
- * The inner loop: an MR×NR block of C accumulated over kc steps in 16 locals.
- * pa holds MR values of op(A) per k step, pb NR values of op(B); each step is 8 loads and
- * 16 multiply-adds. 4×4 measured fastest in V8 (x64 has 16 XMM registers: larger blocks spill).
+ * The inner loop: tile = Σ_p a[p]ᵀ·b[p] over kc steps, where packed A supplies MR values
+ * per step from index ia and packed B NR values per step from index ib (same array).
+ * Each step is 7 loads and 12 multiply-adds, all in locals.
  */
-function microKernel(kc: number, pa: Float64Array, ia: number, pb: Float64Array, ib: number, out: Float64Array): void {
+function microKernel(kc: number, buf: Float64Array, ia: number, ib: number): void {
   let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
   let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
   let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
-  let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
-  for (let p = 0; p < kc; p++) {
-    const b0 = pb[ib], b1 = pb[ib + 1], b2 = pb[ib + 2], b3 = pb[ib + 3];
-    let a = pa[ia];
-    c00 += a * b0; c01 += a * b1; c02 += a * b2; c03 += a * b3;
-    a = pa[ia + 1];
-    c10 += a * b0; c11 += a * b1; c12 += a * b2; c13 += a * b3;
-    a = pa[ia + 2];
-    c20 += a * b0; c21 += a * b1; c22 += a * b2; c23 += a * b3;
-    a = pa[ia + 3];
-    c30 += a * b0; c31 += a * b1; c32 += a * b2; c33 += a * b3;
-    ia += MR;
+  // Looping on ia itself (no separate counter) saves an induction variable, a register.
+  for (const end = ia + kc * MR; ia < end; ia += MR) {
+    const a0 = buf[ia], a1 = buf[ia + 1], a2 = buf[ia + 2];
+    let b = buf[ib];
+    c00 += a0 * b; c10 += a1 * b; c20 += a2 * b;
+    b = buf[ib + 1];
+    c01 += a0 * b; c11 += a1 * b; c21 += a2 * b;
+    b = buf[ib + 2];
+    c02 += a0 * b; c12 += a1 * b; c22 += a2 * b;
+    b = buf[ib + 3];
+    c03 += a0 * b; c13 += a1 * b; c23 += a2 * b;
     ib += NR;
   }
-  out[0] = c00; out[1] = c01; out[2] = c02; out[3] = c03;
-  out[4] = c10; out[5] = c11; out[6] = c12; out[7] = c13;
-  out[8] = c20; out[9] = c21; out[10] = c22; out[11] = c23;
-  out[12] = c30; out[13] = c31; out[14] = c32; out[15] = c33;
+  const t = tile;
+  t[0] = c00; t[1] = c01; t[2] = c02; t[3] = c03;
+  t[4] = c10; t[5] = c11; t[6] = c12; t[7] = c13;
+  t[8] = c20; t[9] = c21; t[10] = c22; t[11] = c23;
 }
 
 /** C[mr×nr] = alpha·tile + beta·C (+ bias); beta = 0 never reads C. */
@@ -147,22 +154,23 @@ function writeTile(mr: number, nr: number, alpha: number, beta: number, c: Float
 }
 
 /**
- * Pack op(A) = A (stored [m×k], row stride lda) rows [0, mc) × cols [0, kc) starting at off
- * into MR-row panels: panel i holds, for each k step p, A[i+0..3][p]. Rows past mc are zero.
+ * Pack op(A) = A (stored [m×k], row stride lda), rows [0, mc) × k steps [0, kc) from off,
+ * into MR-row panels at buf[0…]: panel i holds, for each step p, A[i..i+MR)[p]. Rows past
+ * mc are zero, so the micro-kernel always runs a full tile and writeTile drops the padding.
  */
-function packAN(a: FloatArray, off: number, lda: number, kc: number, mc: number, pa: Float64Array): void {
+function packAN(a: FloatArray, off: number, lda: number, kc: number, mc: number, buf: Float64Array): void {
   let q = 0;
   for (let i = 0; i < mc; i += MR) {
     const r0 = off + i * lda;
     if (i + MR <= mc) {
-      const r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda;
+      const r1 = r0 + lda, r2 = r1 + lda;
       for (let p = 0; p < kc; p++) {
-        pa[q] = a[r0 + p]; pa[q + 1] = a[r1 + p]; pa[q + 2] = a[r2 + p]; pa[q + 3] = a[r3 + p];
+        buf[q] = a[r0 + p]; buf[q + 1] = a[r1 + p]; buf[q + 2] = a[r2 + p];
         q += MR;
       }
     } else {
       for (let p = 0; p < kc; p++) {
-        for (let r = 0; r < MR; r++) pa[q + r] = i + r < mc ? a[r0 + r * lda + p] : 0;
+        for (let r = 0; r < MR; r++) buf[q + r] = i + r < mc ? a[r0 + r * lda + p] : 1;
         q += MR;
       }
     }
@@ -170,17 +178,17 @@ function packAN(a: FloatArray, off: number, lda: number, kc: number, mc: number,
 }
 
 /** As packAN for op(A) = Aᵀ with A stored [k×m]: each k step reads MR contiguous values. */
-function packAT(a: FloatArray, off: number, lda: number, kc: number, mc: number, pa: Float64Array): void {
+function packAT(a: FloatArray, off: number, lda: number, kc: number, mc: number, buf: Float64Array): void {
   let q = 0;
   for (let i = 0; i < mc; i += MR) {
     if (i + MR <= mc) {
       for (let p = 0, s = off + i; p < kc; p++, s += lda) {
-        pa[q] = a[s]; pa[q + 1] = a[s + 1]; pa[q + 2] = a[s + 2]; pa[q + 3] = a[s + 3];
+        buf[q] = a[s]; buf[q + 1] = a[s + 1]; buf[q + 2] = a[s + 2];
         q += MR;
       }
     } else {
       for (let p = 0, s = off + i; p < kc; p++, s += lda) {
-        for (let r = 0; r < MR; r++) pa[q + r] = i + r < mc ? a[s + r] : 0;
+        for (let r = 0; r < MR; r++) buf[q + r] = i + r < mc ? a[s + r] : 1;
         q += MR;
       }
     }
@@ -188,20 +196,21 @@ function packAT(a: FloatArray, off: number, lda: number, kc: number, mc: number,
 }
 
 /**
- * Pack op(B) = B (stored [k×n], row stride ldb) rows [0, kc) × cols [0, nc) starting at off
- * into NR-column panels: panel j holds, for each k step p, B[p][j+0..3]. Columns past nc are zero.
+ * Pack op(B) = B (stored [k×n], row stride ldb), k steps [0, kc) × columns [0, nc) from off,
+ * into NR-column panels at buf[q0…]: panel j holds, for each step p, B[p][j..j+NR). Columns
+ * past nc are zero.
  */
-function packBN(b: FloatArray, off: number, ldb: number, kc: number, nc: number, pb: Float64Array): void {
-  let q = 0;
+function packBN(b: FloatArray, off: number, ldb: number, kc: number, nc: number, buf: Float64Array, q0: number): void {
+  let q = q0;
   for (let j = 0; j < nc; j += NR) {
     if (j + NR <= nc) {
       for (let p = 0, s = off + j; p < kc; p++, s += ldb) {
-        pb[q] = b[s]; pb[q + 1] = b[s + 1]; pb[q + 2] = b[s + 2]; pb[q + 3] = b[s + 3];
+        buf[q] = b[s]; buf[q + 1] = b[s + 1]; buf[q + 2] = b[s + 2]; buf[q + 3] = b[s + 3];
         q += NR;
       }
     } else {
       for (let p = 0, s = off + j; p < kc; p++, s += ldb) {
-        for (let t = 0; t < NR; t++) pb[q + t] = j + t < nc ? b[s + t] : 0;
+        for (let t = 0; t < NR; t++) buf[q + t] = j + t < nc ? b[s + t] : 1;
         q += NR;
       }
     }
@@ -209,19 +218,19 @@ function packBN(b: FloatArray, off: number, ldb: number, kc: number, nc: number,
 }
 
 /** As packBN for op(B) = Bᵀ with B stored [n×k]: the NR rows of B are walked side by side. */
-function packBT(b: FloatArray, off: number, ldb: number, kc: number, nc: number, pb: Float64Array): void {
-  let q = 0;
+function packBT(b: FloatArray, off: number, ldb: number, kc: number, nc: number, buf: Float64Array, q0: number): void {
+  let q = q0;
   for (let j = 0; j < nc; j += NR) {
     const r0 = off + j * ldb;
     if (j + NR <= nc) {
       const r1 = r0 + ldb, r2 = r1 + ldb, r3 = r2 + ldb;
       for (let p = 0; p < kc; p++) {
-        pb[q] = b[r0 + p]; pb[q + 1] = b[r1 + p]; pb[q + 2] = b[r2 + p]; pb[q + 3] = b[r3 + p];
+        buf[q] = b[r0 + p]; buf[q + 1] = b[r1 + p]; buf[q + 2] = b[r2 + p]; buf[q + 3] = b[r3 + p];
         q += NR;
       }
     } else {
       for (let p = 0; p < kc; p++) {
-        for (let t = 0; t < NR; t++) pb[q + t] = j + t < nc ? b[r0 + t * ldb + p] : 0;
+        for (let t = 0; t < NR; t++) buf[q + t] = j + t < nc ? b[r0 + t * ldb + p] : 1;
         q += NR;
       }
     }

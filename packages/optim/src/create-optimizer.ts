@@ -1,0 +1,36 @@
+import { Adam } from "./adam.js";
+import type { AdamOptions } from "./adam-base.js";
+import { AdamW } from "./adamw.js";
+import { Optimizer, type OptimizerOptions } from "./optimizer.js";
+import type { Params } from "./params.js";
+import { RMSprop, type RMSpropOptions } from "./rmsprop.js";
+import { SGD, type SGDOptions } from "./sgd.js";
+
+/** The optimisers {@link createOptimizer} knows, by PyTorch class name. */
+export type OptimizerType = "SGD" | "RMSprop" | "Adam" | "AdamW";
+
+/**
+ * Builds an optimiser from its PyTorch class name and a config of its options in camelCase
+ * (the `{ type, config }` of a golden case or a trainer config), e.g.
+ * `createOptimizer("Adam", params, { lr: 0.01, betas: [0.8, 0.99] })`.
+ *
+ * @param type `SGD`, `RMSprop`, `Adam` or `AdamW`.
+ * @param params a list of parameters or one flat range.
+ * @param config the options; those not given take PyTorch's defaults (SGD needs `lr`).
+ * @param options `allocState`, kept apart from the (serialisable) config.
+ */
+export function createOptimizer(type: OptimizerType, params: Params, config: object = {}, options: OptimizerOptions = {}): Optimizer {
+  const all = { ...config, ...(options.allocState !== undefined ? { allocState: options.allocState } : {}) };
+  switch (type) {
+    case "SGD":
+      return new SGD(params, all as SGDOptions);
+    case "RMSprop":
+      return new RMSprop(params, all as RMSpropOptions);
+    case "Adam":
+      return new Adam(params, all as AdamOptions);
+    case "AdamW":
+      return new AdamW(params, all as AdamOptions);
+    default:
+      throw new Error(`createOptimizer: unknown optimizer "${String(type)}" (expected SGD, RMSprop, Adam or AdamW)`);
+  }
+}

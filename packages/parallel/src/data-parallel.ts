@@ -1,0 +1,313 @@
+/**
+ * The main-thread side of data-parallel training: a pool of W worker_threads over shared memory
+ * (parameters, W gradient slots, the reduced gradient, optimiser state, data), driven through
+ * comlink. W workers give the result of one: the golden `train` cases check it.
+ */
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import type { Remote } from "comlink";
+import type { Sequential, StateEntry } from "@weft/layers";
+import { Rng, Tensor } from "@weft/tensor";
+import { Comlink, nodeEndpoint } from "./comlink.js";
+import { AbortedError, CTL, abort } from "./control.js";
+import { checkLossSpec, type L1Spec, type LossSpec } from "./loss-spec.js";
+import { buildModel, type LayerSpec } from "./model-spec.js";
+import { OPTIMIZER_STATE_NAMES } from "./plan.js";
+import type { DataBuffers, EvalResult, NonFinitePolicy, OptimizerSpec, StepsResult, WorkerInit } from "./protocol.js";
+
+type WorkerApi = {
+  setup(init: WorkerInit): Promise<void>;
+  setData(d: DataBuffers): void;
+  runSteps(req: { indices: SharedArrayBuffer; batches: Int32Array; firstStep: number; lr?: number; train: boolean }): StepsResult;
+  evaluate(indices: SharedArrayBuffer, count: number, batchSize: number): EvalResult;
+  getState(): { buffers: Record<string, Float32Array>; optimizerStep: number };
+  setState(buffers: Record<string, Float32Array>, optimizerStep: number): void;
+};
+
+export interface DataParallelOptions {
+  /** The model as data: a list of layers (BatchNorm1d becomes SyncBatchNorm across workers). */
+  model: LayerSpec[];
+  /** Initial state dict (PyTorch keys); without it the model is initialised from `seed`. */
+  state?: Record<string, StateEntry>;
+  loss: LossSpec;
+  l1?: L1Spec;
+  optimizer: OptimizerSpec;
+  /** Number of worker_threads (default: the machine's available parallelism). */
+  workers?: number;
+  seed?: number;
+  /** What to do on a non-finite loss: throw (default) or skip the step. */
+  nonFinite?: NonFinitePolicy;
+  /** A barrier wait longer than this aborts the run with an error (default 30 s). */
+  barrierTimeoutMs?: number;
+  /** Module URL whose `transformBatch(x, rows, features, rng, rank)` each worker applies to training batches. */
+  hooks?: string;
+}
+
+/** A dataset for {@link DataParallel.setData}: x [rows, features] and class indices or dense targets. */
+export interface DataSet {
+  x: Float32Array;
+  features: number;
+  y: Int32Array | Float32Array;
+  /** Width of a dense target row (omit for class indices in an Int32Array). */
+  targetWidth?: number;
+}
+
+export interface StepStats {
+  /** Each step's batch loss (mean reduction, plus the L1 term if any). */
+  losses: Float64Array;
+  skipped: number[];
+  /** Per-rank milliseconds spent in [compute, waiting at barriers, all-reduce, optimizer]. */
+  timings: Float64Array;
+}
+
+/** Error from a failed run, naming the worker and the step. */
+export class WorkerError extends Error {
+  constructor(readonly rank: number, readonly step: number, readonly original: string) {
+    super(`worker ${rank} failed at step ${step}: ${original}`);
+    this.name = "WorkerError";
+  }
+}
+
+function sharedFloat32(n: number): Float32Array {
+  return new Float32Array(new SharedArrayBuffer(Math.max(n, 1) * 4)).subarray(0, n);
+}
+
+export class DataParallel {
+  /** The main thread's copy of the model: its parameters are the shared ones (live). */
+  readonly model: Sequential;
+  readonly worldSize: number;
+  /** Shared flat parameters. */
+  readonly params: Float32Array;
+  /** The all-reduced gradient of the last step. */
+  readonly grad: Float32Array;
+  /** Optimiser state arrays (shared), by name. */
+  readonly optimizerState: Record<string, Float32Array>;
+  private readonly control: Int32Array;
+  private readonly remotes: Remote<WorkerApi>[];
+  private readonly threads: Worker[];
+  private losses: Float64Array;
+  private readonly timings: Float64Array;
+  private stepCount = 0;
+  private exitError: Error | null = null;
+  private closed = false;
+  private dataRows = 0;
+  private optimizerType = "";
+
+  private constructor(model: Sequential, worldSize: number, params: Float32Array, grad: Float32Array, optimizerState: Record<string, Float32Array>, control: Int32Array, threads: Worker[], losses: Float64Array, timings: Float64Array) {
+    this.model = model;
+    this.worldSize = worldSize;
+    this.params = params;
+    this.grad = grad;
+    this.optimizerState = optimizerState;
+    this.control = control;
+    this.threads = threads;
+    this.remotes = threads.map((t) => Comlink.wrap<WorkerApi>(nodeEndpoint(t)));
+    this.losses = losses;
+    this.timings = timings;
+    for (const [rank, t] of threads.entries()) {
+      t.on("error", (e) => this.onExit(rank, e.message));
+      t.on("exit", (code) => {
+        if (!this.closed) this.onExit(rank, `exited unexpectedly with code ${code}`);
+      });
+    }
+  }
+
+  /** Starts W workers, each building the model over the shared parameters. */
+  static async create(options: DataParallelOptions): Promise<DataParallel> {
+    checkLossSpec(options.loss);
+    const worldSize = options.workers ?? availableParallelism();
+    if (!Number.isInteger(worldSize) || worldSize < 1) throw new Error(`workers must be a positive integer, got ${worldSize}`);
+    const stateNames = OPTIMIZER_STATE_NAMES[options.optimizer.type];
+    if (!stateNames) throw new Error(`optimizer: unknown type ${JSON.stringify(options.optimizer.type)} (known: ${Object.keys(OPTIMIZER_STATE_NAMES).join(", ")})`);
+    const seed = options.seed ?? 0;
+    const model = buildModel(options.model, { rng: new Rng(seed) });
+    if (options.state) model.loadStateDict(options.state);
+    const n = model.parameters().reduce((s, p) => s + p.size, 0);
+    const params = sharedFloat32(n);
+    model.flatten({ params });
+    const state: Record<string, StateEntry> = {};
+    for (const [k, t] of Object.entries(model.stateDict())) state[k] = { shape: [...t.shape], data: Float32Array.from(t.data) };
+    const gradsSab = new SharedArrayBuffer(Math.max(1, worldSize * n * 4));
+    const reducedSab = new SharedArrayBuffer(Math.max(1, n * 4));
+    const optimizerState: Record<string, Float32Array> = {};
+    const optimizerSabs: Record<string, SharedArrayBuffer> = {};
+    for (const name of stateNames) {
+      optimizerSabs[name] = new SharedArrayBuffer(Math.max(1, n * 4));
+      optimizerState[name] = new Float32Array(optimizerSabs[name], 0, n);
+    }
+    const maxFeatures = options.model.reduce((m, l) => Math.max(m, "numFeatures" in l ? l.numFeatures : 0), 0);
+    const scratch = new SharedArrayBuffer(worldSize * (2 * maxFeatures + 16) * 8);
+    const control = new Int32Array(new SharedArrayBuffer(CTL.LENGTH * 4));
+    control[CTL.FAILED_RANK] = -1;
+    const lossesSab = new SharedArrayBuffer(8 * worldSize * 1024);
+    const timingsSab = new SharedArrayBuffer(8 * 4 * worldSize);
+    const threads: Worker[] = [];
+    for (let r = 0; r < worldSize; r++) threads.push(new Worker(new URL("./worker.js", import.meta.url)));
+    const dp = new DataParallel(model, worldSize, params, worldSize === 1 ? new Float32Array(gradsSab, 0, n) : new Float32Array(reducedSab, 0, n), optimizerState, control, threads, new Float64Array(lossesSab), new Float64Array(timingsSab));
+    dp.optimizerType = options.optimizer.type;
+    await dp.guard(
+      -1,
+      dp.remotes.map((w, rank) =>
+        w.setup({
+          rank, worldSize, seed, model: options.model, state, loss: options.loss, l1: options.l1, optimizer: options.optimizer,
+          nonFinite: options.nonFinite ?? "stop", barrierTimeoutMs: options.barrierTimeoutMs ?? 30_000, hooks: options.hooks,
+          control: control.buffer as SharedArrayBuffer, scratch, params: params.buffer as SharedArrayBuffer, grads: gradsSab, reduced: reducedSab,
+          optimizerState: optimizerSabs, losses: lossesSab, timings: timingsSab,
+        }),
+      ),
+    );
+    return dp;
+  }
+
+  private onExit(rank: number, message: string): void {
+    if (this.closed || this.exitError) return;
+    this.exitError = new WorkerError(rank, Atomics.load(this.control, CTL.FAILED_STEP), message);
+    abort(this.control, rank, this.stepCount);
+  }
+
+  /** Awaits all workers' calls; on any failure terminates the pool and throws one clear error. */
+  private async guard<T>(step: number, calls: Promise<T>[]): Promise<T[]> {
+    let exitReject: (e: Error) => void = () => {};
+    const exited = new Promise<never>((_, reject) => (exitReject = reject));
+    const poll = setInterval(() => {
+      if (this.exitError) exitReject(this.exitError);
+    }, 50);
+    try {
+      const settled = await Promise.race([Promise.allSettled(calls), exited]);
+      const failures = settled.map((s, rank) => ({ s, rank })).filter((f) => f.s.status === "rejected");
+      if (failures.length === 0) return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
+      const failedRank = Atomics.load(this.control, CTL.FAILED_RANK);
+      const first = failures.find((f) => f.rank === failedRank) ?? failures.find((f) => !String((f.s as PromiseRejectedResult).reason?.name).includes("Aborted")) ?? failures[0];
+      const reason = (first.s as PromiseRejectedResult).reason;
+      const failedStep = Atomics.load(this.control, CTL.FAILED_STEP);
+      throw new WorkerError(first.rank, failedRank === first.rank ? failedStep : step, reason instanceof Error ? reason.message : String(reason));
+    } catch (e) {
+      await this.close();
+      throw e;
+    } finally {
+      clearInterval(poll);
+    }
+  }
+
+  /** Copies a dataset into shared memory once; steps then address rows by index. */
+  async setData(data: DataSet): Promise<void> {
+    const rows = data.x.length / data.features;
+    if (!Number.isInteger(rows)) throw new Error(`setData: x has ${data.x.length} values, not a multiple of ${data.features} features`);
+    const dense = data.targetWidth !== undefined;
+    if (!dense && !(data.y instanceof Int32Array)) throw new Error("setData: class-index targets must be an Int32Array (or give targetWidth for dense targets)");
+    const width = data.targetWidth ?? 1;
+    if (data.y.length !== rows * width) throw new Error(`setData: ${rows} rows of x but ${data.y.length / width} rows of targets`);
+    const x = new SharedArrayBuffer(Math.max(4, data.x.length * 4));
+    new Float32Array(x).set(data.x);
+    const y = new SharedArrayBuffer(Math.max(4, data.y.length * 4));
+    if (dense) new Float32Array(y).set(data.y);
+    else new Int32Array(y).set(data.y);
+    this.dataRows = rows;
+    const buffers: DataBuffers = { x, features: data.features, y, targetKind: dense ? "dense" : "index", targetWidth: width, rows };
+    await this.guard(this.stepCount, this.remotes.map((w) => w.setData(buffers)));
+  }
+
+  /**
+   * Runs consecutive training steps inside the workers without any message per step. Batch k is
+   * rows `indices[batches[k][0] … + batches[k][1])` of the data. Returns each batch's mean loss.
+   */
+  async runSteps(indices: Int32Array, batches: [number, number][], options: { lr?: number; onProgress?: (stepsDone: number) => void } = {}): Promise<StepStats> {
+    if (this.closed) throw new Error("DataParallel: the pool is closed");
+    const W = this.worldSize;
+    for (const [o, s] of batches) {
+      if (!(s >= 1) || o < 0 || o + s > indices.length) throw new Error(`runSteps: batch [${o}, ${o + s}) is empty or outside the ${indices.length} indices`);
+    }
+    if (this.losses.length < batches.length * W) this.losses = new Float64Array(new SharedArrayBuffer(8 * W * batches.length));
+    const sharedIdx = new SharedArrayBuffer(Math.max(4, indices.length * 4));
+    new Int32Array(sharedIdx).set(indices);
+    const flat = new Int32Array(batches.length * 2);
+    batches.forEach(([o, s], k) => flat.set([o, s], 2 * k));
+    this.timings.fill(0);
+    Atomics.store(this.control, CTL.STEPS_DONE, 0);
+    const first = this.stepCount;
+    const progress = options.onProgress
+      ? setInterval(() => options.onProgress!(Atomics.load(this.control, CTL.STEPS_DONE)), 100)
+      : null;
+    let results: StepsResult[];
+    try {
+      results = await this.guard(first, this.remotes.map((w) => w.runSteps({ indices: sharedIdx, batches: flat, firstStep: first, lr: options.lr, train: true })));
+    } finally {
+      if (progress) clearInterval(progress);
+    }
+    this.stepCount += batches.length;
+    const losses = new Float64Array(batches.length);
+    batches.forEach((_, k) => {
+      let s = 0; // the ranks' shares of the batch's loss, added in rank order
+      for (let r = 0; r < W; r++) s += this.losses[k * W + r];
+      losses[k] = s;
+    });
+    options.onProgress?.(batches.length);
+    return { losses, skipped: results[0].skipped, timings: Float64Array.from(this.timings) };
+  }
+
+  /** Mean loss and accuracy (class-index targets) of the given rows, in eval mode, split over the workers. */
+  async evaluate(indices: Int32Array, batchSize = 1024): Promise<{ loss: number; accuracy: number }> {
+    const sharedIdx = new SharedArrayBuffer(Math.max(4, indices.length * 4));
+    new Int32Array(sharedIdx).set(indices);
+    const parts = await this.guard(this.stepCount, this.remotes.map((w) => w.evaluate(sharedIdx, indices.length, batchSize)));
+    const lossSum = parts.reduce((s, p) => s + p.lossSum, 0);
+    const correct = parts.reduce((s, p) => s + p.correct, 0);
+    return { loss: lossSum / indices.length, accuracy: correct / indices.length };
+  }
+
+  /** Rows of the current dataset. */
+  get rows(): number {
+    return this.dataRows;
+  }
+
+  /** The model's state dict (PyTorch keys), buffers fetched from worker 0. Copies. */
+  async stateDict(): Promise<Record<string, Tensor>> {
+    const [{ buffers }] = await this.guard(this.stepCount, [this.remotes[0].getState()]);
+    const out: Record<string, Tensor> = {};
+    for (const [k, t] of Object.entries(this.model.stateDict())) {
+      const data = buffers[k] ?? Float32Array.from(t.data);
+      if (buffers[k]) t.data.set(buffers[k]); // keep the main copy's buffers current
+      out[k] = new Tensor(Float32Array.from(data), t.shape);
+    }
+    return out;
+  }
+
+  /** The optimiser's step count and state arrays (copies), for checkpoints. */
+  async optimizerStateDict(): Promise<{ type: string; step: number; state: Record<string, Float32Array> }> {
+    const [{ optimizerStep }] = await this.guard(this.stepCount, [this.remotes[0].getState()]);
+    const state: Record<string, Float32Array> = {};
+    for (const [k, v] of Object.entries(this.optimizerState)) state[k] = Float32Array.from(v);
+    return { type: this.optimizerType, step: optimizerStep, state };
+  }
+
+  /** Restores model buffers, parameters and optimiser state saved by stateDict/optimizerStateDict. */
+  async loadState(model: Record<string, StateEntry>, optimizer?: { step: number; state: Record<string, ArrayLike<number>> }, stepCount?: number): Promise<void> {
+    this.model.loadStateDict(model);
+    const buffers: Record<string, Float32Array> = {};
+    for (const [k, t] of this.model.namedBuffers()) buffers[k] = Float32Array.from(t.data);
+    if (optimizer) {
+      for (const [k, v] of Object.entries(optimizer.state)) {
+        const dst = this.optimizerState[k];
+        if (!dst || dst.length !== v.length) throw new Error(`loadState: optimizer state ${k} does not fit this model/optimizer`);
+        dst.set(v);
+      }
+    }
+    await this.guard(this.stepCount, this.remotes.map((w) => w.setState(buffers, optimizer?.step ?? 0)));
+    if (stepCount !== undefined) this.stepCount = stepCount;
+  }
+
+  /** Global steps taken so far. */
+  get steps(): number {
+    return this.stepCount;
+  }
+
+  /** Terminates the workers. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const r of this.remotes) r[Comlink.releaseProxy]();
+    await Promise.all(this.threads.map((t) => t.terminate()));
+  }
+}
+
+export { AbortedError };

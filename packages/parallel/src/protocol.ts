@@ -1,0 +1,71 @@
+/** What the main thread sends a worker at init (structured-clone data, SharedArrayBuffers by reference). */
+import type { StateEntry } from "@weft/layers";
+import type { L1Spec, LossSpec } from "./loss-spec.js";
+import type { LayerSpec } from "./model-spec.js";
+
+export interface OptimizerSpec {
+  type: string;
+  config: Record<string, unknown>;
+}
+
+export type NonFinitePolicy = "stop" | "skip";
+
+export interface WorkerInit {
+  rank: number;
+  worldSize: number;
+  seed: number;
+  model: LayerSpec[];
+  /** Buffers (and parameters, overwritten by the shared ones) to load before training. */
+  state: Record<string, StateEntry>;
+  loss: LossSpec;
+  l1?: L1Spec;
+  optimizer: OptimizerSpec;
+  nonFinite: NonFinitePolicy;
+  barrierTimeoutMs: number;
+  /** Module URL exporting optional `transformBatch(x, rows, features, rng, rank)` (e.g. augmentation). */
+  hooks?: string;
+  control: SharedArrayBuffer;
+  scratch: SharedArrayBuffer;
+  params: SharedArrayBuffer;
+  /** W gradient slots, one per worker, each as long as the parameters. */
+  grads: SharedArrayBuffer;
+  /** The all-reduced gradient (each worker writes its own range). */
+  reduced: SharedArrayBuffer;
+  /** One shared array per optimiser state name. */
+  optimizerState: Record<string, SharedArrayBuffer>;
+  /** Per-step, per-rank loss sums (float64), reused across calls. */
+  losses: SharedArrayBuffer;
+  /** Per-rank time breakdown in ms (float64 × 4: compute, wait, reduce, optimizer). */
+  timings: SharedArrayBuffer;
+}
+
+export interface DataBuffers {
+  x: SharedArrayBuffer;
+  features: number;
+  /** Int32 class indices, or float32 rows of `targetWidth`. */
+  y: SharedArrayBuffer;
+  targetKind: "index" | "dense";
+  targetWidth: number;
+  rows: number;
+}
+
+export interface StepsRequest {
+  /** Row indices into the dataset (SharedArrayBuffer of int32). */
+  indices: SharedArrayBuffer;
+  /** [offset, size] into `indices` of each step's batch. */
+  batches: Int32Array;
+  /** Global step number of the first step (for errors and fault injection). */
+  firstStep: number;
+  lr?: number;
+  train: boolean;
+}
+
+export interface StepsResult {
+  skipped: number[];
+}
+
+export interface EvalResult {
+  lossSum: number;
+  correct: number;
+  rows: number;
+}

@@ -1,0 +1,69 @@
+/**
+ * A Communicator over shared memory for the W worker_threads of one run: a generation barrier on
+ * Atomics, and an all-reduce through per-rank scratch slots, summed in rank order so every rank
+ * reads the same bits.
+ */
+import type { Communicator } from "@weft/tensor";
+import { AbortedError, CTL } from "./control.js";
+
+export class SharedCommunicator implements Communicator {
+  /** Seconds-scale stall detection: a barrier that waits longer than this aborts the run. */
+  readonly timeoutMs: number;
+  /** Where the caller is (for error messages): the current step. */
+  step = 0;
+  private readonly capacity: number;
+
+  /**
+   * @param control the run's control block (see CTL)
+   * @param scratch W × capacity float64 slots for all-reduce
+   */
+  constructor(
+    readonly rank: number,
+    readonly worldSize: number,
+    private readonly control: Int32Array,
+    private readonly scratch: Float64Array,
+    timeoutMs = 30_000,
+  ) {
+    this.capacity = scratch.length / worldSize;
+    this.timeoutMs = timeoutMs;
+  }
+
+  /** Waits until all W ranks arrive; throws if the run is aborted or the wait times out. */
+  barrier(): void {
+    if (this.worldSize === 1) return;
+    const ctl = this.control;
+    if (Atomics.load(ctl, CTL.ABORT)) throw new AbortedError(this.rank);
+    const gen = Atomics.load(ctl, CTL.GEN);
+    if (Atomics.add(ctl, CTL.COUNT, 1) === this.worldSize - 1) {
+      Atomics.store(ctl, CTL.COUNT, 0);
+      Atomics.add(ctl, CTL.GEN, 1);
+      Atomics.notify(ctl, CTL.GEN);
+      return;
+    }
+    const deadline = Date.now() + this.timeoutMs;
+    while (Atomics.load(ctl, CTL.GEN) === gen) {
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new Error(`worker ${this.rank}: barrier timed out after ${this.timeoutMs} ms at step ${this.step} — another worker is stuck or too slow (raise barrierTimeoutMs if steps are this long)`);
+      }
+      Atomics.wait(ctl, CTL.GEN, gen, left);
+    }
+    if (Atomics.load(ctl, CTL.ABORT)) throw new AbortedError(this.rank);
+  }
+
+  /** In-place sum over ranks (rank order 0..W−1, in float64): identical bits on every rank. */
+  allReduce(data: Float32Array | Float64Array): void {
+    if (this.worldSize === 1) return;
+    const n = data.length;
+    if (n > this.capacity) throw new Error(`allReduce of ${n} values exceeds the communicator's scratch capacity of ${this.capacity}`);
+    const s = this.scratch;
+    s.set(data, this.rank * this.capacity);
+    this.barrier();
+    for (let i = 0; i < n; i++) {
+      let acc = 0;
+      for (let r = 0; r < this.worldSize; r++) acc += s[r * this.capacity + i];
+      data[i] = acc;
+    }
+    this.barrier(); // the slots are free again only once everyone has read them
+  }
+}

@@ -1,0 +1,239 @@
+/**
+ * A data-parallel worker: builds the model over the shared parameters and, per step, runs its
+ * shard forward/backward, reduces its range of the gradient over all ranks (in rank order),
+ * steps the optimiser on that range and meets the others at a barrier. comlink carries only
+ * the control plane (init, runSteps, evaluate, state); the step loop posts no messages.
+ */
+import { parentPort } from "node:worker_threads";
+import { Dropout, type Sequential } from "@weft/layers";
+import { createOptimizer, type Optimizer, type OptimizerType } from "@weft/optim";
+import { Rng, Tensor, add, argmax, mul, noGrad } from "@weft/tensor";
+import { Comlink, nodeEndpoint } from "./comlink.js";
+import { AbortedError, CTL, abort } from "./control.js";
+import { l1Term, lossSum, type Targets } from "./loss-spec.js";
+import { buildModel } from "./model-spec.js";
+import { paramRange, shardRange } from "./plan.js";
+import type { DataBuffers, EvalResult, StepsRequest, StepsResult, WorkerInit } from "./protocol.js";
+import { SharedCommunicator } from "./shared-communicator.js";
+
+type TransformBatch = (x: Float32Array, rows: number, features: number, rng: Rng, rank: number) => void;
+
+/** `WEFT_FAULT=worker:<rank>:step:<n>` → [rank, step]: that worker throws at that step (tests). */
+function parseFault(): [number, number] | null {
+  const m = /^worker:(\d+):step:(\d+)$/.exec(process.env.WEFT_FAULT ?? "");
+  return m ? [Number(m[1]), Number(m[2])] : null;
+}
+
+class Worker {
+  private init!: WorkerInit;
+  private model!: Sequential;
+  private optimizer!: Optimizer;
+  private comm!: SharedCommunicator;
+  private ctl!: Int32Array;
+  private gradSlots: Float32Array[] = [];
+  private reduced!: Float32Array;
+  private range: [number, number] = [0, 0];
+  private losses!: Float64Array;
+  private timings!: Float64Array;
+  private data: DataBuffers | null = null;
+  private x: Float32Array = new Float32Array(0);
+  private transform: TransformBatch | null = null;
+  private rng!: Rng;
+  private readonly fault = parseFault();
+
+  async setup(init: WorkerInit): Promise<void> {
+    this.init = init;
+    const { rank, worldSize } = init;
+    this.ctl = new Int32Array(init.control);
+    this.comm = new SharedCommunicator(rank, worldSize, this.ctl, new Float64Array(init.scratch), init.barrierTimeoutMs);
+    // Per-worker randomness (dropout, augmentation) from the run's seed: same seed and W ⇒ same bits.
+    this.rng = new Rng(init.seed).split(1000 + rank);
+    this.model = buildModel(init.model, { rng: this.rng, communicator: this.comm });
+    for (const [, m] of this.model.namedModules()) if (m instanceof Dropout) m.rng = this.rng;
+    this.model.loadStateDict(init.state, false);
+    const params = new Float32Array(init.params);
+    const n = params.length;
+    for (let r = 0; r < worldSize; r++) this.gradSlots.push(new Float32Array(init.grads, r * n * 4, n));
+    this.model.flatten({ params, grads: this.gradSlots[rank], keepValues: false });
+    this.range = paramRange(n, worldSize, rank);
+    const [lo, hi] = this.range;
+    // One worker: the gradient slot is the reduced gradient — no copy.
+    this.reduced = worldSize === 1 ? this.gradSlots[0] : new Float32Array(init.reduced);
+    const state = Object.fromEntries(Object.entries(init.optimizerState).map(([k, sab]) => [k, new Float32Array(sab)]));
+    this.optimizer = createOptimizer(
+      init.optimizer.type as OptimizerType,
+      { params: params.subarray(lo, hi), grads: this.reduced.subarray(lo, hi) },
+      init.optimizer.config,
+      {
+        allocState: (name, length) => {
+          const arr = state[name];
+          if (!arr) throw new Error(`optimizer state ${name} has no shared buffer`);
+          if (length !== hi - lo) throw new Error(`optimizer state ${name}: expected ${hi - lo} values, asked for ${length}`);
+          return arr.subarray(lo, hi);
+        },
+      },
+    );
+    this.losses = new Float64Array(init.losses);
+    this.timings = new Float64Array(init.timings, rank * 32, 4);
+    if (init.hooks) {
+      const mod = await import(init.hooks);
+      this.transform = mod.transformBatch ?? null;
+    }
+  }
+
+  setData(data: DataBuffers): void {
+    this.data = data;
+  }
+
+  /** Gathers rows `indices[from, to)` into a reusable batch buffer; returns the tensor and targets. */
+  private gather(indices: Int32Array, from: number, to: number): [Tensor, Targets] {
+    const d = this.data;
+    if (!d) throw new Error("no data: call setData first");
+    const rows = to - from;
+    const f = d.features;
+    if (this.x.length < rows * f) this.x = new Float32Array(rows * f);
+    const xAll = new Float32Array(d.x);
+    const x = this.x.subarray(0, rows * f);
+    for (let i = 0; i < rows; i++) {
+      const row = indices[from + i];
+      if (row < 0 || row >= d.rows) throw new Error(`row index ${row} out of range for ${d.rows} rows`);
+      x.set(xAll.subarray(row * f, row * f + f), i * f);
+    }
+    let targets: Targets;
+    if (d.targetKind === "index") {
+      const yAll = new Int32Array(d.y);
+      const y = new Int32Array(rows);
+      for (let i = 0; i < rows; i++) y[i] = yAll[indices[from + i]];
+      targets = { kind: "index", data: y };
+    } else {
+      const w = d.targetWidth;
+      const yAll = new Float32Array(d.y);
+      const y = new Float32Array(rows * w);
+      for (let i = 0; i < rows; i++) y.set(yAll.subarray(indices[from + i] * w, indices[from + i] * w + w), i * w);
+      targets = { kind: "dense", data: y, width: w };
+    }
+    return [new Tensor(x, [rows, f]), targets];
+  }
+
+  runSteps(req: StepsRequest): StepsResult {
+    const { rank, worldSize } = this.init;
+    const indices = new Int32Array(req.indices);
+    const steps = req.batches.length / 2;
+    const [lo, hi] = this.range;
+    const skipped: number[] = [];
+    if (req.lr !== undefined) this.optimizer.lr = req.lr;
+    this.model.train(req.train);
+    const t = this.timings;
+    let step = req.firstStep;
+    try {
+      for (let s = 0; s < steps; s++, step++) {
+        this.comm.step = step;
+        if (this.fault && this.fault[0] === rank && this.fault[1] === step) {
+          throw new Error(`injected fault (WEFT_FAULT=worker:${rank}:step:${step})`);
+        }
+        const t0 = performance.now();
+        const offset = req.batches[2 * s];
+        const size = req.batches[2 * s + 1];
+        const [from, to] = shardRange(size, worldSize, rank);
+        const [x, targets] = this.gather(indices, offset + from, offset + to);
+        if (this.transform && req.train) this.transform(x.data as Float32Array, to - from, x.shape[1], this.rng, rank);
+        this.gradSlots[rank].fill(0);
+        const out = this.model.forward(x);
+        const sum = lossSum(this.init.loss, out, targets);
+        // Each shard's share of the batch's loss: its sum over the batch's element count (the
+        // mean reduction), plus (rows/B) of the L1 term. The shares' gradients then simply add
+        // up to the whole batch's — SyncBatchNorm needs every rank's dy to be of one objective.
+        const perRow = targets.kind === "dense" ? targets.width : 1;
+        let objective = mul(sum, 1 / (size * perRow));
+        if (this.init.l1) objective = add(objective, mul(l1Term(this.model, this.init.l1), (to - from) / size));
+        this.losses[s * worldSize + rank] = objective.item();
+        objective.backward();
+        const t1 = performance.now();
+        this.comm.barrier();
+        const t2 = performance.now();
+        let finite = true;
+        for (let r = 0; r < worldSize; r++) if (!Number.isFinite(this.losses[s * worldSize + r])) finite = false;
+        if (!finite) {
+          if (this.init.nonFinite === "skip") {
+            skipped.push(step);
+            this.comm.barrier(); // nobody touches shared state this step; stay in lockstep
+            continue;
+          }
+          throw new Error(`non-finite loss at step ${step} (nonFinite: "stop")`);
+        }
+        const red = this.reduced;
+        if (worldSize > 1) {
+          const slots = this.gradSlots;
+          for (let i = lo; i < hi; i++) {
+            let acc = 0;
+            for (let r = 0; r < worldSize; r++) acc += slots[r][i];
+            red[i] = acc;
+          }
+        }
+        for (let i = lo; i < hi; i++) if (!Number.isFinite(red[i])) throw new Error(`non-finite gradient at step ${step} (parameter index ${i})`);
+        const t3 = performance.now();
+        this.optimizer.step();
+        const t4 = performance.now();
+        this.comm.barrier();
+        const t5 = performance.now();
+        t[0] += t1 - t0;
+        t[1] += t2 - t1 + (t5 - t4);
+        t[2] += t3 - t2;
+        t[3] += t4 - t3;
+        if (rank === 0) Atomics.store(this.ctl, CTL.STEPS_DONE, s + 1);
+      }
+    } catch (e) {
+      if (!(e instanceof AbortedError)) abort(this.ctl, rank, step);
+      throw e;
+    }
+    return { skipped };
+  }
+
+  /** Forward in eval (or train) mode over this rank's shard of `indices`; no synchronisation. */
+  evaluate(indicesBuf: SharedArrayBuffer, count: number, batchSize: number): EvalResult {
+    const { rank, worldSize } = this.init;
+    const indices = new Int32Array(indicesBuf);
+    const [from, to] = shardRange(count, worldSize, rank);
+    this.model.eval();
+    let lossSumAll = 0;
+    let correct = 0;
+    noGrad(() => {
+      for (let b = from; b < to; b += batchSize) {
+        const e = Math.min(to, b + batchSize);
+        const [x, targets] = this.gather(indices, b, e);
+        const out = this.model.forward(x);
+        lossSumAll += lossSum(this.init.loss, out, targets).item();
+        if (targets.kind === "index") {
+          const pred = argmax(out, 1);
+          for (let i = 0; i < pred.length; i++) if (pred[i] === targets.data[i]) correct++;
+        }
+      }
+    });
+    this.model.train();
+    return { lossSum: lossSumAll, correct, rows: to - from };
+  }
+
+  /** Buffers (running statistics) and the optimiser's step count, for checkpoints. */
+  getState(): { buffers: Record<string, Float32Array>; optimizerStep: number } {
+    const buffers: Record<string, Float32Array> = {};
+    for (const [k, b] of this.model.namedBuffers()) buffers[k] = Float32Array.from(b.data);
+    const st = this.optimizer.stateDict().state as { step?: number };
+    return { buffers, optimizerStep: st.step ?? 0 };
+  }
+
+  /** Restores buffers and the optimiser's step count (its state arrays are already in shared memory). */
+  setState(buffers: Record<string, Float32Array>, optimizerStep: number): void {
+    const own = new Map(this.model.namedBuffers());
+    for (const [k, v] of Object.entries(buffers)) {
+      const b = own.get(k);
+      if (!b) throw new Error(`setState: unknown buffer ${k}`);
+      b.data.set(v);
+    }
+    const sd = this.optimizer.stateDict();
+    (sd.state as { step?: number }).step = optimizerStep;
+    this.optimizer.loadStateDict(sd);
+  }
+}
+
+if (!parentPort) throw new Error("@weft/parallel worker.js must run in a worker_thread");
+Comlink.expose(new Worker(), nodeEndpoint(parentPort));

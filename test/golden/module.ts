@@ -1,0 +1,48 @@
+/** Runner for golden `module` cases: load state, forward, backward, check grads and buffers after. */
+import { Linear, type Module } from "@weft/layers";
+import { BatchNorm1d, LayerNorm } from "@weft/norm";
+import { checkKeys, expectClose, toTensor, type GCase, type GTensor } from "./cases.js";
+
+type Config = Record<string, unknown>;
+
+const MODULES: Record<string, { options: string[]; make: (c: Config) => Module }> = {
+  Linear: { options: ["inFeatures", "outFeatures", "bias"], make: (c) => new Linear(c.inFeatures as number, c.outFeatures as number, { bias: (c.bias as boolean) ?? true }) },
+  BatchNorm1d: {
+    options: ["numFeatures", "eps", "momentum", "affine", "trackRunningStats"],
+    make: ({ numFeatures, ...o }) => new BatchNorm1d(numFeatures as number, o),
+  },
+  LayerNorm: {
+    options: ["normalizedShape", "eps", "elementwiseAffine"],
+    make: ({ normalizedShape, ...o }) => new LayerNorm(normalizedShape as number[], o),
+  },
+};
+
+export function runModuleCase(c: GCase): void {
+  const spec = MODULES[c.module as string];
+  if (!spec) throw new Error(`unknown module ${JSON.stringify(c.module)} (known: ${Object.keys(MODULES).join(", ")})`);
+  const config = (c.config ?? {}) as Config;
+  checkKeys(`module ${c.module} config`, config, spec.options);
+  const m = spec.make(config);
+  const state: Record<string, GTensor> = { ...(c.params as Record<string, GTensor>), ...(c.buffers as Record<string, GTensor>) };
+  m.loadStateDict(state);
+  if (c.mode !== "train" && c.mode !== "eval") throw new Error(`unknown mode ${JSON.stringify(c.mode)}`);
+  m.train(c.mode === "train");
+  const input = toTensor(c.input as GTensor, true);
+  const out = m.forward(input);
+  expectClose("output", out.shape, out.data, c.output as GTensor, c.tol);
+  out.backward(toTensor(c.upstream as GTensor));
+  expectClose("inputGrad", input.grad!.shape, input.grad!.data, c.inputGrad as GTensor, c.tol);
+  const params = Object.fromEntries(m.namedParameters());
+  for (const [name, g] of Object.entries((c.paramGrads ?? {}) as Record<string, GTensor>)) {
+    const p = params[name];
+    if (!p) throw new Error(`paramGrads names ${name}, which the module does not have`);
+    if (!p.grad) throw new Error(`parameter ${name} received no gradient`);
+    expectClose(`grad of ${name}`, p.shape, p.grad.data, g, c.tol);
+  }
+  const buffers = Object.fromEntries(m.namedBuffers());
+  for (const [name, b] of Object.entries((c.buffersAfter ?? {}) as Record<string, GTensor>)) {
+    const t = buffers[name];
+    if (!t) throw new Error(`buffersAfter names ${name}, which the module does not have`);
+    expectClose(`buffer ${name} after`, b.shape.length === 0 ? [] : t.shape, t.data, b, c.tol);
+  }
+}
