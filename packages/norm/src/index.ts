@@ -1,1 +1,10 @@
-export {};
+/**
+ * @weft/norm: BatchNorm1d, LayerNorm and SyncBatchNorm (BatchNorm1d synchronised over any
+ * Communicator), each a fused op with a closed-form backward.
+ */
+export { BatchNorm1d } from "./batch-norm.js";
+export type { BatchNormOptions, BatchStats } from "./batch-norm.js";
+export { LayerNorm } from "./layer-norm.js";
+export type { LayerNormOptions } from "./layer-norm.js";
+export { SyncBatchNorm } from "./sync-batch-norm.js";
+export type { SyncBatchNormOptions, GradientReduction } from "./sync-batch-norm.js";
