@@ -15,6 +15,8 @@ export const CTL = {
   FAILED_STEP: 4,
   /** Steps completed in the current runSteps call (progress). */
   STEPS_DONE: 5,
+  /** Step + 1 of a step whose reduced gradient some worker found non-finite ("skip" policy). */
+  NONFINITE: 6,
   LENGTH: 8,
 } as const;
 

@@ -161,26 +161,44 @@ export class DataParallel {
 
   private onExit(rank: number, message: string): void {
     if (this.closed || this.exitError) return;
+    abort(this.control, rank, this.stepCount + Atomics.load(this.control, CTL.STEPS_DONE));
     this.exitError = new WorkerError(rank, Atomics.load(this.control, CTL.FAILED_STEP), message);
-    abort(this.control, rank, this.stepCount);
   }
 
-  /** Awaits all workers' calls; on any failure terminates the pool and throws one clear error. */
+  /**
+   * Awaits every worker's call. On a failure (a worker throws, exits or times out) it waits
+   * briefly for the first failing worker's own message, terminates the pool and throws one
+   * WorkerError naming that worker and step — never waiting on a worker that cannot answer.
+   */
   private async guard<T>(step: number, calls: Promise<T>[]): Promise<T[]> {
-    let exitReject: (e: Error) => void = () => {};
-    const exited = new Promise<never>((_, reject) => (exitReject = reject));
+    const errors = new Map<number, unknown>();
+    let wake: () => void = () => {};
+    const failed = new Promise<void>((resolve) => (wake = resolve));
+    calls.forEach((p, rank) =>
+      p.catch((reason) => {
+        errors.set(rank, reason);
+        wake();
+      }),
+    );
     const poll = setInterval(() => {
-      if (this.exitError) exitReject(this.exitError);
-    }, 50);
+      if (this.exitError) wake();
+    }, 20);
     try {
-      const settled = await Promise.race([Promise.allSettled(calls), exited]);
-      const failures = settled.map((s, rank) => ({ s, rank })).filter((f) => f.s.status === "rejected");
-      if (failures.length === 0) return settled.map((s) => (s as PromiseFulfilledResult<T>).value);
+      const all = Promise.all(calls);
+      all.catch(() => {});
+      const done = await Promise.race([all.then((v) => ({ v })), failed.then(() => null)]);
+      if (done) return done.v;
+      // Let the first failing worker's own error arrive (it set FAILED_RANK before waking the others).
+      const deadline = Date.now() + 1000;
+      while (!this.exitError && !errors.has(Atomics.load(this.control, CTL.FAILED_RANK)) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      if (this.exitError) throw this.exitError;
       const failedRank = Atomics.load(this.control, CTL.FAILED_RANK);
-      const first = failures.find((f) => f.rank === failedRank) ?? failures.find((f) => !String((f.s as PromiseRejectedResult).reason?.name).includes("Aborted")) ?? failures[0];
-      const reason = (first.s as PromiseRejectedResult).reason;
-      const failedStep = Atomics.load(this.control, CTL.FAILED_STEP);
-      throw new WorkerError(first.rank, failedRank === first.rank ? failedStep : step, reason instanceof Error ? reason.message : String(reason));
+      const rank = errors.has(failedRank) ? failedRank : [...errors.keys()][0];
+      const reason = errors.get(rank);
+      const where = rank === failedRank ? Atomics.load(this.control, CTL.FAILED_STEP) : step;
+      throw new WorkerError(rank, where, reason instanceof Error ? reason.message : String(reason));
     } catch (e) {
       await this.close();
       throw e;
@@ -270,6 +288,12 @@ export class DataParallel {
       out[k] = new Tensor(Float32Array.from(data), t.shape);
     }
     return out;
+  }
+
+  /** Every worker's buffers (running statistics), to check they agree. Copies. */
+  async workerBuffers(): Promise<Record<string, Float32Array>[]> {
+    const states = await this.guard(this.stepCount, this.remotes.map((w) => w.getState()));
+    return states.map((s) => s.buffers);
   }
 
   /** The optimiser's step count and state arrays (copies), for checkpoints. */

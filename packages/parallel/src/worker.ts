@@ -18,10 +18,21 @@ import { SharedCommunicator } from "./shared-communicator.js";
 
 type TransformBatch = (x: Float32Array, rows: number, features: number, rng: Rng, rank: number) => void;
 
-/** `WEFT_FAULT=worker:<rank>:step:<n>` → [rank, step]: that worker throws at that step (tests). */
-function parseFault(): [number, number] | null {
-  const m = /^worker:(\d+):step:(\d+)$/.exec(process.env.WEFT_FAULT ?? "");
-  return m ? [Number(m[1]), Number(m[2])] : null;
+type Fault = { rank: number; step: number; mode: "throw" | "hang" | "exit" };
+
+/**
+ * Fault injection for tests: `WEFT_FAULT=worker:<rank>:step:<n>[:throw|:hang|:exit]` makes that
+ * worker throw (default), hang or exit its thread at that global step.
+ */
+function parseFault(): Fault | null {
+  const m = /^worker:(\d+):step:(\d+)(?::(throw|hang|exit))?$/.exec(process.env.WEFT_FAULT ?? "");
+  return m ? { rank: Number(m[1]), step: Number(m[2]), mode: (m[3] ?? "throw") as Fault["mode"] } : null;
+}
+
+function injectFault(f: Fault): void {
+  if (f.mode === "hang") Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3_600_000);
+  if (f.mode === "exit") process.exit(3);
+  throw new Error(`injected fault (WEFT_FAULT=worker:${f.rank}:step:${f.step})`);
 }
 
 class Worker {
@@ -128,9 +139,7 @@ class Worker {
     try {
       for (let s = 0; s < steps; s++, step++) {
         this.comm.step = step;
-        if (this.fault && this.fault[0] === rank && this.fault[1] === step) {
-          throw new Error(`injected fault (WEFT_FAULT=worker:${rank}:step:${step})`);
-        }
+        if (this.fault && this.fault.rank === rank && this.fault.step === step) injectFault(this.fault);
         const t0 = performance.now();
         const offset = req.batches[2 * s];
         const size = req.batches[2 * s + 1];
@@ -170,7 +179,19 @@ class Worker {
             red[i] = acc;
           }
         }
-        for (let i = lo; i < hi; i++) if (!Number.isFinite(red[i])) throw new Error(`non-finite gradient at step ${step} (parameter index ${i})`);
+        let bad = -1;
+        for (let i = lo; i < hi; i++) if (!Number.isFinite(red[i])) { bad = i; break; }
+        if (bad >= 0 && this.init.nonFinite === "stop") throw new Error(`non-finite gradient at step ${step} (parameter index ${bad})`);
+        if (this.init.nonFinite === "skip") {
+          // Every worker must agree before anyone steps: one extra barrier, only under "skip".
+          if (bad >= 0) Atomics.store(this.ctl, CTL.NONFINITE, step + 1);
+          this.comm.barrier();
+          if (Atomics.load(this.ctl, CTL.NONFINITE) === step + 1) {
+            skipped.push(step);
+            this.comm.barrier();
+            continue;
+          }
+        }
         const t3 = performance.now();
         this.optimizer.step();
         const t4 = performance.now();

@@ -6,7 +6,7 @@ import type { FloatArray } from "../tensor.js";
 import { erf } from "./erf.js";
 
 export function reluForward(x: FloatArray, out: FloatArray): void {
-  for (let i = 0; i < x.length; i++) out[i] = x[i] > 0 ? x[i] : 0;
+  for (let i = 0; i < x.length; i++) out[i] = x[i] < 0 ? 0 : x[i]; // NaN propagates, as in PyTorch
 }
 /** d/dx relu = 1 where x > 0 (0 at x = 0, as PyTorch). */
 export function reluBackward(x: FloatArray, g: FloatArray, slot: FloatArray): void {

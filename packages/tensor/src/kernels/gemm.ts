@@ -170,7 +170,7 @@ function packAN(a: FloatArray, off: number, lda: number, kc: number, mc: number,
       }
     } else {
       for (let p = 0; p < kc; p++) {
-        for (let r = 0; r < MR; r++) buf[q + r] = i + r < mc ? a[r0 + r * lda + p] : 1;
+        for (let r = 0; r < MR; r++) buf[q + r] = i + r < mc ? a[r0 + r * lda + p] : 0;
         q += MR;
       }
     }
@@ -188,7 +188,7 @@ function packAT(a: FloatArray, off: number, lda: number, kc: number, mc: number,
       }
     } else {
       for (let p = 0, s = off + i; p < kc; p++, s += lda) {
-        for (let r = 0; r < MR; r++) buf[q + r] = i + r < mc ? a[s + r] : 1;
+        for (let r = 0; r < MR; r++) buf[q + r] = i + r < mc ? a[s + r] : 0;
         q += MR;
       }
     }
@@ -210,7 +210,7 @@ function packBN(b: FloatArray, off: number, ldb: number, kc: number, nc: number,
       }
     } else {
       for (let p = 0, s = off + j; p < kc; p++, s += ldb) {
-        for (let t = 0; t < NR; t++) buf[q + t] = j + t < nc ? b[s + t] : 1;
+        for (let t = 0; t < NR; t++) buf[q + t] = j + t < nc ? b[s + t] : 0;
         q += NR;
       }
     }
@@ -230,7 +230,7 @@ function packBT(b: FloatArray, off: number, ldb: number, kc: number, nc: number,
       }
     } else {
       for (let p = 0; p < kc; p++) {
-        for (let t = 0; t < NR; t++) buf[q + t] = j + t < nc ? b[r0 + t * ldb + p] : 1;
+        for (let t = 0; t < NR; t++) buf[q + t] = j + t < nc ? b[r0 + t * ldb + p] : 0;
         q += NR;
       }
     }

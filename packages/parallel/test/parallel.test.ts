@@ -1,0 +1,215 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { crossEntropyLoss } from "@weft/layers";
+import { createOptimizer } from "@weft/optim";
+import { Rng, Tensor } from "@weft/tensor";
+import { DataParallel, WorkerError, buildModel, paramRange, shardRange, type LayerSpec } from "@weft/parallel";
+
+// A Linear before BatchNorm has no bias (as in the golden mlp_bn case): BatchNorm cancels it, so
+// its gradient is zero up to rounding, and Adam would turn that rounding noise into ±lr steps
+// that differ with the summation order — a property of the model, not of the engine.
+const MLP_BN: LayerSpec[] = [
+  { type: "Linear", inFeatures: 784, outFeatures: 256, bias: false },
+  { type: "BatchNorm1d", numFeatures: 256 },
+  { type: "ReLU" },
+  { type: "Linear", inFeatures: 256, outFeatures: 128, bias: false },
+  { type: "BatchNorm1d", numFeatures: 128 },
+  { type: "ReLU" },
+  { type: "Linear", inFeatures: 128, outFeatures: 10 },
+];
+const SMALL: LayerSpec[] = [
+  { type: "Linear", inFeatures: 6, outFeatures: 8 },
+  { type: "BatchNorm1d", numFeatures: 8 },
+  { type: "Tanh" },
+  { type: "Linear", inFeatures: 8, outFeatures: 3 },
+];
+const NO_BN: LayerSpec[] = [{ type: "Linear", inFeatures: 6, outFeatures: 5 }, { type: "ReLU" }, { type: "Linear", inFeatures: 5, outFeatures: 3 }];
+
+function randomData(rows: number, features: number, classes: number, seed: number) {
+  const rng = new Rng(seed);
+  const x = new Float32Array(rows * features);
+  rng.fillNormal(x);
+  const y = Int32Array.from({ length: rows }, () => rng.int(classes));
+  return { x, y, features };
+}
+
+const open: DataParallel[] = [];
+async function engine(model: LayerSpec[], workers: number, extra: Partial<Parameters<typeof DataParallel.create>[0]> = {}) {
+  const dp = await DataParallel.create({ model, loss: { type: "crossEntropyLoss" }, optimizer: { type: "Adam", config: { lr: 1e-3 } }, workers, seed: 7, ...extra });
+  open.push(dp);
+  return dp;
+}
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((d) => d.close()));
+  delete process.env.WEFT_FAULT;
+});
+
+/** `steps` consecutive batches of `batch` rows over identity indices. */
+function schedule(steps: number, batch: number): [Int32Array, [number, number][]] {
+  return [Int32Array.from({ length: steps * batch }, (_, i) => i), Array.from({ length: steps }, (_, k) => [k * batch, batch] as [number, number])];
+}
+
+/** Elements where |a − b| > atol + rtol·|b| (the golden criterion). */
+function mismatches(a: Float32Array, b: Float32Array, rtol: number, atol: number): string[] {
+  const bad: string[] = [];
+  for (let i = 0; i < a.length; i++) if (!(Math.abs(a[i] - b[i]) <= atol + rtol * Math.abs(b[i]))) bad.push(`[${i}] ${a[i]} vs ${b[i]}`);
+  return bad;
+}
+
+describe("plan", () => {
+  it("shards differ by at most one row and cover the batch", () => {
+    for (const [size, w] of [[128, 3], [5, 2], [2, 3], [1, 3], [0, 2]]) {
+      const sizes = Array.from({ length: w }, (_, r) => shardRange(size, w, r));
+      expect(sizes[0][0]).toBe(0);
+      expect(sizes[w - 1][1]).toBe(size);
+      for (let r = 1; r < w; r++) expect(sizes[r][0]).toBe(sizes[r - 1][1]);
+      const lens = sizes.map(([a, b]) => b - a);
+      expect(Math.max(...lens) - Math.min(...lens)).toBeLessThanOrEqual(1);
+    }
+  });
+  it("parameter ranges are cache-line aligned and cover the buffer", () => {
+    const ranges = [0, 1, 2].map((r) => paramRange(1000, 3, r));
+    expect(ranges.map((r) => r[0] % 16)).toEqual([0, 0, 0]);
+    expect(ranges[2][1]).toBe(1000);
+  });
+});
+
+describe("data-parallel engine", () => {
+  it("W workers equal one worker and the plain loop (784-256-BN-128-BN-10, batch 128, 20 Adam steps)", async () => {
+    const data = randomData(20 * 128, 784, 10, 1);
+    const [idx, batches] = schedule(20, 128);
+    const results: Float32Array[] = [];
+    const losses: Float64Array[] = [];
+    for (const w of [1, 2, 3]) {
+      const dp = await engine(MLP_BN, w);
+      await dp.setData(data);
+      losses.push((await dp.runSteps(idx, batches)).losses);
+      results.push(Float32Array.from(dp.params));
+      await dp.close();
+    }
+    // The plain single-process loop, from the same initial model (seed 7).
+    const model = buildModel(MLP_BN, { rng: new Rng(7) });
+    const opt = createOptimizer("Adam", model.parameters(), { lr: 1e-3 });
+    const plainLosses: number[] = [];
+    for (let k = 0; k < 20; k++) {
+      model.zeroGrad();
+      const x = new Tensor(data.x.subarray(k * 128 * 784, (k + 1) * 128 * 784), [128, 784]);
+      const loss = crossEntropyLoss(model.forward(x), data.y.subarray(k * 128, (k + 1) * 128));
+      plainLosses.push(loss.item());
+      loss.backward();
+      opt.step();
+    }
+    const plain = model.flatten().params;
+    // Golden train tolerance (rtol 1e-3, atol 1e-4): only float summation order differs.
+    for (const r of results) expect(mismatches(r, plain, 1e-3, 1e-4)).toEqual([]);
+    for (const l of losses) l.forEach((v, k) => expect(Math.abs(v - plainLosses[k])).toBeLessThanOrEqual(1e-4 + 1e-3 * plainLosses[k]));
+  });
+
+  it("keeps BatchNorm running statistics identical on every worker", async () => {
+    const dp = await engine(SMALL, 3);
+    await dp.setData(randomData(50, 6, 3, 2));
+    const [idx, batches] = schedule(5, 10);
+    await dp.runSteps(idx, batches);
+    const bufs = await dp.workerBuffers();
+    expect(bufs[0]["1.num_batches_tracked"][0]).toBe(5);
+    for (const b of bufs.slice(1)) for (const k of Object.keys(bufs[0])) expect(Array.from(b[k])).toEqual(Array.from(bufs[0][k]));
+  });
+
+  it("gives the same bits twice for the same seed and worker count", async () => {
+    const data = randomData(60, 6, 3, 3);
+    const [idx, batches] = schedule(6, 10);
+    const runs: Float32Array[] = [];
+    for (let i = 0; i < 2; i++) {
+      const dp = await engine([...SMALL.slice(0, 3), { type: "Dropout", p: 0.3 }, SMALL[3]], 2);
+      await dp.setData(data);
+      await dp.runSteps(idx, batches);
+      runs.push(Float32Array.from(dp.params));
+      await dp.close();
+    }
+    expect(Buffer.from(runs[0].buffer).equals(Buffer.from(runs[1].buffer))).toBe(true);
+  });
+
+  it("handles uneven and tiny batches: shards of 1 row and empty shards", async () => {
+    const data = randomData(30, 6, 3, 4);
+    const idx = Int32Array.from({ length: 30 }, (_, i) => i);
+    const batches: [number, number][] = [[0, 5], [5, 2], [7, 1], [8, 4]];
+    const ref = await engine(NO_BN, 1);
+    await ref.setData(data);
+    const refLoss = (await ref.runSteps(idx, batches)).losses;
+    const dp = await engine(NO_BN, 3);
+    await dp.setData(data);
+    const loss = (await dp.runSteps(idx, batches)).losses;
+    loss.forEach((v, k) => expect(Math.abs(v - refLoss[k])).toBeLessThan(1e-5));
+    expect(mismatches(dp.params, ref.params, 1e-3, 1e-4)).toEqual([]);
+    // SyncBatchNorm with an empty shard (batch 2 over 3 workers) still agrees with one worker.
+    const bn1 = await engine(SMALL, 1);
+    const bn3 = await engine(SMALL, 3);
+    for (const d of [bn1, bn3]) await d.setData(data);
+    const l1 = (await bn1.runSteps(idx, [[0, 2], [2, 4]])).losses;
+    const l3 = (await bn3.runSteps(idx, [[0, 2], [2, 4]])).losses;
+    l3.forEach((v, k) => expect(Math.abs(v - l1[k])).toBeLessThan(1e-5));
+    expect(mismatches(bn3.params, bn1.params, 1e-3, 1e-4)).toEqual([]);
+  });
+
+  it("evaluates loss and accuracy split over workers", async () => {
+    const data = randomData(40, 6, 3, 5);
+    const dp1 = await engine(SMALL, 1);
+    const dp2 = await engine(SMALL, 2);
+    const idx = Int32Array.from({ length: 40 }, (_, i) => i);
+    for (const d of [dp1, dp2]) await d.setData(data);
+    const [a, b] = [await dp1.evaluate(idx, 7), await dp2.evaluate(idx, 7)];
+    expect(Math.abs(a.loss - b.loss)).toBeLessThan(1e-6);
+    expect(a.accuracy).toBe(b.accuracy);
+  });
+
+  for (const w of [2, 3]) {
+    it(`turns an injected worker fault into one clear error in under 10 s (W=${w})`, async () => {
+      process.env.WEFT_FAULT = `worker:${w - 1}:step:3`;
+      const dp = await engine(SMALL, w);
+      await dp.setData(randomData(100, 6, 3, 6));
+      const [idx, batches] = schedule(10, 10);
+      const t0 = Date.now();
+      const err = await dp.runSteps(idx, batches).catch((e) => e);
+      expect(err).toBeInstanceOf(WorkerError);
+      expect(err.message).toBe(`worker ${w - 1} failed at step 3: injected fault (WEFT_FAULT=worker:${w - 1}:step:3)`);
+      expect(Date.now() - t0).toBeLessThan(10_000);
+      await expect(dp.runSteps(idx, batches)).rejects.toThrow(/closed/);
+    });
+  }
+
+  it("turns a worker that exits into a clear error", async () => {
+    process.env.WEFT_FAULT = "worker:1:step:2:exit";
+    const dp = await engine(SMALL, 2);
+    await dp.setData(randomData(100, 6, 3, 6));
+    const [idx, batches] = schedule(10, 10);
+    await expect(dp.runSteps(idx, batches)).rejects.toThrow(/worker 1 failed at step 2: exited unexpectedly with code 3/);
+  });
+
+  it("turns a stuck worker into a barrier timeout error", async () => {
+    process.env.WEFT_FAULT = "worker:0:step:1:hang";
+    const dp = await engine(SMALL, 2, { barrierTimeoutMs: 500 });
+    await dp.setData(randomData(100, 6, 3, 6));
+    const [idx, batches] = schedule(10, 10);
+    const t0 = Date.now();
+    await expect(dp.runSteps(idx, batches)).rejects.toThrow(/worker 1 failed at step 1: .*barrier timed out after 500 ms/);
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+
+  it("reports a non-finite loss with its step, or skips it on request", async () => {
+    const data = randomData(40, 6, 3, 7);
+    data.x[25 * 6] = Number.NaN; // row 25 is in step 2 (batches of 10)
+    const [idx, batches] = schedule(4, 10);
+    const stop = await engine(NO_BN, 2);
+    await stop.setData(data);
+    await expect(stop.runSteps(idx, batches)).rejects.toThrow(/failed at step 2: non-finite (loss|gradient) at step 2/);
+    const skip = await engine(NO_BN, 2, { nonFinite: "skip" });
+    await skip.setData(data);
+    const res = await skip.runSteps(idx, batches);
+    expect(res.skipped).toEqual([2]);
+    for (let i = 0; i < skip.params.length; i++) expect(Number.isFinite(skip.params[i])).toBe(true);
+  });
+
+  it("rejects bad options clearly", async () => {
+    await expect(DataParallel.create({ model: SMALL, loss: { type: "crossEntropyLoss" }, optimizer: { type: "Adamax", config: {} }, workers: 1 })).rejects.toThrow(/unknown type "Adamax"/);
+    await expect(DataParallel.create({ model: [{ type: "Conv2d" } as never], loss: { type: "crossEntropyLoss" }, optimizer: { type: "Adam", config: {} }, workers: 1 })).rejects.toThrow(/layer 0: unknown type "Conv2d"/);
+  });
+});
