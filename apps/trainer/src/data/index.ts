@@ -1,0 +1,13 @@
+export { allocDataset, toShared, DataError } from "./dataset.js";
+export type { Dataset, AllocOptions } from "./dataset.js";
+export { loadEmbeddedMnist, embeddedMnistDir, EMBEDDED_MNIST_SIZE } from "./mnist.js";
+export { loadIdx, IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC } from "./idx.js";
+export type { IdxOptions } from "./idx.js";
+export { loadCsv } from "./csv.js";
+export type { CsvOptions } from "./csv.js";
+export { splitDataset } from "./split.js";
+export type { SplitOptions, Splits } from "./split.js";
+export { standardize, applyStandardization } from "./standardize.js";
+export type { Standardization } from "./standardize.js";
+export { augmentBatch } from "./augment.js";
+export type { AugmentOptions } from "./augment.js";
