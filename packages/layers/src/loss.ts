@@ -147,12 +147,16 @@ export function crossEntropyLoss(input: Tensor, target: Tensor | Int32Array | re
     let sum = 0;
     for (let c = 0; c < classes; c++) sum += Math.exp(x[o + c] - max);
     const lse = max + Math.log(sum);
+    // loss = −Σ q_c·log p_c, so dloss/dx = p·Σq − q (p − q when the targets sum to 1).
     let loss = 0;
+    let qSum = 0;
     for (let c = 0; c < classes; c++) {
       const q = (1 - eps) * (probs ? probs[o + c] : indices![r] === c ? 1 : 0) + eps / classes;
       if (q !== 0) loss -= q * (x[o + c] - lse);
-      d[o + c] = Math.exp(x[o + c] - lse) - q;
+      d[o + c] = -q;
+      qSum += q;
     }
+    for (let c = 0; c < classes; c++) d[o + c] += Math.exp(x[o + c] - lse) * qSum;
     l[r] = loss;
   }
   return reduce(input, l, d, reduction, [rows]);

@@ -119,8 +119,8 @@ export abstract class Module {
    */
   loadStateDict(state: Record<string, StateEntry>, strict = true): { missingKeys: string[]; unexpectedKeys: string[] } {
     const own = this.stateDict();
-    const missingKeys = Object.keys(own).filter((k) => !(k in state));
-    const unexpectedKeys = Object.keys(state).filter((k) => !(k in own));
+    const missingKeys = Object.keys(own).filter((k) => !Object.hasOwn(state, k));
+    const unexpectedKeys = Object.keys(state).filter((k) => !Object.hasOwn(own, k));
     const misShaped: string[] = [];
     for (const [k, t] of Object.entries(own)) {
       const s = state[k];
