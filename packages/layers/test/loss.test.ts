@@ -205,9 +205,8 @@ describe("losses differentiate with respect to the input only", () => {
 
 describe("crossEntropyLoss with probability targets whose rows do not sum to 1", () => {
   // PyTorch accepts such soft targets (it does not normalise them): loss = −Σ_c q_c·log softmax(x)_c,
-  // whose gradient is softmax(x)·Σ_c q_c − q — not softmax(x) − q, which holds only when Σq = 1.
-  // The forward here matches PyTorch; the backward uses p − q unconditionally (loss.ts), so the
-  // gradient disagrees with the loss's own finite differences.
+  // whose gradient is softmax(x)·Σ_c q_c − q — not softmax(x) − q, which holds only when Σq = 1
+  // (an earlier version used p − q unconditionally; this test caught it).
   it("unnormalised probability target: gradient = softmax·Σq − q", () => {
     const q = tensor([[0.5, 0.5, 0.5], [0.1, 0.2, 0.3]], undefined, { dtype: "float64" }); // rows sum to 1.5 and 0.6
     const x = f64([[0.5, -1, 2], [1, 0, -1]]);
