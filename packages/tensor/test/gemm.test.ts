@@ -78,7 +78,7 @@ const layouts = [
 // cache blocks (MC = 96 rows, NC = 512 columns, KC = 256 deep), plus degenerate ones.
 const shapes: [number, number, number][] = [
   [1, 1, 1], [2, 3, 1], [1, 7, 5], [7, 1, 5], [7, 13, 5], [3, 4, 8], [4, 5, 3],
-  [67, 33, 129], [97, 5, 257], [5, 517, 9], [33, 17, 600],
+  [67, 33, 129], [97, 5, 257], [5, 517, 9], [33, 17, 600], [2, 5, 300], [1, 9, 300],
 ];
 
 function makeCase(transA: boolean, transB: boolean, [m, n, k]: [number, number, number], opts: Partial<Case> = {}): Case {

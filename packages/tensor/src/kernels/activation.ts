@@ -6,7 +6,11 @@ import type { FloatArray } from "../tensor.js";
 import { erf } from "./erf.js";
 
 export function reluForward(x: FloatArray, out: FloatArray): void {
-  for (let i = 0; i < x.length; i++) out[i] = x[i] < 0 ? 0 : x[i]; // NaN propagates, as in PyTorch
+  // Branch-free (a sign branch mispredicts on real data: 1.2 → 5.3 GB/s, bench/src/micro.ts); NaN propagates, as in PyTorch.
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    out[i] = (v + Math.abs(v)) * 0.5;
+  }
 }
 /** d/dx relu = 1 where x > 0 (0 at x = 0, as PyTorch). */
 export function reluBackward(x: FloatArray, g: FloatArray, slot: FloatArray): void {

@@ -21,10 +21,10 @@ export type FloatArray = Float32Array | Float64Array;
 
 /**
  * Micro-tile: MR rows × NR columns of C in 12 locals. V8 (TurboFan, Node 20) computes
- * all products of a k step before adding any of them, so accumulators + products + loaded
- * operands compete for x64's 16 XMM registers. Measured on `node /tmp/…ab.mjs`-style A/B
- * runs at n = 512 (best of 15, GFLOP/s): 3×4 5.6, 4×3 5.5, 4×4 5.1–5.3, 4×8 5.1, 2×8 5.2,
- * 2×4 4.5, 3×8 5.3. 3×4 spills least for its 7 loads per 24 flops.
+ * all products of a k step before adding any of them, so accumulators, products and loaded
+ * operands compete for x64's 16 XMM registers and bigger tiles spill to the stack. Whole
+ * gemm at n = 512, tiles compared side by side in one process on the 2-vCPU EPYC (best of
+ * 15, GFLOP/s): 3×4 5.6, 4×3 5.5, 3×8 5.3, 2×8 5.2, 4×4 5.1–5.3, 4×8 5.1, 2×4 4.5.
  */
 const MR = 3;
 const NR = 4;
@@ -45,6 +45,7 @@ const tile = new Float64Array(MR * NR);
  * C[m×n] = alpha · op(A) · op(B) + beta · C (+ bias[j] broadcast over rows if bias given), row-major.
  * op(A) is A [m×k] (lda = row stride) or, when transA, A is stored [k×m] and read transposed. Same for B: [k×n] or stored [n×k] when transB.
  * Offsets aOff/bOff/cOff/biasOff into the arrays. beta = 0 means C is overwritten (never read, so NaN garbage in C is ignored).
+ * C must not overlap A, B or bias. Sums are formed in double; alpha = 0 or k = 0 reads neither A nor B.
  *
  * @example
  * // Linear forward y[N×out] = x[N×in] · W[out×in]ᵀ + b
@@ -59,6 +60,14 @@ export function gemm(
   const bs = bias ?? null;
   if (k <= 0 || alpha === 0) {
     scaleC(m, n, beta, c, cOff, ldc, bs, biasOff);
+    return;
+  }
+  if (m === 1 || n === 1) {
+    // One row (a single sample at inference) or column (a regression head): each packed
+    // element would be used once, so packing costs as much as the product, and 2/3 or 3/4
+    // of every micro-tile would be padding. Dot products straight from A and B instead
+    // (1×256×784 NT: 1.1 → 1.7 GFLOP/s; at m = 2 the packed path is already faster).
+    gemmDirect(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, bs, biasOff);
     return;
   }
   // Split k into equal slices rather than KC, KC, …, remainder: k = 784 gives 4 × 196, not
@@ -111,10 +120,40 @@ function scaleC(m: number, n: number, beta: number, c: FloatArray, cOff: number,
   }
 }
 
+/** C = alpha·op(A)·op(B) + beta·C (+ bias), one dot product per element, for skinny shapes. */
+function gemmDirect(
+  transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
+  a: FloatArray, aOff: number, lda: number, b: FloatArray, bOff: number, ldb: number,
+  beta: number, c: FloatArray, cOff: number, ldc: number, bias: FloatArray | null, biasOff: number,
+): void {
+  // op(A)[i][p] = a[aOff + i·ai + p·ap], op(B)[p][j] = b[bOff + p·bp + j·bj].
+  const ai = transA ? 1 : lda, ap = transA ? lda : 1;
+  const bp = transB ? 1 : ldb, bj = transB ? ldb : 1;
+  for (let i = 0; i < m; i++) {
+    const row = cOff + i * ldc;
+    for (let j = 0; j < n; j++) {
+      // Four partial sums: one would wait on the adder's latency every step.
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let x = aOff + i * ai, y = bOff + j * bj, p = 0;
+      for (; p + 3 < k; p += 4, x += 4 * ap, y += 4 * bp) {
+        s0 += a[x] * b[y];
+        s1 += a[x + ap] * b[y + bp];
+        s2 += a[x + 2 * ap] * b[y + 2 * bp];
+        s3 += a[x + 3 * ap] * b[y + 3 * bp];
+      }
+      for (; p < k; p++, x += ap, y += bp) s0 += a[x] * b[y];
+      let v = alpha * (s0 + s1 + s2 + s3);
+      if (beta !== 0) v += beta * c[row + j];
+      if (bias !== null) v += bias[biasOff + j];
+      c[row + j] = v;
+    }
+  }
+}
+
 /**
- * The inner loop: tile = Σ_p a[p]ᵀ·b[p] over kc steps, where packed A supplies MR values
- * per step from index ia and packed B NR values per step from index ib (same array).
- * Each step is 7 loads and 12 multiply-adds, all in locals.
+ * The inner loop: tile[r][j] = Σ_p A[r][p]·B[p][j] over kc steps, a sum of outer products.
+ * Packed A supplies MR values per step from buf[ia], packed B NR values per step from
+ * buf[ib]. Each step is 7 loads and 12 multiply-adds, all in locals.
  */
 function microKernel(kc: number, buf: Float64Array, ia: number, ib: number): void {
   let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
