@@ -39,7 +39,7 @@ export interface DataParallelOptions {
   nonFinite?: NonFinitePolicy;
   /** A barrier wait longer than this aborts the run with an error (default 30 s). */
   barrierTimeoutMs?: number;
-  /** Module URL whose `transformBatch(x, rows, features, rng, rank)` each worker applies to training batches. */
+  /** Module URL whose `transformBatch(x, rows, features, rng, rank, step)` each worker applies to training batches; `rng` is that worker's generator for that global step. */
   hooks?: string;
 }
 

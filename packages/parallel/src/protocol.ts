@@ -22,7 +22,7 @@ export interface WorkerInit {
   optimizer: OptimizerSpec;
   nonFinite: NonFinitePolicy;
   barrierTimeoutMs: number;
-  /** Module URL exporting optional `transformBatch(x, rows, features, rng, rank)` (e.g. augmentation). */
+  /** Module URL exporting optional `transformBatch(x, rows, features, rng, rank, step)` (e.g. augmentation). */
   hooks?: string;
   control: SharedArrayBuffer;
   scratch: SharedArrayBuffer;

@@ -16,7 +16,7 @@ import { paramRange, shardRange } from "./plan.js";
 import type { DataBuffers, EvalResult, StepsRequest, StepsResult, WorkerInit } from "./protocol.js";
 import { SharedCommunicator } from "./shared-communicator.js";
 
-type TransformBatch = (x: Float32Array, rows: number, features: number, rng: Rng, rank: number) => void;
+type TransformBatch = (x: Float32Array, rows: number, features: number, rng: Rng, rank: number, step: number) => void;
 
 type Fault = { rank: number; step: number; mode: "throw" | "hang" | "exit" };
 
@@ -49,7 +49,9 @@ class Worker {
   private data: DataBuffers | null = null;
   private x: Float32Array = new Float32Array(0);
   private transform: TransformBatch | null = null;
+  /** This worker's generator; each step draws from `rng.split(step)`. */
   private rng!: Rng;
+  private dropouts: Dropout[] = [];
   private readonly fault = parseFault();
 
   async setup(init: WorkerInit): Promise<void> {
@@ -57,10 +59,12 @@ class Worker {
     const { rank, worldSize } = init;
     this.ctl = new Int32Array(init.control);
     this.comm = new SharedCommunicator(rank, worldSize, this.ctl, new Float64Array(init.scratch), init.barrierTimeoutMs);
-    // Per-worker randomness (dropout, augmentation) from the run's seed: same seed and W ⇒ same bits.
+    // Per-worker randomness (dropout, augmentation) from the run's seed: same seed and W ⇒ same
+    // bits. Each step draws from a generator split by the global step number, so randomness is a
+    // function of (seed, rank, step) — a resumed run draws exactly what an uninterrupted one did.
     this.rng = new Rng(init.seed).split(1000 + rank);
     this.model = buildModel(init.model, { rng: this.rng, communicator: this.comm });
-    for (const [, m] of this.model.namedModules()) if (m instanceof Dropout) m.rng = this.rng;
+    for (const [, m] of this.model.namedModules()) if (m instanceof Dropout) this.dropouts.push(m);
     this.model.loadStateDict(init.state, false);
     const params = new Float32Array(init.params);
     const n = params.length;
@@ -145,7 +149,9 @@ class Worker {
         const size = req.batches[2 * s + 1];
         const [from, to] = shardRange(size, worldSize, rank);
         const [x, targets] = this.gather(indices, offset + from, offset + to);
-        if (this.transform && req.train) this.transform(x.data as Float32Array, to - from, x.shape[1], this.rng, rank);
+        const stepRng = this.rng.split(step);
+        for (const d of this.dropouts) d.rng = stepRng;
+        if (this.transform && req.train) this.transform(x.data as Float32Array, to - from, x.shape[1], stepRng, rank, step);
         this.gradSlots[rank].fill(0);
         const out = this.model.forward(x);
         const sum = lossSum(this.init.loss, out, targets);

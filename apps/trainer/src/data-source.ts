@@ -1,0 +1,77 @@
+/**
+ * `--data` and `--splits` → the three splits, standardised with the training set's statistics,
+ * held in one buffer (train rows, then validation, then test) so the engine copies one array
+ * into shared memory and addresses the splits by row index.
+ */
+import { resolve } from "node:path";
+import { loadCsv, loadEmbeddedMnist, loadIdx, splitDataset, standardize, type Dataset, type Splits, type Standardization } from "./data/index.js";
+import { UsageError } from "./errors.js";
+
+export interface Splits3 {
+  /** All rows, `[train + val + test, features]`, standardised. */
+  x: Float32Array;
+  y: Int32Array;
+  features: number;
+  classes: number;
+  /** Image height and width, for image data. */
+  shape?: [number, number];
+  rows: { train: number; val: number; test: number };
+  standardization: Standardization;
+  source: string;
+}
+
+/** `--data` with its file paths made absolute (config.json must not depend on the directory it was run from). */
+export function absoluteDataPaths(data: string, cwd: string): string {
+  if (data.startsWith("idx:")) return `idx:${data.slice(4).split(",").map((p) => resolve(cwd, p)).join(",")}`;
+  if (data.startsWith("csv:")) return `csv:${resolve(cwd, data.slice(4))}`;
+  return data;
+}
+
+/** Loads a `--data` source as it is on disk (raw values, all rows). */
+export function loadSource(data: string): Dataset {
+  if (data === "mnist") return loadEmbeddedMnist();
+  if (data.startsWith("idx:")) {
+    const [images, labels] = data.slice(4).split(",") as [string, string];
+    return loadIdx(images, labels);
+  }
+  if (data.startsWith("csv:")) return loadCsv(data.slice(4));
+  throw new UsageError(`--data must be mnist, idx:<images>,<labels> or csv:<file>, got ${JSON.stringify(data)}`);
+}
+
+/** Splits `ds` by a shuffle seeded with `seed` (in place: `ds` is reordered); `--splits` errors name the flag. */
+export function splitRows(ds: Dataset, splits: readonly [number, number, number], seed: number): Splits {
+  const counts = splits.some((s) => s > 1);
+  try {
+    return splitDataset(ds, counts ? { seed, inPlace: true, counts: { train: splits[0], val: splits[1], test: splits[2] } } : { seed, inPlace: true, train: splits[0], val: splits[1], test: splits[2] });
+  } catch (e) {
+    throw new UsageError(`--splits ${splits.join(",")} does not fit ${ds.source} (${ds.n} rows): ${(e as Error).message.replace(/^splitDataset: /, "")}`);
+  }
+}
+
+/** Splits (see {@link splitRows}) and standardises with the training split's mean and std. */
+export function splitAndStandardize(ds: Dataset, splits: readonly [number, number, number], seed: number): Splits3 {
+  const parts = splitRows(ds, splits, seed);
+  const { train, val, test } = parts;
+  for (const [name, part] of [["validation", val], ["test", test]] as const) {
+    if (part.n === 0) throw new UsageError(`--splits ${splits.join(",")} leaves the ${name} split of ${ds.source} (${ds.n} rows) empty`);
+  }
+  const standardization = standardize(train, val, test);
+  const total = train.n + val.n + test.n;
+  return {
+    x: ds.x.subarray(0, total * ds.features),
+    y: ds.y.subarray(0, total),
+    features: ds.features,
+    classes: ds.classes,
+    shape: ds.shape,
+    rows: { train: train.n, val: val.n, test: test.n },
+    standardization,
+    source: ds.source,
+  };
+}
+
+/** Row indices `[from, to)` as an Int32Array (the engine's index lists). */
+export function rowRange(from: number, to: number): Int32Array {
+  const out = new Int32Array(to - from);
+  for (let i = 0; i < out.length; i++) out[i] = from + i;
+  return out;
+}

@@ -1,0 +1,68 @@
+/**
+ * report.html: one self-contained page (no scripts, no external files) with the run's loss
+ * curves, validation accuracy, and per-layer gradient norms per epoch on a log scale — where
+ * vanishing or exploding gradients show as lines falling or climbing decades apart.
+ */
+import { layerLabels } from "./model.js";
+import type { RunConfig } from "./run-config.js";
+import { escapeXml, lineChart } from "./svg-chart.js";
+import type { EpochMetrics } from "./train.js";
+
+export function renderReport(config: RunConfig, metrics: readonly EpochMetrics[], test: { loss: number; accuracy: number } | null): string {
+  const at = (f: (m: EpochMetrics) => number): [number, number][] => metrics.map((m) => [m.epoch, f(m)]);
+  const loss = lineChart(
+    [
+      { name: "train loss", points: at((m) => m.trainLoss) },
+      { name: "validation loss", points: at((m) => m.valLoss) },
+    ],
+    { title: "Loss (cross-entropy)", xLabel: "epoch", yLabel: "loss" },
+  );
+  const accuracy = lineChart([{ name: "validation accuracy", points: at((m) => m.valAccuracy) }], {
+    title: "Validation accuracy",
+    xLabel: "epoch",
+    yLabel: "accuracy",
+    yRange: [Math.min(0.9, ...metrics.map((m) => Math.floor(m.valAccuracy * 10) / 10)), 1],
+  });
+  const labels = layerLabels(config.model);
+  const keys = [...new Set(metrics.flatMap((m) => Object.keys(m.gradNorms)))];
+  const grads = lineChart(
+    keys.map((k) => ({ name: labels[Number(k.split(".")[0])] ?? k, points: at((m) => m.gradNorms[k] ?? Number.NaN) })),
+    { title: "Gradient norm per layer (mean of ~10 steps sampled per epoch)", xLabel: "epoch", yLabel: "‖∇‖₂ (log scale)", logY: true },
+  );
+  const o = config.options;
+  const rows: [string, string][] = [
+    ["data", `${config.data.source}: ${config.data.rows.train} train / ${config.data.rows.val} val / ${config.data.rows.test} test`],
+    ["standardisation", `mean ${config.standardization.mean.toPrecision(6)}, std ${config.standardization.std.toPrecision(6)}`],
+    ["model", labels.join(", ")],
+    ["optimizer", `${config.optimizer.type} ${JSON.stringify(config.optimizer.config)}, schedule ${o.lrSchedule}`],
+    ["batch / epochs / workers / seed", `${o.batchSize} / ${o.epochs} / ${o.workers} / ${o.seed}`],
+    ["epochs run", String(metrics.length)],
+    ["test", test ? `accuracy ${(100 * test.accuracy).toFixed(2)}%, loss ${test.loss.toFixed(4)}` : "(not yet: the run is in progress or was interrupted)"],
+  ];
+  const table = rows.map(([k, v]) => `<tr><th>${escapeXml(k)}</th><td>${escapeXml(v)}</td></tr>`).join("\n");
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>weft run report</title>
+<style>
+body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
+table { border-collapse: collapse; margin-bottom: 1.5em; }
+th, td { text-align: left; padding: 0.2em 1em 0.2em 0; vertical-align: top; }
+th { font-weight: 600; }
+figure { margin: 0 0 1.5em 0; }
+svg { max-width: 100%; height: auto; font-family: system-ui, sans-serif; }
+</style>
+</head>
+<body>
+<h1>weft run report</h1>
+<table>
+${table}
+</table>
+<figure>${loss}</figure>
+<figure>${accuracy}</figure>
+<figure>${grads}</figure>
+</body>
+</html>
+`;
+}

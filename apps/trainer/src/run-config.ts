@@ -1,0 +1,45 @@
+/**
+ * A run's config.json: the resolved options plus everything derived from them that another
+ * command needs — the data's shape, the input standardisation (predict applies it to raw
+ * inputs), the model spec (eval, predict and PyTorch rebuild the model from it), the optimiser
+ * and loss as the engine received them.
+ */
+import type { L1Spec, LayerSpec, LossSpec, OptimizerSpec } from "@weft/parallel";
+import type { OptimizerName, TrainOptions } from "./config.js";
+import type { Splits3 } from "./data-source.js";
+import type { Standardization } from "./data/index.js";
+import { linearWeightNames, modelSpec } from "./model.js";
+
+export interface RunConfig {
+  options: TrainOptions;
+  data: { source: string; features: number; classes: number; shape?: [number, number]; rows: Splits3["rows"] };
+  standardization: Standardization;
+  model: LayerSpec[];
+  optimizer: OptimizerSpec;
+  loss: LossSpec;
+  l1: L1Spec | null;
+  createdAt: string;
+}
+
+const OPTIMIZER_TYPES: Record<OptimizerName, string> = { adam: "Adam", adamw: "AdamW", sgd: "SGD", rmsprop: "RMSprop" };
+
+/** The engine's optimiser spec: PyTorch's class name and options (the rest at PyTorch's defaults). */
+export function optimizerSpec(o: TrainOptions): OptimizerSpec {
+  const config: Record<string, unknown> = { lr: o.lr, weightDecay: o.weightDecay };
+  if (o.optimizer === "sgd" || o.optimizer === "rmsprop") config.momentum = o.momentum;
+  return { type: OPTIMIZER_TYPES[o.optimizer], config };
+}
+
+export function buildRunConfig(o: TrainOptions, d: Splits3): RunConfig {
+  const model = modelSpec(o, d.features, d.classes);
+  return {
+    options: o,
+    data: { source: d.source, features: d.features, classes: d.classes, ...(d.shape ? { shape: d.shape } : {}), rows: d.rows },
+    standardization: d.standardization,
+    model,
+    optimizer: optimizerSpec(o),
+    loss: { type: "crossEntropyLoss" },
+    l1: o.l1 > 0 ? { lambda: o.l1, params: linearWeightNames(model) } : null,
+    createdAt: new Date().toISOString(),
+  };
+}

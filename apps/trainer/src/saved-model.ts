@@ -1,0 +1,62 @@
+/**
+ * A finished run as a single-process model: rebuilt from config.json's spec, loaded from
+ * model.safetensors, in eval mode (BatchNorm uses its running statistics, dropout is off).
+ * eval and predict need no workers: inference is one forward pass per batch.
+ */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { crossEntropyLoss, loadSafetensors, type Sequential } from "@weft/layers";
+import { buildModel } from "@weft/parallel";
+import { Tensor, argmax, noGrad, softmax } from "@weft/tensor";
+import { UsageError } from "./errors.js";
+import type { RunConfig } from "./run-config.js";
+import { readRunConfig } from "./run-dir.js";
+
+export function loadRunModel(dir: string): { config: RunConfig; model: Sequential } {
+  const config = readRunConfig<RunConfig>(dir, "--model");
+  const model = buildModel(config.model);
+  if (!existsSync(join(dir, "model.safetensors"))) throw new UsageError(`--model ${dir} has no model.safetensors yet: no epoch of that run has completed`);
+  try {
+    loadSafetensors(model, join(dir, "model.safetensors"));
+  } catch (e) {
+    throw new UsageError(`--model ${dir}: cannot load model.safetensors: ${(e as Error).message}`);
+  }
+  model.eval();
+  return { config, model };
+}
+
+const BATCH = 1024;
+
+/** Predicted class and its softmax probability for each of `rows` rows of standardised `x`. */
+export function classify(model: Sequential, x: Float32Array, rows: number, features: number): { classes: Int32Array; confidence: Float32Array } {
+  const classes = new Int32Array(rows);
+  const confidence = new Float32Array(rows);
+  noGrad(() => {
+    for (let b = 0; b < rows; b += BATCH) {
+      const n = Math.min(BATCH, rows - b);
+      const out = model.forward(new Tensor(x.subarray(b * features, (b + n) * features), [n, features]));
+      classes.set(argmax(out, 1), b);
+      const p = softmax(out, 1).data;
+      const k = out.shape[1]!;
+      for (let i = 0; i < n; i++) confidence[b + i] = p[i * k + classes[b + i]!]!;
+    }
+  });
+  return { classes, confidence };
+}
+
+/** Mean cross-entropy and accuracy over labelled rows. */
+export function evaluateRows(model: Sequential, x: Float32Array, y: Int32Array, rows: number, features: number): { loss: number; accuracy: number } {
+  let lossSum = 0;
+  let correct = 0;
+  noGrad(() => {
+    for (let b = 0; b < rows; b += BATCH) {
+      const n = Math.min(BATCH, rows - b);
+      const out = model.forward(new Tensor(x.subarray(b * features, (b + n) * features), [n, features]));
+      const target = y.subarray(b, b + n);
+      lossSum += crossEntropyLoss(out, target, { reduction: "sum" }).item();
+      const pred = argmax(out, 1);
+      for (let i = 0; i < n; i++) if (pred[i] === target[i]) correct++;
+    }
+  });
+  return { loss: lossSum / rows, accuracy: correct / rows };
+}

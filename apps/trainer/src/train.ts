@@ -1,0 +1,225 @@
+/**
+ * `weft train`: load and split the data, start the data-parallel engine, run the epochs
+ * (validation, checkpoint, metrics and report after each), then test and save the model.
+ *
+ * Determinism, so that `--resume` continues bit for bit: epoch e's row order is
+ * `Rng(seed).split(shuffle).split(e)`, its learning rate is the schedule replayed from epoch 0,
+ * dropout and augmentation draw from the engine's per-(rank, global step) generators, and the
+ * checkpoint holds parameters, buffers, optimiser arrays and step,
+ * the global step count, the metrics (early stopping replays them) and the best weights.
+ */
+import { join, resolve } from "node:path";
+import { EarlyStopping } from "@weft/optim";
+import { DataParallel, WorkerError } from "@weft/parallel";
+import { Rng, type Tensor } from "@weft/tensor";
+import type { RunFlags, TrainOptions } from "./config.js";
+import { absoluteDataPaths, loadSource, rowRange, splitAndStandardize } from "./data-source.js";
+import { RunError, UsageError } from "./errors.js";
+import { layerGradNorms } from "./grad-norms.js";
+import { lrAt, parseLrSchedule } from "./lr-schedule.js";
+import { describeModel, initialState } from "./model.js";
+import type { Reporter } from "./progress.js";
+import { renderReport } from "./report.js";
+import { RNG_KEYS } from "./rng-keys.js";
+import { buildRunConfig, type RunConfig } from "./run-config.js";
+import {
+  clearLeftovers, createRunDir, defaultRunDir, loadCheckpoint, readRunConfig, saveCheckpoint, saveModelFiles, writeFileAtomic, writeJsonAtomic, writeMetrics,
+  type Checkpoint, type TensorMap,
+} from "./run-dir.js";
+import { hooksUrl } from "./worker-hooks.js";
+
+export interface TrainResult {
+  dir: string;
+  epochs: number;
+  test: { loss: number; accuracy: number };
+  seconds: number;
+}
+
+/** One epoch's line of metrics.jsonl. */
+export interface EpochMetrics {
+  epoch: number;
+  trainLoss: number;
+  valLoss: number;
+  valAccuracy: number;
+  samplesPerSec: number;
+  seconds: number;
+  lr: number;
+  gradNorms: Record<string, number>;
+}
+
+/** Consecutive batches over `rows` shuffled rows; a last batch of one row is dropped under BatchNorm (it cannot normalise one row). */
+export function batchPlan(rows: number, batchSize: number, dropSingle: boolean): [number, number][] {
+  const plan: [number, number][] = [];
+  for (let o = 0; o < rows; o += batchSize) plan.push([o, Math.min(batchSize, rows - o)]);
+  if (dropSingle && plan.length > 1 && plan[plan.length - 1]![1] === 1) plan.pop();
+  return plan;
+}
+
+function toTensorMap(state: Record<string, Tensor>): TensorMap {
+  const out: TensorMap = {};
+  for (const [k, t] of Object.entries(state)) out[k] = { shape: [...t.shape], data: t.data as Float32Array };
+  return out;
+}
+
+/**
+ * Runs one epoch in ~10 `runSteps` calls, so the progress bar can show the running loss and
+ * `afterChunk` can sample the gradient (the same steps as one call: the split changes no bits).
+ */
+async function runEpoch(dp: DataParallel, order: Int32Array, plan: [number, number][], lr: number, reporter: Reporter, afterChunk: () => void): Promise<number> {
+  const chunk = Math.max(1, Math.ceil(plan.length / 10));
+  let lossSum = 0;
+  let rows = 0;
+  for (let from = 0; from < plan.length; from += chunk) {
+    const part = plan.slice(from, from + chunk);
+    const known = rows > 0 ? lossSum / rows : Number.NaN;
+    const { losses } = await dp.runSteps(order, part, { lr, onProgress: (done) => reporter.progress(from + done, known) });
+    part.forEach(([, size], k) => {
+      lossSum += losses[k]! * size;
+      rows += size;
+    });
+    afterChunk();
+    reporter.progress(from + part.length, lossSum / rows);
+  }
+  return lossSum / rows; // the mean over the epoch's samples
+}
+
+/**
+ * Trains as `options` say into a new run directory, or continues the run in `run.resume`
+ * (its saved options; only `epochs` from here when `epochsGiven`).
+ */
+export async function train(options: TrainOptions, run: RunFlags, reporter: Reporter, epochsGiven: boolean, cwd = process.cwd()): Promise<TrainResult> {
+  const started = performance.now();
+  let saved: RunConfig | null = null;
+  let dir: string;
+  if (run.resume) {
+    dir = resolve(cwd, run.resume);
+    saved = readRunConfig<RunConfig>(dir, "--resume");
+    options = { ...saved.options, epochs: epochsGiven ? options.epochs : saved.options.epochs };
+  } else {
+    dir = run.out ? resolve(cwd, run.out) : defaultRunDir(cwd);
+    options = { ...options, data: absoluteDataPaths(options.data, cwd) };
+  }
+  const data = splitAndStandardize(loadSource(options.data), options.splits, options.seed);
+  if (options.norm === "batch" && data.rows.train < 2) throw new UsageError(`--splits leaves ${data.rows.train} training row: BatchNorm needs at least 2`);
+  const config: RunConfig = saved ? { ...saved, options } : buildRunConfig(options, data);
+  let ckpt: Checkpoint | null = null;
+  if (saved) {
+    const a = saved.standardization;
+    const b = data.standardization;
+    if (a.mean !== b.mean || a.std !== b.std || saved.data.rows.train !== data.rows.train) {
+      throw new UsageError(`--resume ${dir}: ${options.data} is not the data this run started on (its training split's mean/std changed)`);
+    }
+    clearLeftovers(dir);
+    ckpt = loadCheckpoint(dir);
+    if (ckpt && ckpt.epoch > options.epochs) throw new UsageError(`--epochs ${options.epochs}: the run in ${dir} has already completed ${ckpt.epoch} epochs`);
+  } else {
+    createRunDir(dir);
+  }
+  writeJsonAtomic(join(dir, "config.json"), config);
+
+  const { train: trainRows, val: valRows, test: testRows } = data.rows;
+  const plan = batchPlan(trainRows, options.batchSize, options.norm === "batch");
+  const planRows = plan.reduce((s, [, n]) => s + n, 0);
+  const W = options.workers;
+  const doneEpochs = ckpt?.epoch ?? 0;
+  const { mean, std } = data.standardization;
+  const hooks =
+    options.augment && data.shape
+      ? hooksUrl({ augment: { h: data.shape[0], w: data.shape[1], fill: -mean / std, noiseStd: 0.05 / std, maxShift: 2 } })
+      : undefined;
+
+  const dp = await DataParallel.create({
+    model: config.model,
+    state: ckpt?.model ?? initialState(config.model, options.init, options.activation, options.seed),
+    loss: config.loss,
+    l1: config.l1 ?? undefined,
+    optimizer: config.optimizer,
+    workers: W,
+    seed: options.seed,
+    hooks,
+  });
+  let current = doneEpochs;
+  try {
+    reporter.info(
+      `weft train → ${dir}\n${data.source}: ${trainRows.toLocaleString("en-US")} train / ${valRows.toLocaleString("en-US")} val / ${testRows.toLocaleString("en-US")} test rows, ` +
+        `${data.features} features, ${data.classes} classes\nmodel ${describeModel(config.model)} (${dp.params.length.toLocaleString("en-US")} parameters), ` +
+        `${config.optimizer.type} lr ${options.lr}, batch ${options.batchSize}, ${options.epochs} epochs, ${W} workers, seed ${options.seed}` +
+        (doneEpochs > 0 ? `\nresuming after epoch ${doneEpochs}` : ""),
+      { dir, data: data.source, rows: data.rows, model: config.model, parameters: dp.params.length, workers: W, epochs: options.epochs, resumedAfter: doneEpochs },
+    );
+    await dp.setData({ x: data.x, features: data.features, y: data.y });
+    if (ckpt) await dp.loadState(ckpt.model, ckpt.optimizer, ckpt.step);
+
+    const stopper = options.earlyStopping ? new EarlyStopping({ patience: options.earlyStopping, restoreBestWeights: false }) : null;
+    const metrics = [...((ckpt?.metrics ?? []) as unknown as EpochMetrics[])];
+    for (const m of metrics) stopper?.step(m.valLoss);
+    let best = ckpt?.best;
+    let stopped = ckpt?.stopped ?? false;
+    const schedule = parseLrSchedule(options.lrSchedule);
+    const valIdx = rowRange(trainRows, trainRows + valRows);
+    const testIdx = rowRange(trainRows + valRows, trainRows + valRows + testRows);
+
+    if (stopped) reporter.result("early-stop", `this run was ended by early stopping after epoch ${doneEpochs}: nothing more to train`, { bestEpoch: stopper!.bestEpoch + 1 });
+    else if (doneEpochs === options.epochs) reporter.result("done", `this run has already trained ${doneEpochs} epochs: nothing more to train`, { epochs: doneEpochs });
+
+    for (let epoch = doneEpochs; epoch < options.epochs && !stopped; epoch++) {
+      current = epoch;
+      const t0 = performance.now();
+      const lr = lrAt(schedule, options.lr, epoch, options.epochs);
+      const order = Int32Array.from(new Rng(options.seed).split(RNG_KEYS.shuffle).split(epoch).permutation(trainRows));
+      reporter.epochStart(epoch + 1, options.epochs, plan.length, planRows);
+      const normSums: Record<string, number> = {};
+      let samples = 0;
+      const trainLoss = await runEpoch(dp, order, plan, lr, reporter, () => {
+        for (const [k, v] of Object.entries(layerGradNorms(dp.model, dp.params, dp.grad, config.model))) normSums[k] = (normSums[k] ?? 0) + v;
+        samples++;
+      });
+      const trainSeconds = (performance.now() - t0) / 1000;
+      const gradNorms = Object.fromEntries(Object.entries(normSums).map(([k, v]) => [k, v / samples]));
+      const val = await dp.evaluate(valIdx);
+      const line: EpochMetrics = {
+        epoch: epoch + 1, trainLoss, valLoss: val.loss, valAccuracy: val.accuracy,
+        samplesPerSec: planRows / trainSeconds, seconds: (performance.now() - t0) / 1000, lr, gradNorms,
+      };
+      metrics.push(line);
+      const model = toTensorMap(await dp.stateDict());
+      if (stopper) {
+        stopped = stopper.step(val.loss);
+        if (stopper.bestEpoch === epoch) best = model;
+      }
+      const optimizer = await dp.optimizerStateDict();
+      // The deliverables first, then the checkpoint: whenever a checkpoint exists, so does a
+      // whole model.safetensors (of that epoch or, if killed in between, the next).
+      saveModelFiles(dir, model, optimizer);
+      writeMetrics(dir, metrics);
+      writeFileAtomic(join(dir, "report.html"), renderReport(config, metrics, null));
+      saveCheckpoint(dir, { epoch: epoch + 1, step: dp.steps, metrics: metrics as unknown as Record<string, unknown>[], stopped, model, optimizer, best });
+      reporter.epochEnd({ ...line, epochs: options.epochs });
+      if (stopped) reporter.result("early-stop", `early stopping: no lower validation loss for ${options.earlyStopping} epochs; keeping epoch ${stopper!.bestEpoch + 1}'s weights`, { bestEpoch: stopper!.bestEpoch + 1 });
+    }
+
+    // With --early-stopping the model is the best epoch's (parameters and BatchNorm buffers).
+    if (stopper && best) await dp.loadState(best, await dp.optimizerStateDict(), dp.steps);
+    const test = await dp.evaluate(testIdx);
+    saveModelFiles(dir, toTensorMap(await dp.stateDict()), await dp.optimizerStateDict());
+    writeMetrics(dir, [...metrics, { split: "test", loss: test.loss, accuracy: test.accuracy }]);
+    writeFileAtomic(join(dir, "report.html"), renderReport(config, metrics, test));
+    const seconds = (performance.now() - started) / 1000;
+    reporter.result(
+      "test",
+      `test accuracy ${(100 * test.accuracy).toFixed(2)}% (loss ${test.loss.toFixed(4)}) on ${testRows.toLocaleString("en-US")} rows, ${seconds.toFixed(1)} s in all\n` +
+        `saved ${join(dir, "model.safetensors")} (PyTorch state-dict keys) and ${join(dir, "report.html")}`,
+      { split: "test", loss: test.loss, accuracy: test.accuracy, seconds, dir },
+    );
+    return { dir, epochs: metrics.length, test, seconds };
+  } catch (e) {
+    reporter.end();
+    if (!(e instanceof WorkerError)) throw e;
+    const saved = current > 0
+      ? `the checkpoint of epoch ${current} in ${dir} is intact: continue with weft train --resume ${dir}`
+      : "no epoch had completed, so there is no checkpoint to resume";
+    throw new RunError(`${e.message} (in epoch ${current + 1}); ${saved}`, { cause: e });
+  } finally {
+    await dp.close();
+  }
+}
