@@ -13,12 +13,12 @@ import { AbortedError, CTL, abort } from "./control.js";
 import { checkLossSpec, type L1Spec, type LossSpec } from "./loss-spec.js";
 import { buildModel, type LayerSpec } from "./model-spec.js";
 import { OPTIMIZER_STATE_NAMES } from "./plan.js";
-import type { DataBuffers, EvalResult, NonFinitePolicy, OptimizerSpec, StepsResult, WorkerInit } from "./protocol.js";
+import type { DataBuffers, EvalResult, NonFinitePolicy, OptimizerSpec, StepsRequest, StepsResult, WorkerInit } from "./protocol.js";
 
 type WorkerApi = {
   setup(init: WorkerInit): Promise<void>;
   setData(d: DataBuffers): void;
-  runSteps(req: { indices: SharedArrayBuffer; batches: Int32Array; firstStep: number; lr?: number; train: boolean }): StepsResult;
+  runSteps(req: StepsRequest): StepsResult;
   evaluate(indices: SharedArrayBuffer, count: number, batchSize: number): EvalResult;
   getState(): { buffers: Record<string, Float32Array>; optimizerStep: number };
   setState(buffers: Record<string, Float32Array>, optimizerStep: number): void;
@@ -139,11 +139,10 @@ export class DataParallel {
     const scratch = new SharedArrayBuffer(worldSize * (2 * maxFeatures + 16) * 8);
     const control = new Int32Array(new SharedArrayBuffer(CTL.LENGTH * 4));
     control[CTL.FAILED_RANK] = -1;
-    const lossesSab = new SharedArrayBuffer(8 * worldSize * 1024);
     const timingsSab = new SharedArrayBuffer(8 * 4 * worldSize);
     const threads: Worker[] = [];
     for (let r = 0; r < worldSize; r++) threads.push(new Worker(new URL("./worker.js", import.meta.url)));
-    const dp = new DataParallel(model, worldSize, params, worldSize === 1 ? new Float32Array(gradsSab, 0, n) : new Float32Array(reducedSab, 0, n), optimizerState, control, threads, new Float64Array(lossesSab), new Float64Array(timingsSab));
+    const dp = new DataParallel(model, worldSize, params, worldSize === 1 ? new Float32Array(gradsSab, 0, n) : new Float32Array(reducedSab, 0, n), optimizerState, control, threads, new Float64Array(new SharedArrayBuffer(8 * worldSize * 64)), new Float64Array(timingsSab));
     dp.optimizerType = options.optimizer.type;
     await dp.guard(
       -1,
@@ -152,7 +151,7 @@ export class DataParallel {
           rank, worldSize, seed, model: options.model, state, loss: options.loss, l1: options.l1, optimizer: options.optimizer,
           nonFinite: options.nonFinite ?? "stop", barrierTimeoutMs: options.barrierTimeoutMs ?? 30_000, hooks: options.hooks,
           control: control.buffer as SharedArrayBuffer, scratch, params: params.buffer as SharedArrayBuffer, grads: gradsSab, reduced: reducedSab,
-          optimizerState: optimizerSabs, losses: lossesSab, timings: timingsSab,
+          optimizerState: optimizerSabs, timings: timingsSab,
         }),
       ),
     );
@@ -248,7 +247,7 @@ export class DataParallel {
       : null;
     let results: StepsResult[];
     try {
-      results = await this.guard(first, this.remotes.map((w) => w.runSteps({ indices: sharedIdx, batches: flat, firstStep: first, lr: options.lr, train: true })));
+      results = await this.guard(first, this.remotes.map((w) => w.runSteps({ indices: sharedIdx, batches: flat, firstStep: first, lr: options.lr, train: true, losses: this.losses.buffer as SharedArrayBuffer })));
     } finally {
       if (progress) clearInterval(progress);
     }

@@ -33,8 +33,6 @@ export interface WorkerInit {
   reduced: SharedArrayBuffer;
   /** One shared array per optimiser state name. */
   optimizerState: Record<string, SharedArrayBuffer>;
-  /** Per-step, per-rank loss sums (float64), reused across calls. */
-  losses: SharedArrayBuffer;
   /** Per-rank time breakdown in ms (float64 × 4: compute, wait, reduce, optimizer). */
   timings: SharedArrayBuffer;
 }
@@ -58,6 +56,8 @@ export interface StepsRequest {
   firstStep: number;
   lr?: number;
   train: boolean;
+  /** Per-step, per-rank shares of each batch's loss (float64, steps × W), reused across calls. */
+  losses: SharedArrayBuffer;
 }
 
 export interface StepsResult {

@@ -44,7 +44,6 @@ class Worker {
   private gradSlots: Float32Array[] = [];
   private reduced!: Float32Array;
   private range: [number, number] = [0, 0];
-  private losses!: Float64Array;
   private timings!: Float64Array;
   private data: DataBuffers | null = null;
   private x: Float32Array = new Float32Array(0);
@@ -88,7 +87,6 @@ class Worker {
         },
       },
     );
-    this.losses = new Float64Array(init.losses);
     this.timings = new Float64Array(init.timings, rank * 32, 4);
     if (init.hooks) {
       const mod = await import(init.hooks);
@@ -133,6 +131,7 @@ class Worker {
   runSteps(req: StepsRequest): StepsResult {
     const { rank, worldSize } = this.init;
     const indices = new Int32Array(req.indices);
+    const losses = new Float64Array(req.losses);
     const steps = req.batches.length / 2;
     const [lo, hi] = this.range;
     const skipped: number[] = [];
@@ -161,13 +160,13 @@ class Worker {
         const perRow = targets.kind === "dense" ? targets.width : 1;
         let objective = mul(sum, 1 / (size * perRow));
         if (this.init.l1) objective = add(objective, mul(l1Term(this.model, this.init.l1), (to - from) / size));
-        this.losses[s * worldSize + rank] = objective.item();
+        losses[s * worldSize + rank] = objective.item();
         objective.backward();
         const t1 = performance.now();
         this.comm.barrier();
         const t2 = performance.now();
         let finite = true;
-        for (let r = 0; r < worldSize; r++) if (!Number.isFinite(this.losses[s * worldSize + r])) finite = false;
+        for (let r = 0; r < worldSize; r++) if (!Number.isFinite(losses[s * worldSize + r])) finite = false;
         if (!finite) {
           if (this.init.nonFinite === "skip") {
             skipped.push(step);

@@ -150,6 +150,16 @@ describe("data-parallel engine", () => {
     expect(mismatches(bn3.params, bn1.params, 1e-3, 1e-4)).toEqual([]);
   });
 
+  it("reports every step's loss in a long call (more steps than the initial loss buffer)", async () => {
+    const data = randomData(300, 6, 3, 8);
+    const [idx, batches] = schedule(150, 2);
+    const dp = await engine(NO_BN, 2);
+    await dp.setData(data);
+    const { losses } = await dp.runSteps(idx, batches);
+    expect(losses.length).toBe(150);
+    for (const l of losses) expect(l).toBeGreaterThan(0);
+  });
+
   it("evaluates loss and accuracy split over workers", async () => {
     const data = randomData(40, 6, 3, 5);
     const dp1 = await engine(SMALL, 1);
