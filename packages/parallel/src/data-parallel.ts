@@ -7,7 +7,7 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { Remote } from "comlink";
 import type { Sequential, StateEntry } from "@weft/layers";
-import { Rng, Tensor } from "@weft/tensor";
+import { Rng, Tensor, backend } from "@weft/tensor";
 import { Comlink, nodeEndpoint } from "./comlink.js";
 import { AbortedError, CTL, abort } from "./control.js";
 import { checkLossSpec, type L1Spec, type LossSpec } from "./loss-spec.js";
@@ -148,7 +148,7 @@ export class DataParallel {
       -1,
       dp.remotes.map((w, rank) =>
         w.setup({
-          rank, worldSize, seed, model: options.model, state, loss: options.loss, l1: options.l1, optimizer: options.optimizer,
+          rank, backend: backend(), worldSize, seed, model: options.model, state, loss: options.loss, l1: options.l1, optimizer: options.optimizer,
           nonFinite: options.nonFinite ?? "stop", barrierTimeoutMs: options.barrierTimeoutMs ?? 30_000, hooks: options.hooks,
           control: control.buffer as SharedArrayBuffer, scratch, params: params.buffer as SharedArrayBuffer, grads: gradsSab, reduced: reducedSab,
           optimizerState: optimizerSabs, timings: timingsSab,

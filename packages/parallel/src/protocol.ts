@@ -1,5 +1,6 @@
 /** What the main thread sends a worker at init (structured-clone data, SharedArrayBuffers by reference). */
 import type { StateEntry } from "@weft/layers";
+import type { Backend } from "@weft/tensor";
 import type { L1Spec, LossSpec } from "./loss-spec.js";
 import type { LayerSpec } from "./model-spec.js";
 
@@ -12,6 +13,8 @@ export type NonFinitePolicy = "stop" | "skip";
 
 export interface WorkerInit {
   rank: number;
+  /** The main thread's kernel backend, so every worker computes with the same kernels. */
+  backend: Backend;
   worldSize: number;
   seed: number;
   model: LayerSpec[];

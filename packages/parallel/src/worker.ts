@@ -7,7 +7,7 @@
 import { parentPort } from "node:worker_threads";
 import { Dropout, type Sequential } from "@weft/layers";
 import { createOptimizer, type Optimizer, type OptimizerType } from "@weft/optim";
-import { Rng, Tensor, add, argmax, mul, noGrad } from "@weft/tensor";
+import { Rng, Tensor, add, argmax, mul, noGrad, setBackend } from "@weft/tensor";
 import { Comlink, nodeEndpoint } from "./comlink.js";
 import { AbortedError, CTL, abort } from "./control.js";
 import { l1Term, lossSum, type Targets } from "./loss-spec.js";
@@ -55,6 +55,7 @@ class Worker {
 
   async setup(init: WorkerInit): Promise<void> {
     this.init = init;
+    setBackend(init.backend);
     const { rank, worldSize } = init;
     this.ctl = new Int32Array(init.control);
     this.comm = new SharedCommunicator(rank, worldSize, this.ctl, new Float64Array(init.scratch), init.barrierTimeoutMs);

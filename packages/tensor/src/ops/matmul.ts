@@ -1,7 +1,7 @@
 /** matmul, the fused linear layer op, transpose and reshape — all over the blocked gemm. */
 import { Tensor, fromOp, gradSlot, formatShape, shapeSize } from "../tensor.js";
 import { allocLike } from "../shape.js";
-import { gemm } from "../kernels/gemm.js";
+import { gemm } from "../kernels/backend.js";
 
 function expect2d(t: Tensor, op: string, what: string): void {
   if (t.ndim !== 2) throw new Error(`${op}: ${what} must be 2-D, got shape ${formatShape(t.shape)}`);

@@ -1,0 +1,7 @@
+// Entry point of the WebAssembly kernel module (compiled by scripts/build-wasm.mjs).
+// Every kernel works on byte pointers into the module's (imported) linear memory and owns no
+// memory itself: the JS side (src/kernels/wasm/) decides where operands and scratch live.
+export { gemm, gemmScratchBytes } from "./gemm";
+export { sum } from "./sum";
+export { adam, adamExact } from "./adam";
+export { reluForward, reluBackward } from "./relu";

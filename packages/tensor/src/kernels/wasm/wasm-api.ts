@@ -1,0 +1,46 @@
+/**
+ * The few WebAssembly JS-API types the kernels need. The package compiles against ES2022 and
+ * @types/node, neither of which declares the global `WebAssembly` namespace (lib.dom does), so
+ * it is described here structurally instead of pulling in a DOM lib: a real
+ * `WebAssembly.Memory` satisfies {@link WasmMemory}.
+ */
+
+/** A `WebAssembly.Memory`: plain (`buffer` is an ArrayBuffer) or shared (a SharedArrayBuffer). */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
+  /** Grows by `delta` 64 KiB pages; returns the old size in pages. */
+  grow(delta: number): number;
+}
+
+/** Exported functions of the kernel module (assembly/index.ts); pointers are byte addresses. */
+export interface KernelExports {
+  gemm(transA: number, transB: number, m: number, n: number, k: number, alpha: number,
+    a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number,
+    bias: number, hasBias: number, scratch: number): void;
+  gemmScratchBytes(m: number, n: number, k: number): number;
+  sum(dst: number, src: number, strideBytes: number, worldSize: number, n: number): void;
+  adam(n: number, p: number, g: number, m1: number, m2: number, mx: number,
+    decay: number, l2: number, sign: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number,
+    stepSize: number, bias2Sqrt: number, eps: number): void;
+  adamExact(n: number, p: number, g: number, m1: number, m2: number, mx: number,
+    decay: number, l2: number, sign: number, beta1: number, beta2: number, stepSize: number, bias2Sqrt: number, eps: number): void;
+  reluForward(x: number, out: number, n: number): void;
+  reluBackward(x: number, g: number, slot: number, n: number): void;
+}
+
+interface WasmModule { readonly __brand: "WebAssembly.Module" }
+
+interface WasmNamespace {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => WasmModule;
+  Instance: new (module: WasmModule, imports: { env: { memory: WasmMemory } }) => { exports: unknown };
+  Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
+}
+
+/** The global `WebAssembly`, or null where the host has none. */
+export function webAssembly(): WasmNamespace | null {
+  return ((globalThis as { WebAssembly?: WasmNamespace }).WebAssembly) ?? null;
+}
+
+/** 64 KiB, the WebAssembly page. */
+export const PAGE_BYTES = 65536;
