@@ -1,5 +1,5 @@
 import { checkKnownOptions, flag, nonNegative, unitInterval } from "./hyper-parameters.js";
-import { Optimizer, type OptimizerOptions } from "./optimizer.js";
+import { Optimizer, type AdamKernel, type AdamScalars, type OptimizerOptions } from "./optimizer.js";
 import type { FloatArray, Params } from "./params.js";
 
 /** Options of {@link Adam} and {@link AdamW} (torch.optim's, camelCase). */
@@ -31,7 +31,7 @@ export type AdamConfig = {
 /** State arrays of {@link Adam} and {@link AdamW}, each `[numel]`: `expAvg`, `expAvgSq`; `maxExpAvgSq` with amsgrad. */
 export type AdamStateArrays = { expAvg: Float32Array; expAvgSq: Float32Array; maxExpAvgSq?: Float32Array };
 
-const KNOWN = ["lr", "betas", "eps", "weightDecay", "amsgrad", "maximize", "allocState"];
+const KNOWN = ["lr", "betas", "eps", "weightDecay", "amsgrad", "maximize", "allocState", "adamKernel"];
 
 /**
  * The update Adam and AdamW share (torch 1.13's `_single_tensor_adam` / `_single_tensor_adamw`);
@@ -50,6 +50,9 @@ export abstract class AdamBase extends Optimizer<AdamConfig, AdamStateArrays> {
   // Per-step scalars, computed in beginStep so that the slot loops allocate nothing.
   private stepSize = 0;
   private bias2Sqrt = 1;
+  private readonly kernel: AdamKernel | null;
+  /** The scalars handed to `kernel`, updated in place each step (no allocation). */
+  private readonly scalars: AdamScalars = { decay: 1, l2: 0, sign: 1, beta1: 0, beta2: 0, stepSize: 0, bias2Sqrt: 1, eps: 0 };
 
   protected constructor(type: "Adam" | "AdamW", params: Params, options: AdamOptions, decoupled: boolean, defaultWeightDecay: number) {
     if (options === null || typeof options !== "object") throw new Error(`${type}: options must be an object`);
@@ -63,6 +66,8 @@ export abstract class AdamBase extends Optimizer<AdamConfig, AdamStateArrays> {
     this.amsgrad = flag(type, "amsgrad", options.amsgrad, false);
     this.maximize = flag(type, "maximize", options.maximize, false);
     this.decoupled = decoupled;
+    if (options.adamKernel !== undefined && typeof options.adamKernel !== "function") throw new Error(`${type}: adamKernel must be a function`);
+    this.kernel = options.adamKernel ?? null;
     this.expAvg = this.addState("expAvg");
     this.expAvgSq = this.addState("expAvgSq");
     this.maxExpAvgSq = this.amsgrad ? this.addState("maxExpAvgSq") : null;
@@ -95,6 +100,22 @@ export abstract class AdamBase extends Optimizer<AdamConfig, AdamStateArrays> {
     const m2 = this.expAvgSq;
     const mx = this.maxExpAvgSq;
     const n = p.length;
+    if (this.kernel !== null && p instanceof Float32Array && g instanceof Float32Array) {
+      const h = this.scalars;
+      h.decay = decay;
+      h.l2 = l2;
+      h.sign = sign;
+      h.beta1 = beta1;
+      h.beta2 = beta2;
+      h.stepSize = stepSize;
+      h.bias2Sqrt = bias2Sqrt;
+      h.eps = eps;
+      const whole = off === 0 && n === m1.length;
+      const v1 = whole ? m1 : m1.subarray(off, off + n);
+      const v2 = whole ? m2 : m2.subarray(off, off + n);
+      const vx = mx === null ? null : whole ? mx : mx.subarray(off, off + n);
+      if (this.kernel(p, g, v1, v2, vx, h)) return;
+    }
     for (let i = 0; i < n; i++) {
       const j = off + i;
       const pi = p[i] * decay;

@@ -17,13 +17,14 @@ export type OptimizerType = "SGD" | "RMSprop" | "Adam" | "AdamW";
  * @param type `SGD`, `RMSprop`, `Adam` or `AdamW`.
  * @param params a list of parameters or one flat range.
  * @param config the options; those not given take PyTorch's defaults (SGD needs `lr`).
- * @param options `allocState`, kept apart from the (serialisable) config.
+ * @param options `allocState` and `adamKernel` (used by Adam/AdamW, ignored by the others), kept apart from the (serialisable) config.
  */
 export function createOptimizer(type: OptimizerType, params: Params, config: object = {}, options: OptimizerOptions = {}): Optimizer {
-  const all = { ...config, ...(options.allocState !== undefined ? { allocState: options.allocState } : {}) };
+  const all: Record<string, unknown> = { ...config, ...(options.allocState !== undefined ? { allocState: options.allocState } : {}) };
+  if (options.adamKernel !== undefined && (type === "Adam" || type === "AdamW")) all.adamKernel = options.adamKernel;
   switch (type) {
     case "SGD":
-      return new SGD(params, all as SGDOptions);
+      return new SGD(params, all as unknown as SGDOptions);
     case "RMSprop":
       return new RMSprop(params, all as RMSpropOptions);
     case "Adam":

@@ -11,6 +11,8 @@ export {
   type StateArrays,
   type OptimizerState,
   type OptimizerStateLike,
+  type AdamKernel,
+  type AdamScalars,
 } from "./optimizer.js";
 export { SGD, type SGDOptions, type SGDConfig, type SGDStateArrays } from "./sgd.js";
 export { RMSprop, type RMSpropOptions, type RMSpropConfig, type RMSpropStateArrays } from "./rmsprop.js";

@@ -11,7 +11,33 @@ export type AllocState = (name: string, length: number) => Float32Array;
 export interface OptimizerOptions {
   /** Where state arrays live; default `(name, n) => new Float32Array(n)`. */
   allocState?: AllocState;
+  /**
+   * Adam/AdamW only: a faster implementation of one update over a float32 range (e.g. the
+   * WebAssembly SIMD kernel of @weft/tensor, run in place on shared wasm memory). It returns
+   * false to decline, and the JS loop runs instead. Not a hyper-parameter: never saved.
+   */
+  adamKernel?: AdamKernel;
 }
+
+/** The per-step scalars of one Adam/AdamW update, as {@link AdamKernel} receives them. */
+export interface AdamScalars {
+  /** 1 − lr·weightDecay for AdamW, else 1. */
+  decay: number;
+  /** weightDecay for Adam (L2 into the gradient), else 0. */
+  l2: number;
+  /** −1 when maximising, else 1. */
+  sign: number;
+  beta1: number;
+  beta2: number;
+  /** lr / (1 − β1^t). */
+  stepSize: number;
+  /** √(1 − β2^t). */
+  bias2Sqrt: number;
+  eps: number;
+}
+
+/** One Adam update of `p` in place from `g` and the moments (`mx`: AMSGrad's max, or null); false = declined. */
+export type AdamKernel = (p: Float32Array, g: Float32Array, m1: Float32Array, m2: Float32Array, mx: Float32Array | null, h: AdamScalars) => boolean;
 
 /** Hyper-parameters of an optimiser as saved in its state dict (PyTorch's names, camelCase). */
 export type OptimizerConfig = { readonly lr: number } & Readonly<Record<string, HyperParameter>>;

@@ -12,6 +12,7 @@ import { Comlink, nodeEndpoint } from "./comlink.js";
 import { AbortedError, CTL, abort } from "./control.js";
 import { checkLossSpec, type L1Spec, type LossSpec } from "./loss-spec.js";
 import { buildModel, type LayerSpec } from "./model-spec.js";
+import { allocateMemory, planMemory, views } from "./memory.js";
 import { OPTIMIZER_STATE_NAMES } from "./plan.js";
 import type { DataBuffers, EvalResult, NonFinitePolicy, OptimizerSpec, StepsRequest, StepsResult, WorkerInit } from "./protocol.js";
 
@@ -68,9 +69,6 @@ export class WorkerError extends Error {
   }
 }
 
-function sharedFloat32(n: number): Float32Array {
-  return new Float32Array(new SharedArrayBuffer(Math.max(n, 1) * 4)).subarray(0, n);
-}
 
 export class DataParallel {
   /** The main thread's copy of the model: its parameters are the shared ones (live). */
@@ -123,26 +121,22 @@ export class DataParallel {
     const model = buildModel(options.model, { rng: new Rng(seed) });
     if (options.state) model.loadStateDict(options.state);
     const n = model.parameters().reduce((s, p) => s + p.size, 0);
-    const params = sharedFloat32(n);
+    const wasm = backend() === "wasm";
+    const layout = planMemory(n, worldSize, stateNames, wasm);
+    const { buffer, memory } = allocateMemory(layout, wasm);
+    const v = views(buffer, layout);
+    const params = v.params;
     model.flatten({ params });
     const state: Record<string, StateEntry> = {};
     for (const [k, t] of Object.entries(model.stateDict())) state[k] = { shape: [...t.shape], data: Float32Array.from(t.data) };
-    const gradsSab = new SharedArrayBuffer(Math.max(1, worldSize * n * 4));
-    const reducedSab = new SharedArrayBuffer(Math.max(1, n * 4));
-    const optimizerState: Record<string, Float32Array> = {};
-    const optimizerSabs: Record<string, SharedArrayBuffer> = {};
-    for (const name of stateNames) {
-      optimizerSabs[name] = new SharedArrayBuffer(Math.max(1, n * 4));
-      optimizerState[name] = new Float32Array(optimizerSabs[name], 0, n);
-    }
     const maxFeatures = options.model.reduce((m, l) => Math.max(m, "numFeatures" in l ? l.numFeatures : 0), 0);
-    const scratch = new SharedArrayBuffer(worldSize * (2 * maxFeatures + 16) * 8);
+    const commScratch = new SharedArrayBuffer(worldSize * (2 * maxFeatures + 16) * 8);
     const control = new Int32Array(new SharedArrayBuffer(CTL.LENGTH * 4));
     control[CTL.FAILED_RANK] = -1;
     const timingsSab = new SharedArrayBuffer(8 * 4 * worldSize);
     const threads: Worker[] = [];
     for (let r = 0; r < worldSize; r++) threads.push(new Worker(new URL("./worker.js", import.meta.url)));
-    const dp = new DataParallel(model, worldSize, params, worldSize === 1 ? new Float32Array(gradsSab, 0, n) : new Float32Array(reducedSab, 0, n), optimizerState, control, threads, new Float64Array(new SharedArrayBuffer(8 * worldSize * 64)), new Float64Array(timingsSab));
+    const dp = new DataParallel(model, worldSize, params, worldSize === 1 ? v.grads[0] : v.reduced, v.state, control, threads, new Float64Array(new SharedArrayBuffer(8 * worldSize * 64)), new Float64Array(timingsSab));
     dp.optimizerType = options.optimizer.type;
     await dp.guard(
       -1,
@@ -150,8 +144,7 @@ export class DataParallel {
         w.setup({
           rank, backend: backend(), worldSize, seed, model: options.model, state, loss: options.loss, l1: options.l1, optimizer: options.optimizer,
           nonFinite: options.nonFinite ?? "stop", barrierTimeoutMs: options.barrierTimeoutMs ?? 30_000, hooks: options.hooks,
-          control: control.buffer as SharedArrayBuffer, scratch, params: params.buffer as SharedArrayBuffer, grads: gradsSab, reduced: reducedSab,
-          optimizerState: optimizerSabs, timings: timingsSab,
+          control: control.buffer as SharedArrayBuffer, commScratch, buffer, memory, layout, timings: timingsSab,
         }),
       ),
     );

@@ -1,8 +1,9 @@
 /** What the main thread sends a worker at init (structured-clone data, SharedArrayBuffers by reference). */
 import type { StateEntry } from "@weft/layers";
-import type { Backend } from "@weft/tensor";
+import type { Backend, WasmMemory } from "@weft/tensor";
 import type { L1Spec, LossSpec } from "./loss-spec.js";
 import type { LayerSpec } from "./model-spec.js";
+import type { MemoryLayout } from "./memory.js";
 
 export interface OptimizerSpec {
   type: string;
@@ -28,14 +29,13 @@ export interface WorkerInit {
   /** Module URL exporting optional `transformBatch(x, rows, features, rng, rank, step)` (e.g. augmentation). */
   hooks?: string;
   control: SharedArrayBuffer;
-  scratch: SharedArrayBuffer;
-  params: SharedArrayBuffer;
-  /** W gradient slots, one per worker, each as long as the parameters. */
-  grads: SharedArrayBuffer;
-  /** The all-reduced gradient (each worker writes its own range). */
-  reduced: SharedArrayBuffer;
-  /** One shared array per optimiser state name. */
-  optimizerState: Record<string, SharedArrayBuffer>;
+  /** W slots of float64 for the communicator's all-reduce (SyncBatchNorm statistics). */
+  commScratch: SharedArrayBuffer;
+  /** Parameters, gradient slots, reduced gradient, optimiser state (and wasm scratch), laid out by `layout`. */
+  buffer: SharedArrayBuffer;
+  /** The shared WebAssembly.Memory whose buffer is `buffer` (wasm backend), else null. */
+  memory: WasmMemory | null;
+  layout: MemoryLayout;
   /** Per-rank time breakdown in ms (float64 × 4: compute, wait, reduce, optimizer). */
   timings: SharedArrayBuffer;
 }

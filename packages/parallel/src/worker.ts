@@ -6,12 +6,13 @@
  */
 import { parentPort } from "node:worker_threads";
 import { Dropout, type Sequential } from "@weft/layers";
-import { createOptimizer, type Optimizer, type OptimizerType } from "@weft/optim";
-import { Rng, Tensor, add, argmax, mul, noGrad, setBackend } from "@weft/tensor";
+import { createOptimizer, type AdamKernel, type Optimizer, type OptimizerType } from "@weft/optim";
+import { Rng, Tensor, add, argmax, mul, noGrad, setBackend, setThreadWasmKernels } from "@weft/tensor";
 import { Comlink, nodeEndpoint } from "./comlink.js";
 import { AbortedError, CTL, abort } from "./control.js";
 import { l1Term, lossSum, type Targets } from "./loss-spec.js";
 import { buildModel } from "./model-spec.js";
+import { views, workerKernels } from "./memory.js";
 import { paramRange, shardRange } from "./plan.js";
 import type { DataBuffers, EvalResult, StepsRequest, StepsResult, WorkerInit } from "./protocol.js";
 import { SharedCommunicator } from "./shared-communicator.js";
@@ -43,6 +44,8 @@ class Worker {
   private ctl!: Int32Array;
   private gradSlots: Float32Array[] = [];
   private reduced!: Float32Array;
+  /** The wasm reduce of [from, to) of the gradient slots into `reduced`, in place (null: the JS loop). */
+  private sumInPlace: ((from: number, to: number) => void) | null = null;
   private range: [number, number] = [0, 0];
   private timings!: Float64Array;
   private data: DataBuffers | null = null;
@@ -58,7 +61,7 @@ class Worker {
     setBackend(init.backend);
     const { rank, worldSize } = init;
     this.ctl = new Int32Array(init.control);
-    this.comm = new SharedCommunicator(rank, worldSize, this.ctl, new Float64Array(init.scratch), init.barrierTimeoutMs);
+    this.comm = new SharedCommunicator(rank, worldSize, this.ctl, new Float64Array(init.commScratch), init.barrierTimeoutMs);
     // Per-worker randomness (dropout, augmentation) from the run's seed: same seed and W ⇒ same
     // bits. Each step draws from a generator split by the global step number, so randomness is a
     // function of (seed, rank, step) — a resumed run draws exactly what an uninterrupted one did.
@@ -66,26 +69,44 @@ class Worker {
     this.model = buildModel(init.model, { rng: this.rng, communicator: this.comm });
     for (const [, m] of this.model.namedModules()) if (m instanceof Dropout) this.dropouts.push(m);
     this.model.loadStateDict(init.state, false);
-    const params = new Float32Array(init.params);
-    const n = params.length;
-    for (let r = 0; r < worldSize; r++) this.gradSlots.push(new Float32Array(init.grads, r * n * 4, n));
+    const layout = init.layout;
+    const v = views(init.buffer, layout);
+    const params = v.params;
+    const n = layout.n;
+    this.gradSlots = v.grads;
     this.model.flatten({ params, grads: this.gradSlots[rank], keepValues: false });
     this.range = paramRange(n, worldSize, rank);
     const [lo, hi] = this.range;
     // One worker: the gradient slot is the reduced gradient — no copy.
-    this.reduced = worldSize === 1 ? this.gradSlots[0] : new Float32Array(init.reduced);
-    const state = Object.fromEntries(Object.entries(init.optimizerState).map(([k, sab]) => [k, new Float32Array(sab)]));
+    this.reduced = worldSize === 1 ? this.gradSlots[0] : v.reduced;
+    // wasm backend: this worker's kernels over the shared memory (gemm reads weights in place,
+    // the reduce and the Adam step run in place); its scratch range is its own.
+    const kernels = init.memory ? workerKernels(init.memory, layout, rank) : null;
+    setThreadWasmKernels(kernels);
+    if (kernels) {
+      this.sumInPlace = (from, to) =>
+        kernels.sumPtr(layout.reduced + from * 4, layout.grads + from * 4, layout.gradStride, worldSize, to - from);
+    }
+    const memoryBuffer = init.buffer;
+    const adamKernel: AdamKernel | undefined = kernels
+      ? (p, g, m1, m2, mx, h) => {
+          if (p.buffer !== memoryBuffer || g.buffer !== memoryBuffer || m1.buffer !== memoryBuffer) return false;
+          kernels.adamPtr(p.length, p.byteOffset, g.byteOffset, m1.byteOffset, m2.byteOffset, mx ? mx.byteOffset : 0, h);
+          return true;
+        }
+      : undefined;
     this.optimizer = createOptimizer(
       init.optimizer.type as OptimizerType,
       { params: params.subarray(lo, hi), grads: this.reduced.subarray(lo, hi) },
       init.optimizer.config,
       {
         allocState: (name, length) => {
-          const arr = state[name];
+          const arr = v.state[name];
           if (!arr) throw new Error(`optimizer state ${name} has no shared buffer`);
           if (length !== hi - lo) throw new Error(`optimizer state ${name}: expected ${hi - lo} values, asked for ${length}`);
           return arr.subarray(lo, hi);
         },
+        adamKernel,
       },
     );
     this.timings = new Float64Array(init.timings, rank * 32, 4);
@@ -177,7 +198,8 @@ class Worker {
           throw new Error(`non-finite loss at step ${step} (nonFinite: "stop")`);
         }
         const red = this.reduced;
-        if (worldSize > 1) {
+        if (worldSize > 1 && this.sumInPlace) this.sumInPlace(lo, hi);
+        else if (worldSize > 1) {
           const slots = this.gradSlots;
           for (let i = lo; i < hi; i++) {
             let acc = 0;
@@ -185,8 +207,11 @@ class Worker {
             red[i] = acc;
           }
         }
+        // v·0 is NaN exactly for ±∞ and NaN: one multiply-add per element, then a search only on failure.
+        let probe = 0;
+        for (let i = lo; i < hi; i++) probe += red[i] * 0;
         let bad = -1;
-        for (let i = lo; i < hi; i++) if (!Number.isFinite(red[i])) { bad = i; break; }
+        if (probe !== 0) for (let i = lo; i < hi; i++) if (!Number.isFinite(red[i])) { bad = i; break; }
         if (bad >= 0 && this.init.nonFinite === "stop") throw new Error(`non-finite gradient at step ${step} (parameter index ${bad})`);
         if (this.init.nonFinite === "skip") {
           // Every worker must agree before anyone steps: one extra barrier, only under "skip".

@@ -10,10 +10,26 @@ export { wasmSimdSupported } from "./module.js";
 export type { WasmMemory } from "./wasm-api.js";
 
 let instance: WasmKernels | null = null;
+let threadInstance: WasmKernels | null = null;
 
 /** This thread's default kernels, over a private memory they own; created on first use. */
 export function defaultWasmKernels(): WasmKernels {
   return (instance ??= new WasmKernels());
+}
+
+/**
+ * Makes `kernels` (e.g. over a shared memory that holds a model's parameters and gradients, with
+ * this thread's own scratch range) the first choice of this thread's float32 gemm, so operands
+ * already in that memory are used in place. A call whose staging does not fit its scratch range
+ * falls back to the default private instance. `null` restores the default.
+ */
+export function setThreadWasmKernels(kernels: WasmKernels | null): void {
+  threadInstance = kernels;
+}
+
+/** The kernels set by {@link setThreadWasmKernels}, if any. */
+export function threadWasmKernels(): WasmKernels | null {
+  return threadInstance;
 }
 
 /**
@@ -25,5 +41,9 @@ export function wasmGemm(
   a: Float32Array, aOff: number, lda: number, b: Float32Array, bOff: number, ldb: number,
   beta: number, c: Float32Array, cOff: number, ldc: number, bias?: Float32Array | null, biasOff = 0,
 ): void {
+  if (threadInstance !== null && threadInstance.gemmFits(m, n, k, alpha, a, lda, b, ldb, c, ldc, transA, transB, bias)) {
+    threadInstance.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, bias, biasOff);
+    return;
+  }
   defaultWasmKernels().gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, bias, biasOff);
 }

@@ -230,6 +230,23 @@ export class WasmKernels {
 
   // ---- array level ----
 
+  /** Scratch bytes {@link gemm} needs to stage this call's operands that are not in `memory`. */
+  private gemmStagingBytes(m: number, n: number, k: number, alpha: number, a: Float32Array, lda: number, b: Float32Array, ldb: number, c: Float32Array, ldc: number, transA: boolean, transB: boolean, bias?: Float32Array | null): number {
+    const product = k > 0 && alpha !== 0;
+    const aLen = product ? (transA ? span(k, m, lda) : span(m, k, lda)) : 0;
+    const bLen = product ? (transB ? span(n, k, ldb) : span(k, n, ldb)) : 0;
+    const cLen = span(m, n, ldc);
+    const work = product ? align(this.x.gemmScratchBytes(m, n, k)) : 0;
+    const aIn = aLen === 0 || this.inMemory(a), bIn = bLen === 0 || this.inMemory(b), cIn = this.inMemory(c);
+    const biasIn = bias === undefined || bias === null || this.inMemory(bias);
+    return work + (aIn ? 0 : align(aLen * 4)) + (bIn ? 0 : align(bLen * 4)) + (cIn ? 0 : align(cLen * 4)) + (biasIn ? 0 : n * 4);
+  }
+
+  /** Whether {@link gemm} can run this call within this instance's scratch (always, for an owned memory). */
+  gemmFits(m: number, n: number, k: number, alpha: number, a: Float32Array, lda: number, b: Float32Array, ldb: number, c: Float32Array, ldc: number, transA: boolean, transB: boolean, bias?: Float32Array | null): boolean {
+    return this.owned || this.gemmStagingBytes(m, n, k, alpha, a, lda, b, ldb, c, ldc, transA, transB, bias) <= this.scratchEnd - this.scratchStart;
+  }
+
   /**
    * gemm with the signature of kernels/gemm.ts for float32 arrays: operands are copied into
    * scratch (unless already in `memory`), C is copied back. Only the elements the JS kernel

@@ -1,0 +1,75 @@
+/**
+ * The run's shared state in ONE buffer: parameters, W gradient slots, the reduced gradient,
+ * the optimiser state and (wasm backend) each worker's kernel scratch. With the wasm backend the
+ * buffer is a shared `WebAssembly.Memory`, so the SIMD kernels work on parameters, gradients and
+ * optimiser state in place — the all-reduce and the Adam step copy nothing, and gemm reads the
+ * weights where they live. With the js backend it is a plain SharedArrayBuffer.
+ */
+import { WasmKernels, type WasmMemory } from "@weft/tensor";
+
+/** The global WebAssembly.Memory constructor (ES2022 + @types/node declare no WebAssembly namespace). */
+const WasmMemoryCtor = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory } }).WebAssembly.Memory;
+
+/** Byte offsets of the regions (64-byte aligned: no two workers share a cache line across regions). */
+export interface MemoryLayout {
+  /** Floats of the flat parameters (n). */
+  n: number;
+  worldSize: number;
+  params: number;
+  /** Slot r at `grads + r · gradStride`. */
+  grads: number;
+  gradStride: number;
+  reduced: number;
+  state: Record<string, number>;
+  /** Worker r's scratch at `scratch + r · scratchBytes` (wasm only; 0 bytes otherwise). */
+  scratch: number;
+  scratchBytes: number;
+  totalBytes: number;
+}
+
+/** Kernel scratch per worker: gemm packing plus staged activations; bigger calls fall back to a private instance. */
+export const WASM_SCRATCH_BYTES = 16 << 20;
+const PAGE = 65536;
+const align = (x: number): number => Math.ceil(x / 64) * 64;
+
+export function planMemory(n: number, worldSize: number, stateNames: readonly string[], wasm: boolean): MemoryLayout {
+  let at = 64; // nothing at address 0 (a null pointer to the kernels)
+  const take = (bytes: number): number => {
+    const o = at;
+    at = align(at + bytes);
+    return o;
+  };
+  const params = take(n * 4);
+  const gradStride = align(n * 4);
+  const grads = take(gradStride * worldSize);
+  const reduced = take(n * 4);
+  const state: Record<string, number> = {};
+  for (const s of stateNames) state[s] = take(n * 4);
+  const scratchBytes = wasm ? WASM_SCRATCH_BYTES : 0;
+  const scratch = take(scratchBytes * worldSize);
+  return { n, worldSize, params, grads, gradStride, reduced, state, scratch, scratchBytes, totalBytes: Math.ceil(at / PAGE) * PAGE };
+}
+
+/** The run's memory: a shared WebAssembly.Memory (wasm) or a SharedArrayBuffer (js). */
+export function allocateMemory(layout: MemoryLayout, wasm: boolean): { buffer: SharedArrayBuffer; memory: WasmMemory | null } {
+  if (!wasm) return { buffer: new SharedArrayBuffer(layout.totalBytes), memory: null };
+  const pages = layout.totalBytes / PAGE;
+  const memory = new WasmMemoryCtor({ initial: pages, maximum: pages, shared: true });
+  return { buffer: memory.buffer as unknown as SharedArrayBuffer, memory };
+}
+
+/** Float32 views of the regions. */
+export function views(buffer: SharedArrayBuffer, l: MemoryLayout) {
+  const f = (offset: number, len: number) => new Float32Array(buffer, offset, len);
+  return {
+    params: f(l.params, l.n),
+    grads: Array.from({ length: l.worldSize }, (_, r) => f(l.grads + r * l.gradStride, l.n)),
+    reduced: f(l.reduced, l.n),
+    state: Object.fromEntries(Object.entries(l.state).map(([k, o]) => [k, f(o, l.n)])) as Record<string, Float32Array>,
+  };
+}
+
+/** Worker `rank`'s kernels over the shared memory, with its own scratch range. */
+export function workerKernels(memory: WasmMemory, l: MemoryLayout, rank: number): WasmKernels {
+  return new WasmKernels({ memory, scratchOffset: l.scratch + rank * l.scratchBytes, scratchBytes: l.scratchBytes });
+}
