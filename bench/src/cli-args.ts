@@ -1,0 +1,55 @@
+/**
+ * The benchmarks' command lines: `--name value` options and `--flag` switches, nothing more.
+ * Unknown names are an error, so a typo never silently measures the default.
+ */
+
+export type Args = Map<string, string | true>;
+
+/**
+ * Parses `argv` against the known option names (`flags` take no value).
+ * @example parseArgs(["--workers", "2", "--json"], ["workers"], ["json"]) // Map { workers → "2", json → true }
+ */
+export function parseArgs(argv: readonly string[], options: readonly string[], flags: readonly string[]): Args {
+  const out: Args = new Map();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith("--")) throw new Error(`unexpected argument ${JSON.stringify(a)}`);
+    const name = a.slice(2);
+    if (flags.includes(name)) {
+      out.set(name, true);
+    } else if (options.includes(name)) {
+      const v = argv[++i];
+      if (v === undefined || v.startsWith("--")) throw new Error(`--${name} needs a value`);
+      out.set(name, v);
+    } else {
+      throw new Error(`unknown option --${name} (known: ${[...options, ...flags].map((o) => `--${o}`).join(" ")})`);
+    }
+  }
+  return out;
+}
+
+/** A positive integer option, or `fallback` when absent. */
+export function intArg(args: Args, name: string, fallback: number): number {
+  const v = args.get(name);
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a non-negative integer, got ${String(v)}`);
+  return n;
+}
+
+/** A comma-separated list of positive integers (`--hidden 256,128`). */
+export function intListArg(args: Args, name: string, fallback: number[]): number[] {
+  const v = args.get(name);
+  if (v === undefined) return fallback;
+  const list = String(v).split(",").filter((s) => s !== "").map(Number);
+  if (list.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--${name} must be a comma-separated list of positive integers, got ${String(v)}`);
+  return list;
+}
+
+/** A string option restricted to `choices`. */
+export function choiceArg<T extends string>(args: Args, name: string, choices: readonly T[], fallback: T): T {
+  const v = args.get(name);
+  if (v === undefined) return fallback;
+  if (!choices.includes(v as T)) throw new Error(`--${name} must be one of ${choices.join(", ")}, got ${String(v)}`);
+  return v as T;
+}

@@ -1,0 +1,66 @@
+/**
+ * One point of the standard workload, in this process: the record that `pnpm bench:train`
+ * prints and the sweeps build on.
+ */
+import { backend, setBackend, type Backend } from "@weft/tensor";
+import { measure, type MeasureOptions, type PointResult } from "./measure.js";
+import { EngineRunner, PlainRunner, PlainWorkerRunner, type Runner } from "./runners.js";
+import { fmtInt } from "./summary.js";
+import { loadData, parameterCount, type DataKind } from "./workload.js";
+
+export interface TrainPoint {
+  /** `weft`: the data-parallel engine; `plain`: the single-process loop (main thread); `plain-worker`: the same in a worker_thread. */
+  engine: "weft" | "plain" | "plain-worker";
+  workers: number;
+  batch: number;
+  hidden: number[];
+  bn: boolean;
+  data: DataKind;
+  seed: number;
+}
+
+export type TrainRecord = TrainPoint & PointResult & { bench: "train"; backend: string; params: number; warmup: number; breakdownSource: string };
+
+/** Rows of random data for a batch: a few batches' worth, so consecutive steps see different rows. */
+export function rowsFor(batch: number): number {
+  return Math.max(1024, 4 * batch);
+}
+
+/** Builds the runner, measures it, closes it. `beforeTimed` runs after the warm-up (side-by-side starts). */
+export async function measureTrainPoint(p: TrainPoint, o: MeasureOptions & { warmup: number }, beforeTimed?: () => Promise<void>): Promise<TrainRecord> {
+  const data = loadData(p.data, rowsFor(p.batch), p.seed);
+  const runner: Runner =
+    p.engine === "plain" ? new PlainRunner(p.hidden, p.bn, data, p.seed)
+    : p.engine === "plain-worker" ? new PlainWorkerRunner(p.hidden, p.bn, data, p.seed)
+    : await EngineRunner.create(p.workers, p.hidden, p.bn, data, p.seed);
+  try {
+    const r = await measure(runner, p.batch, o, beforeTimed);
+    return { bench: "train", ...p, backend: backend(), params: parameterCount(p.hidden, p.bn), warmup: o.warmup, ...r, breakdownSource: "rank 0, median repeat, ms/step" };
+  } finally {
+    await runner.close();
+  }
+}
+
+/** `784-256-128-10 (BN)`. */
+export function modelName(hidden: readonly number[], bn: boolean): string {
+  return `784-${hidden.join("-")}-10${bn ? " BN" : ""}`;
+}
+
+/** One readable line. */
+export function describeRecord(r: TrainRecord): string {
+  const b = r.breakdown;
+  const who = r.engine === "plain" ? "plain loop (main thread)" : r.engine === "plain-worker" ? "plain loop (worker thread)" : `weft W=${r.workers}`;
+  return `${who} (${r.backend} kernels), batch ${r.batch}, ${modelName(r.hidden, r.bn)}, ${r.data} data: ${fmtInt(r.samplesPerSec)} samples/s, ${r.msPerStep.toFixed(2)} ms/step ` +
+    `(median of ${r.repeats} × ${r.steps} steps) — compute ${b.compute}, barrier wait ${b.barrierWait}, all-reduce ${b.allReduce}, optimizer ${b.optimizer} ms/step (rank 0)`;
+}
+
+/**
+ * `--backend js|wasm`: the kernel backend for this process, its worker_threads and the child
+ * processes it starts (they read WEFT_BACKEND). Absent: WEFT_BACKEND or the host's default.
+ */
+export function selectBackend(value: string | true | undefined): void {
+  if (value === undefined) return;
+  if (value !== "js" && value !== "wasm") throw new Error(`--backend must be js or wasm, got ${String(value)}`);
+  process.env.WEFT_BACKEND = value;
+  setBackend(value as Backend);
+}

@@ -1,0 +1,44 @@
+/**
+ * `pnpm bench:train --workers W --batch B --hidden 256,128 [--bn] [--plain | --plain-worker] [--data random|mnist]
+ *   [--steps N] [--repeats R] [--warmup K] [--backend js|wasm] [--quick] [--json]`
+ *
+ * One point of the standard workload. `--steps 0` (default) fits the steps to ≈ 0.5 s per
+ * repeat. `--plain` measures the plain single-process loop on the main thread instead of the
+ * engine; `--plain-worker` the same loop in one worker_thread.
+ * `--wait-go` (used by bench:scaling's side-by-side ceiling) prints READY after the warm-up and
+ * waits for a line on stdin before the timed repeats, so concurrent processes overlap.
+ */
+import { createInterface } from "node:readline";
+import { choiceArg, intArg, intListArg, parseArgs } from "./cli-args.js";
+import { describeRecord, measureTrainPoint, selectBackend } from "./train-point.js";
+
+const args = parseArgs(process.argv.slice(2), ["workers", "batch", "hidden", "steps", "repeats", "warmup", "data", "seed", "target-ms", "backend"], ["bn", "plain", "plain-worker", "json", "quick", "wait-go"]);
+const quick = args.has("quick");
+selectBackend(args.get("backend"));
+
+async function waitForGo(): Promise<void> {
+  process.stdout.write("READY\n");
+  const rl = createInterface({ input: process.stdin });
+  await new Promise<void>((resolve) => rl.once("line", () => resolve()));
+  rl.close();
+}
+
+const record = await measureTrainPoint(
+  {
+    engine: args.has("plain") ? "plain" : args.has("plain-worker") ? "plain-worker" : "weft",
+    workers: args.has("plain") || args.has("plain-worker") ? 1 : Math.max(1, intArg(args, "workers", 1)),
+    batch: Math.max(1, intArg(args, "batch", 128)),
+    hidden: intListArg(args, "hidden", [256, 128]),
+    bn: args.has("bn"),
+    data: choiceArg(args, "data", ["random", "mnist"] as const, "random"),
+    seed: intArg(args, "seed", 0),
+  },
+  {
+    steps: intArg(args, "steps", quick ? 2 : 0),
+    repeats: Math.max(1, intArg(args, "repeats", quick ? 2 : 5)),
+    warmup: intArg(args, "warmup", quick ? 1 : 4),
+    targetMs: intArg(args, "target-ms", 500),
+  },
+  args.has("wait-go") ? waitForGo : undefined,
+);
+console.log(args.has("json") ? JSON.stringify(record) : describeRecord(record));
