@@ -15,9 +15,9 @@
  * kill -9 at any moment leaves `checkpoint.json` naming a complete directory; what a killed
  * writer left behind (temp files, an unnamed epoch directory) is cleared on the next write.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { readSafetensorsFile, writeSafetensorsFile, type NamedTensor } from "@weft/tensor";
+import { readSafetensorsFile, writeFileAtomic, writeSafetensorsFile, type NamedTensor } from "@weft/tensor";
 import { UsageError } from "./errors.js";
 
 /** A state dict as saved: name → shape + float32 data. */
@@ -46,26 +46,6 @@ export interface Checkpoint extends CheckpointState {
   optimizer: OptimizerSnapshot;
   /** The state dict of the best epoch so far (with --early-stopping). */
   best?: TensorMap;
-}
-
-/** Writes `data` to `path` atomically (temp file in the same directory, fsync, rename). */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    const fd = openSync(tmp, "w");
-    try {
-      const bytes = typeof data === "string" ? Buffer.from(data) : data;
-      let done = 0;
-      while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
 }
 
 export function writeJsonAtomic(path: string, value: unknown): void {

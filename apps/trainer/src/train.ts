@@ -11,19 +11,19 @@
 import { join, resolve } from "node:path";
 import { EarlyStopping } from "@weft/optim";
 import { DataParallel, WorkerError } from "@weft/parallel";
-import { Rng, type Tensor } from "@weft/tensor";
+import { Rng, writeFileAtomic, type Tensor } from "@weft/tensor";
 import type { RunFlags, TrainOptions } from "./config.js";
 import { absoluteDataPaths, loadSource, rowRange, splitAndStandardize } from "./data-source.js";
 import { RunError, UsageError } from "./errors.js";
 import { layerGradNorms } from "./grad-norms.js";
 import { lrAt, parseLrSchedule } from "./lr-schedule.js";
 import { describeModel, initialState } from "./model.js";
-import type { Reporter } from "./progress.js";
+import type { EpochLine, Reporter } from "./progress.js";
 import { renderReport } from "./report.js";
 import { RNG_KEYS } from "./rng-keys.js";
 import { buildRunConfig, type RunConfig } from "./run-config.js";
 import {
-  clearLeftovers, createRunDir, defaultRunDir, loadCheckpoint, readRunConfig, saveCheckpoint, saveModelFiles, writeFileAtomic, writeJsonAtomic, writeMetrics,
+  clearLeftovers, createRunDir, defaultRunDir, loadCheckpoint, readRunConfig, saveCheckpoint, saveModelFiles, writeJsonAtomic, writeMetrics,
   type Checkpoint, type TensorMap,
 } from "./run-dir.js";
 import { hooksUrl } from "./worker-hooks.js";
@@ -36,14 +36,7 @@ export interface TrainResult {
 }
 
 /** One epoch's line of metrics.jsonl. */
-export interface EpochMetrics {
-  epoch: number;
-  trainLoss: number;
-  valLoss: number;
-  valAccuracy: number;
-  samplesPerSec: number;
-  seconds: number;
-  lr: number;
+export interface EpochMetrics extends Omit<EpochLine, "epochs"> {
   gradNorms: Record<string, number>;
 }
 

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { clearLeftovers, createRunDir, loadCheckpoint, saveCheckpoint, writeFileAtomic, type Checkpoint } from "../src/run-dir.js";
+import { clearLeftovers, createRunDir, loadCheckpoint, saveCheckpoint, type Checkpoint } from "../src/run-dir.js";
 
 const root = mkdtempSync(join(tmpdir(), "weft-rundir-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -70,12 +70,3 @@ describe("checkpoints", () => {
   });
 });
 
-describe("writeFileAtomic", () => {
-  it("replaces the file whole and leaves no temp file", () => {
-    const p = join(root, "a.json");
-    writeFileAtomic(p, "first");
-    writeFileAtomic(p, "second");
-    expect(readFileSync(p, "utf8")).toBe("second");
-    expect(readdirSync(root).filter((f) => f.startsWith("a.json"))).toEqual(["a.json"]);
-  });
-});

@@ -20,5 +20,6 @@ export { gradcheck } from "./gradcheck.js";
 export type { GradcheckOptions } from "./gradcheck.js";
 export * from "./rng.js";
 export * from "./safetensors.js";
+export { writeFileAtomic } from "./atomic-write.js";
 export * from "./communicator.js";
 export { manualSeed, defaultRng } from "./default-rng.js";

@@ -8,7 +8,8 @@
  * spaces so the data starts 8-byte aligned, tensors contiguous in the given order — so files load
  * in PyTorch with `safetensors.torch.load_file` unchanged.
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { writeFileAtomic } from "./atomic-write.js";
 
 /** A named tensor as stored in a file: a row-major shape and its float32 data. */
 export interface NamedTensor {
@@ -178,22 +179,7 @@ export function decodeSafetensors(bytes: Uint8Array, source?: string): Safetenso
  * disk, and the file is renamed over `path`, so a crash never leaves a half-written checkpoint.
  */
 export function writeSafetensorsFile(path: string, tensors: Record<string, NamedTensor>, metadata?: Record<string, string>): void {
-  const bytes = encodeSafetensors(tensors, metadata);
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    const fd = openSync(tmp, "w");
-    try {
-      let written = 0;
-      while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
+  writeFileAtomic(path, encodeSafetensors(tensors, metadata));
 }
 
 /** Reads and decodes a safetensors file; errors about its contents name `path`. */
