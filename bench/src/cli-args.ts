@@ -15,6 +15,11 @@ export function parseArgs(argv: readonly string[], options: readonly string[], f
     const a = argv[i];
     if (!a.startsWith("--")) throw new Error(`unexpected argument ${JSON.stringify(a)}`);
     const name = a.slice(2);
+    if (name === "help") {
+      // Every benchmark states its usage in its first line of JSDoc; the known names say the rest.
+      process.stdout.write(`options: ${[...options.map((o) => `--${o} VALUE`), ...flags.map((f) => `--${f}`)].join(" ")}\n(see bench/README.md for what each figure means)\n`);
+      process.exit(0);
+    }
     if (flags.includes(name)) {
       out.set(name, true);
     } else if (options.includes(name)) {
