@@ -2,7 +2,7 @@
  * Losses, each one fused op with its clean closed-form gradient and a numerically stable
  * forward: softmax + cross-entropy → p − q; sigmoid + BCE → σ(z) − y.
  */
-import { Tensor, formatShape, fromOp, gradSlot, type FloatArray } from "@weft/tensor";
+import { Tensor, backend, defaultWasmKernels, formatShape, fromOp, gradSlot, type FloatArray } from "@weft/tensor";
 
 export type Reduction = "mean" | "sum" | "none";
 
@@ -140,6 +140,20 @@ export function crossEntropyLoss(input: Tensor, target: Tensor | Int32Array | re
   const l = new Float64Array(rows);
   const d = new Float64Array(rows * classes);
   const x = input.data;
+  // Float32 logits with class indices under the wasm backend: the same loop in wasm (its exp and
+  // log are fdlibm's, as V8's, so l and d are the same bits — @weft/tensor's
+  // test/wasm-cross-entropy.test.ts). Measured 43 → 37 µs a call at [128, 10], 334 → 265 µs at
+  // [1024, 10] (2-vCPU dev machine): two exps per element dominate either way.
+  if (indices && x instanceof Float32Array && backend() === "wasm") defaultWasmKernels().crossEntropy(x, rows, classes, indices, eps, l, d);
+  else crossEntropyRows(x, rows, classes, indices, probs, eps, l, d);
+  return reduce(input, l, d, reduction, [rows]);
+}
+
+/**
+ * Per row r of logits x [rows, classes]: l[r] = −Σ q·log softmax(x) and d = p·Σq − q, with
+ * q = (1 − eps)·target + eps/classes (target: class indices, or probabilities `probs`).
+ */
+function crossEntropyRows(x: FloatArray, rows: number, classes: number, indices: ArrayLike<number> | null, probs: FloatArray | null, eps: number, l: Float64Array, d: Float64Array): void {
   for (let r = 0; r < rows; r++) {
     const o = r * classes;
     let max = -Infinity;
@@ -159,5 +173,4 @@ export function crossEntropyLoss(input: Tensor, target: Tensor | Int32Array | re
     for (let c = 0; c < classes; c++) d[o + c] += Math.exp(x[o + c] - lse) * qSum;
     l[r] = loss;
   }
-  return reduce(input, l, d, reduction, [rows]);
 }

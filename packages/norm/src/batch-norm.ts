@@ -3,7 +3,7 @@
  * the batch statistics behind one seam, {@link BatchNorm1d.batchStats}, which SyncBatchNorm
  * overrides to gather them (and the backward's sums) across workers — tinygrad's `calc_stats`.
  */
-import { Tensor, formatShape, fromOp, gradSlot, type FloatArray } from "@weft/tensor";
+import { Tensor, backend, defaultWasmKernels, formatShape, fromOp, gradSlot, type FloatArray } from "@weft/tensor";
 import { Module, Parameter } from "@weft/layers";
 
 /** The options of torch.nn.BatchNorm1d, camelCased; every default is PyTorch's. */
@@ -46,6 +46,13 @@ interface Layout {
   c: number;
   inner: number;
 }
+
+/**
+ * Whether the wasm kernels take this layer's loops: float32 [N, C] (inner = 1) under the wasm
+ * backend. They do the JS loops' arithmetic in the same order in float64 lanes — the same bits
+ * (@weft/tensor's test/wasm-batch-norm.test.ts) — so this is a speed choice only.
+ */
+const useWasm = (xd: FloatArray, inner: number): xd is Float32Array => inner === 1 && xd instanceof Float32Array && backend() === "wasm";
 
 function alloc(like: FloatArray, n: number): FloatArray {
   return like instanceof Float64Array ? new Float64Array(n) : new Float32Array(n);
@@ -148,6 +155,10 @@ export class BatchNorm1d extends Module {
     const count = n * inner;
     const mean = new Float64Array(C);
     const v = new Float64Array(C);
+    if (useWasm(xd, inner)) {
+      defaultWasmKernels().batchNormMeanVar(xd, n, C, mean, v);
+      return { count, mean, var: v };
+    }
     for (let i = 0, idx = 0; i < n; i++) {
       for (let c = 0; c < C; c++) for (let l = 0; l < inner; l++) mean[c] += xd[idx++];
     }
@@ -206,12 +217,22 @@ function batchNormOp(x: Tensor, { n, c: C, inner }: Layout, mean: Float64Array, 
   // γ as it was in forward (PyTorch would refuse a backward after an in-place change of it).
   const gamma = weight ? Float64Array.from(weight.data) : null;
   const beta = bias ? bias.data : null;
-  for (let i = 0, idx = 0; i < n; i++) {
+  const wasm = useWasm(xd, inner) ? defaultWasmKernels() : null;
+  if (wasm) {
+    const scale = new Float64Array(C), shift = new Float64Array(C);
     for (let c = 0; c < C; c++) {
-      const m = mean[c];
-      const s = invstd[c] * (gamma ? gamma[c] : 1);
-      const b = beta ? beta[c] : 0;
-      for (let l = 0; l < inner; l++, idx++) out[idx] = (xd[idx] - m) * s + b;
+      scale[c] = invstd[c] * (gamma ? gamma[c] : 1);
+      shift[c] = beta ? beta[c] : 0;
+    }
+    wasm.batchNormForward(xd as Float32Array, n, C, mean, scale, shift, out as Float32Array);
+  } else {
+    for (let i = 0, idx = 0; i < n; i++) {
+      for (let c = 0; c < C; c++) {
+        const m = mean[c];
+        const s = invstd[c] * (gamma ? gamma[c] : 1);
+        const b = beta ? beta[c] : 0;
+        for (let l = 0; l < inner; l++, idx++) out[idx] = (xd[idx] - m) * s + b;
+      }
     }
   }
   const inputs = [x];
@@ -220,18 +241,22 @@ function batchNormOp(x: Tensor, { n, c: C, inner }: Layout, mean: Float64Array, 
   return fromOp(out, x.shape, inputs, (g) => {
     // sums = [Σdy (C), Σdy·x̂ (C)] over the rows of x.
     const sums = new Float64Array(2 * C);
-    for (let i = 0, idx = 0; i < n; i++) {
-      for (let c = 0; c < C; c++) {
-        const m = mean[c];
-        const is = invstd[c];
-        let sdy = 0;
-        let sdyx = 0;
-        for (let l = 0; l < inner; l++, idx++) {
-          sdy += g[idx];
-          sdyx += g[idx] * (xd[idx] - m) * is;
+    const wasmBack = wasm !== null && g instanceof Float32Array;
+    if (wasmBack) wasm.batchNormBackwardSums(xd as Float32Array, g, n, C, mean, invstd, sums);
+    else {
+      for (let i = 0, idx = 0; i < n; i++) {
+        for (let c = 0; c < C; c++) {
+          const m = mean[c];
+          const is = invstd[c];
+          let sdy = 0;
+          let sdyx = 0;
+          for (let l = 0; l < inner; l++, idx++) {
+            sdy += g[idx];
+            sdyx += g[idx] * (xd[idx] - m) * is;
+          }
+          sums[c] += sdy;
+          sums[C + c] += sdyx;
         }
-        sums[c] += sdy;
-        sums[C + c] += sdyx;
       }
     }
     // Parameter gradients: this worker's rows only (see SyncBatchNorm for the convention).
@@ -244,6 +269,16 @@ function batchNormOp(x: Tensor, { n, c: C, inner }: Layout, mean: Float64Array, 
     const gx = gradSlot(x);
     if (!gx) return;
     const invCount = batch ? 1 / batch.count : 0;
+    if (wasmBack && batch !== null && gx instanceof Float32Array) {
+      const k = new Float64Array(C), meanDy = new Float64Array(C), meanDyXhat = new Float64Array(C);
+      for (let c = 0; c < C; c++) {
+        k[c] = invstd[c] * (gamma ? gamma[c] : 1);
+        meanDy[c] = sums[c] * invCount;
+        meanDyXhat[c] = sums[C + c] * invCount;
+      }
+      wasm.batchNormBackwardDx(xd as Float32Array, g, n, C, mean, invstd, k, meanDy, meanDyXhat, gx);
+      return;
+    }
     for (let i = 0, idx = 0; i < n; i++) {
       for (let c = 0; c < C; c++) {
         const m = mean[c];

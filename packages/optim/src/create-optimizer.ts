@@ -17,11 +17,14 @@ export type OptimizerType = "SGD" | "RMSprop" | "Adam" | "AdamW";
  * @param type `SGD`, `RMSprop`, `Adam` or `AdamW`.
  * @param params a list of parameters or one flat range.
  * @param config the options; those not given take PyTorch's defaults (SGD needs `lr`).
- * @param options `allocState` and `adamKernel` (used by Adam/AdamW, ignored by the others), kept apart from the (serialisable) config.
+ * @param options `allocState` and the kernel hooks (`adamKernel` for Adam/AdamW, `sgdKernel` for SGD, `rmspropKernel` for
+ *   RMSprop; each ignored by the others), kept apart from the (serialisable) config.
  */
 export function createOptimizer(type: OptimizerType, params: Params, config: object = {}, options: OptimizerOptions = {}): Optimizer {
   const all: Record<string, unknown> = { ...config, ...(options.allocState !== undefined ? { allocState: options.allocState } : {}) };
   if (options.adamKernel !== undefined && (type === "Adam" || type === "AdamW")) all.adamKernel = options.adamKernel;
+  if (options.sgdKernel !== undefined && type === "SGD") all.sgdKernel = options.sgdKernel;
+  if (options.rmspropKernel !== undefined && type === "RMSprop") all.rmspropKernel = options.rmspropKernel;
   switch (type) {
     case "SGD":
       return new SGD(params, all as unknown as SGDOptions);

@@ -13,6 +13,10 @@ export {
   type OptimizerStateLike,
   type AdamKernel,
   type AdamScalars,
+  type SgdKernel,
+  type SgdScalars,
+  type RmspropKernel,
+  type RmspropScalars,
 } from "./optimizer.js";
 export { SGD, type SGDOptions, type SGDConfig, type SGDStateArrays } from "./sgd.js";
 export { RMSprop, type RMSpropOptions, type RMSpropConfig, type RMSpropStateArrays } from "./rmsprop.js";

@@ -17,7 +17,45 @@ export interface OptimizerOptions {
    * false to decline, and the JS loop runs instead. Not a hyper-parameter: never saved.
    */
   adamKernel?: AdamKernel;
+  /** SGD only: as `adamKernel`, one SGD update over a float32 range; false = declined. */
+  sgdKernel?: SgdKernel;
+  /** RMSprop only: as `adamKernel`, one RMSprop update over a float32 range; false = declined. */
+  rmspropKernel?: RmspropKernel;
 }
+
+/** The per-step scalars of one SGD update, as {@link SgdKernel} receives them. */
+export interface SgdScalars {
+  lr: number;
+  weightDecay: number;
+  /** −1 when maximising, else 1. */
+  sign: number;
+  momentum: number;
+  /** 1 − dampening. */
+  scale: number;
+  nesterov: boolean;
+  /** The first step: the momentum buffer becomes the gradient, undampened (as torch). */
+  first: boolean;
+}
+
+/** One SGD update of `p` in place from `g` (`buf`: the momentum buffer, or null); false = declined. */
+export type SgdKernel = (p: Float32Array, g: Float32Array, buf: Float32Array | null, h: SgdScalars) => boolean;
+
+/** The per-step scalars of one RMSprop update, as {@link RmspropKernel} receives them. */
+export interface RmspropScalars {
+  lr: number;
+  alpha: number;
+  eps: number;
+  weightDecay: number;
+  momentum: number;
+  /** −1 when maximising, else 1. */
+  sign: number;
+}
+
+/**
+ * One RMSprop update of `p` in place from `g` and the state (`gAvg` when centered, `buf` with
+ * momentum, else null); false = declined.
+ */
+export type RmspropKernel = (p: Float32Array, g: Float32Array, sq: Float32Array, gAvg: Float32Array | null, buf: Float32Array | null, h: RmspropScalars) => boolean;
 
 /** The per-step scalars of one Adam/AdamW update, as {@link AdamKernel} receives them. */
 export interface AdamScalars {

@@ -1,5 +1,5 @@
 import { checkKnownOptions, flag, nonNegative } from "./hyper-parameters.js";
-import { Optimizer, type OptimizerOptions } from "./optimizer.js";
+import { Optimizer, type OptimizerOptions, type RmspropKernel, type RmspropScalars } from "./optimizer.js";
 import type { FloatArray, Params } from "./params.js";
 
 /** Options of {@link RMSprop} (torch.optim.RMSprop's, camelCase). */
@@ -37,7 +37,7 @@ export type RMSpropConfig = {
  */
 export type RMSpropStateArrays = { squareAvg: Float32Array; momentumBuffer?: Float32Array; gradAvg?: Float32Array };
 
-const KNOWN = ["lr", "alpha", "eps", "weightDecay", "momentum", "centered", "maximize", "allocState"];
+const KNOWN = ["lr", "alpha", "eps", "weightDecay", "momentum", "centered", "maximize", "allocState", "rmspropKernel"];
 
 /**
  * RMSprop as torch 1.13's `_single_tensor_rmsprop`: `g ← ∇ + wd·p`;
@@ -58,6 +58,9 @@ export class RMSprop extends Optimizer<RMSpropConfig, RMSpropStateArrays> {
   private readonly squareAvg: Float32Array;
   private readonly momentumBuffer: Float32Array | null;
   private readonly gradAvg: Float32Array | null;
+  private readonly kernel: RmspropKernel | null;
+  /** The scalars handed to `kernel`, updated in place each step (no allocation). */
+  private readonly scalars: RmspropScalars = { lr: 0, alpha: 0, eps: 0, weightDecay: 0, momentum: 0, sign: 1 };
 
   /**
    * @param params a list of parameters (each `data` and `grad.data` of equal length) or one flat range.
@@ -72,6 +75,8 @@ export class RMSprop extends Optimizer<RMSpropConfig, RMSpropStateArrays> {
     this.momentum = nonNegative("RMSprop", "momentum", options.momentum, 0);
     this.centered = flag("RMSprop", "centered", options.centered, false);
     this.maximize = flag("RMSprop", "maximize", options.maximize, false);
+    if (options.rmspropKernel !== undefined && typeof options.rmspropKernel !== "function") throw new Error("RMSprop: rmspropKernel must be a function");
+    this.kernel = options.rmspropKernel ?? null;
     this.squareAvg = this.addState("squareAvg");
     this.momentumBuffer = this.momentum > 0 ? this.addState("momentumBuffer") : null;
     this.gradAvg = this.centered ? this.addState("gradAvg") : null;
@@ -97,6 +102,20 @@ export class RMSprop extends Optimizer<RMSpropConfig, RMSpropStateArrays> {
     const gAvg = this.gradAvg;
     const buf = this.momentumBuffer;
     const n = p.length;
+    if (this.kernel !== null && p instanceof Float32Array && g instanceof Float32Array) {
+      const h = this.scalars;
+      h.lr = lr;
+      h.alpha = alpha;
+      h.eps = eps;
+      h.weightDecay = wd;
+      h.momentum = momentum;
+      h.sign = sign;
+      const whole = off === 0 && n === sq.length;
+      const vs = whole ? sq : sq.subarray(off, off + n);
+      const va = gAvg === null ? null : whole ? gAvg : gAvg.subarray(off, off + n);
+      const vb = buf === null ? null : whole ? buf : buf.subarray(off, off + n);
+      if (this.kernel(p, g, vs, va, vb, h)) return;
+    }
     for (let i = 0; i < n; i++) {
       const j = off + i;
       const d = wd !== 0 ? sign * g[i] + wd * p[i] : sign * g[i];

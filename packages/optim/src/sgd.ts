@@ -1,5 +1,5 @@
 import { checkKnownOptions, finiteNumber, flag, nonNegative } from "./hyper-parameters.js";
-import { Optimizer, type OptimizerOptions } from "./optimizer.js";
+import { Optimizer, type OptimizerOptions, type SgdKernel, type SgdScalars } from "./optimizer.js";
 import type { FloatArray, Params } from "./params.js";
 
 /** Options of {@link SGD} (torch.optim.SGD's, camelCase). */
@@ -31,7 +31,7 @@ export type SGDConfig = {
 /** State arrays of {@link SGD}: `momentumBuffer` `[numel]` only when momentum ≠ 0. */
 export type SGDStateArrays = { momentumBuffer?: Float32Array };
 
-const KNOWN = ["lr", "momentum", "dampening", "nesterov", "weightDecay", "maximize", "allocState"];
+const KNOWN = ["lr", "momentum", "dampening", "nesterov", "weightDecay", "maximize", "allocState", "sgdKernel"];
 
 /**
  * Stochastic gradient descent with optional (Nesterov) momentum, as torch 1.13's
@@ -49,6 +49,9 @@ export class SGD extends Optimizer<SGDConfig, SGDStateArrays> {
   readonly maximize: boolean;
   private readonly momentumBuffer: Float32Array | null;
   private firstStep = false;
+  private readonly kernel: SgdKernel | null;
+  /** The scalars handed to `kernel`, updated in place each step (no allocation). */
+  private readonly scalars: SgdScalars = { lr: 0, weightDecay: 0, sign: 1, momentum: 0, scale: 1, nesterov: false, first: false };
 
   /**
    * @param params a list of parameters (each `data` and `grad.data` of equal length) or one flat range.
@@ -69,6 +72,8 @@ export class SGD extends Optimizer<SGDConfig, SGDStateArrays> {
         `SGD: nesterov requires momentum > 0 and dampening = 0, got momentum ${this.momentum}, dampening ${this.dampening}`,
       );
     }
+    if (options.sgdKernel !== undefined && typeof options.sgdKernel !== "function") throw new Error("SGD: sgdKernel must be a function");
+    this.kernel = options.sgdKernel ?? null;
     this.momentumBuffer = this.momentum !== 0 ? this.addState("momentumBuffer") : null;
   }
 
@@ -88,6 +93,18 @@ export class SGD extends Optimizer<SGDConfig, SGDStateArrays> {
     const sign = this.maximize ? -1 : 1;
     const n = p.length;
     const buf = this.momentumBuffer;
+    if (this.kernel !== null && p instanceof Float32Array && g instanceof Float32Array) {
+      const h = this.scalars;
+      h.lr = lr;
+      h.weightDecay = wd;
+      h.sign = sign;
+      h.momentum = this.momentum;
+      h.scale = 1 - this.dampening;
+      h.nesterov = this.nesterov;
+      h.first = this.firstStep;
+      const b = buf === null ? null : off === 0 && n === buf.length ? buf : buf.subarray(off, off + n);
+      if (this.kernel(p, g, b, h)) return;
+    }
     if (buf === null) {
       for (let i = 0; i < n; i++) {
         const d = wd !== 0 ? sign * g[i] + wd * p[i] : sign * g[i];

@@ -107,6 +107,21 @@ class Worker {
           return arr.subarray(lo, hi);
         },
         adamKernel,
+        // SGD and RMSprop in place on the shared memory too (float64 lanes: the JS loop's bits).
+        sgdKernel: kernels
+          ? (p, g, buf, h) => {
+              if (p.buffer !== memoryBuffer || g.buffer !== memoryBuffer || (buf !== null && buf.buffer !== memoryBuffer)) return false;
+              kernels.sgdPtr(p.length, p.byteOffset, g.byteOffset, buf ? buf.byteOffset : 0, h);
+              return true;
+            }
+          : undefined,
+        rmspropKernel: kernels
+          ? (p, g, sq, gAvg, buf, h) => {
+              if ([p, g, sq, gAvg, buf].some((a) => a !== null && a.buffer !== memoryBuffer)) return false;
+              kernels.rmspropPtr(p.length, p.byteOffset, g.byteOffset, sq.byteOffset, gAvg ? gAvg.byteOffset : 0, buf ? buf.byteOffset : 0, h);
+              return true;
+            }
+          : undefined,
       },
     );
     this.timings = new Float64Array(init.timings, rank * 32, 4);

@@ -5,3 +5,8 @@ export { gemm, gemmScratchBytes } from "./gemm";
 export { sum } from "./sum";
 export { adam, adamExact } from "./adam";
 export { reluForward, reluBackward } from "./relu";
+export { columnSum } from "./column-sum";
+export { crossEntropyIndex } from "./cross-entropy";
+export { batchNormMeanVar, batchNormSums, batchNormForward, batchNormBackwardSums, batchNormBackwardDx } from "./batch-norm";
+export { sgd } from "./sgd";
+export { rmsprop } from "./rmsprop";

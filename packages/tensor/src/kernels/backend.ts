@@ -8,7 +8,8 @@
  * {@link setBackend}.
  */
 import { gemm as jsGemm, type FloatArray } from "./gemm.js";
-import { wasmGemm, wasmSimdSupported } from "./wasm/index.js";
+import { reluBackward as jsReluBackward, reluForward as jsReluForward } from "./activation.js";
+import { wasmGemm, wasmKernelsFor, wasmSimdSupported } from "./wasm/index.js";
 
 export type Backend = "js" | "wasm";
 
@@ -78,4 +79,41 @@ export function gemm(
     return;
   }
   jsGemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, bias, biasOff);
+}
+
+/** Whether float32 work goes to the wasm kernels. */
+const wasmFloat32 = (): boolean => (current ?? backend()) === "wasm";
+
+/**
+ * out = relu(x) (same length). Float32 under the wasm backend: the SIMD kernel (same bits as
+ * the JS one but at −∞, where it gives 0 as torch.relu); otherwise kernels/activation.ts.
+ */
+export function reluForward(x: FloatArray, out: FloatArray): void {
+  if (x instanceof Float32Array && out instanceof Float32Array && wasmFloat32()) wasmKernelsFor(x, out).reluForward(x, out);
+  else jsReluForward(x, out);
+}
+
+/** slot += g where x > 0 (same lengths); dispatched as {@link reluForward}, same bits either way. */
+export function reluBackward(x: FloatArray, g: FloatArray, slot: FloatArray): void {
+  if (x instanceof Float32Array && g instanceof Float32Array && slot instanceof Float32Array && wasmFloat32()) {
+    wasmKernelsFor(x, g, slot).reluBackward(x, g, slot);
+  } else {
+    jsReluBackward(x, g, slot);
+  }
+}
+
+/**
+ * dst[j] += Σ_r a[r·cols + j] for a: [rows, cols], dst: [cols] — linear's bias gradient.
+ * Added row by row in dst's precision on either backend (for float32, the same bits); the wasm
+ * kernel for float32 under the wasm backend.
+ */
+export function columnSum(a: FloatArray, rows: number, cols: number, dst: FloatArray): void {
+  if (a instanceof Float32Array && dst instanceof Float32Array && wasmFloat32()) {
+    wasmKernelsFor(a, dst).columnSum(a, rows, cols, dst);
+    return;
+  }
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    for (let j = 0; j < cols; j++) dst[j] += a[o + j];
+  }
 }

@@ -2,14 +2,15 @@
 import { Tensor, fromOp, gradSlot } from "../tensor.js";
 import { allocLike, normalizeAxis, splitAxis } from "../shape.js";
 import * as k from "../kernels/activation.js";
+import { reluBackward, reluForward } from "../kernels/backend.js";
 
-/** max(x, 0). */
+/** max(x, 0) (float32 under the wasm backend: the SIMD kernel, see kernels/backend.ts). */
 export function relu(x: Tensor): Tensor {
   const out = allocLike(x.data, x.size);
-  k.reluForward(x.data, out);
+  reluForward(x.data, out);
   return fromOp(out, x.shape, [x], (g) => {
     const s = gradSlot(x);
-    if (s) k.reluBackward(x.data, g, s);
+    if (s) reluBackward(x.data, g, s);
   });
 }
 

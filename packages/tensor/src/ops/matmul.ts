@@ -1,7 +1,7 @@
 /** matmul, the fused linear layer op, transpose and reshape — all over the blocked gemm. */
 import { Tensor, fromOp, gradSlot, formatShape, shapeSize } from "../tensor.js";
 import { allocLike } from "../shape.js";
-import { gemm } from "../kernels/backend.js";
+import { columnSum, gemm } from "../kernels/backend.js";
 
 function expect2d(t: Tensor, op: string, what: string): void {
   if (t.ndim !== 2) throw new Error(`${op}: ${what} must be 2-D, got shape ${formatShape(t.shape)}`);
@@ -49,12 +49,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
     const sw = gradSlot(weight);
     if (sw) gemm(true, false, outF, inF, rows, 1, g, 0, outF, x.data, 0, inF, 1, sw, 0, inF);
     const sb = bias ? gradSlot(bias) : null;
-    if (sb) {
-      for (let r = 0; r < rows; r++) {
-        const o = r * outF;
-        for (let j = 0; j < outF; j++) sb[j] += g[o + j];
-      }
-    }
+    if (sb) columnSum(g, rows, outF, sb);
   });
 }
 

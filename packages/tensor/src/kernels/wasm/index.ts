@@ -5,7 +5,7 @@
  */
 import { WasmKernels } from "./kernels.js";
 
-export { WasmKernels, type AdamStep, type WasmKernelsOptions } from "./kernels.js";
+export { WasmKernels, type AdamStep, type RmspropStep, type SgdStep, type WasmKernelsOptions } from "./kernels.js";
 export { wasmSimdSupported } from "./module.js";
 export type { WasmMemory } from "./wasm-api.js";
 
@@ -30,6 +30,18 @@ export function setThreadWasmKernels(kernels: WasmKernels | null): void {
 /** The kernels set by {@link setThreadWasmKernels}, if any. */
 export function threadWasmKernels(): WasmKernels | null {
   return threadInstance;
+}
+
+/**
+ * The instance for an array-level call on these operands: this thread's kernels (see
+ * {@link setThreadWasmKernels}) when every operand lies in their memory, so that the call runs
+ * in place with zero copies; else the default instance, which stages operands through its
+ * private memory (faster to copy into than a shared one).
+ */
+export function wasmKernelsFor(a: Float32Array, b?: Float32Array, c?: Float32Array): WasmKernels {
+  const t = threadInstance;
+  if (t !== null && t.holds(a) && (b === undefined || t.holds(b)) && (c === undefined || t.holds(c))) return t;
+  return defaultWasmKernels();
 }
 
 /**

@@ -35,6 +35,30 @@ export interface AdamStep {
   eps: number;
 }
 
+/**
+ * Scalars of one SGD step, as @weft/optim's SGD uses them: `sign` = −1 when maximising;
+ * `scale` = 1 − dampening; `first`: the first step (the momentum buffer becomes d).
+ */
+export interface SgdStep {
+  lr: number;
+  weightDecay: number;
+  sign: number;
+  momentum: number;
+  scale: number;
+  nesterov: boolean;
+  first: boolean;
+}
+
+/** Scalars of one RMSprop step, as @weft/optim's RMSprop uses them (`sign` = −1 when maximising). */
+export interface RmspropStep {
+  lr: number;
+  alpha: number;
+  eps: number;
+  weightDecay: number;
+  momentum: number;
+  sign: number;
+}
+
 /** Bytes reserved at address 0 of an owned memory, so that no operand lives at the null pointer. */
 const RESERVED = 64;
 /** Operands are staged 64-byte aligned (a cache line). */
@@ -45,14 +69,33 @@ const align = (x: number): number => Math.ceil(x / ALIGN) * ALIGN;
 /** Elements of a row-major block of `rows` rows of `cols` values `ld` apart (0 when empty). */
 const span = (rows: number, cols: number, ld: number): number => (rows <= 0 || cols <= 0 ? 0 : (rows - 1) * ld + cols);
 
+/** A view of `len` elements at byte address `ptr` of `all`, cached by address and length. */
+function cachedView<T extends Float32Array | Float64Array>(cache: Map<number, Map<number, T>>, all: T, shift: number, ptr: number, len: number): T {
+  let byLen = cache.get(ptr);
+  if (byLen === undefined) {
+    if (cache.size >= 64) cache.clear();
+    byLen = new Map();
+    cache.set(ptr, byLen);
+  }
+  let v = byLen.get(len);
+  if (v === undefined) {
+    if (byLen.size >= 16) byLen.clear();
+    v = all.subarray(ptr >> shift, (ptr >> shift) + len) as T;
+    byLen.set(len, v);
+  }
+  return v;
+}
+
 /**
  * The WebAssembly SIMD kernels bound to one linear memory.
  *
  * Two levels of entry point:
- * - pointer level (`gemmPtr`, `adamPtr`, `sumPtr`, `reluForwardPtr`, `reluBackwardPtr`): operands are byte addresses of float32
- *   data already in `memory`; the kernels run in place, with zero copies. This is the path for
+ * - pointer level (`gemmPtr`, `adamPtr`, `sumPtr`, `reluForwardPtr`, `reluBackwardPtr`,
+ *   `columnSumPtr`, `crossEntropyPtr`, `batchNorm*Ptr`, `sgdPtr`, `rmspropPtr`): operands are byte addresses of data
+ *   already in `memory`; the kernels run in place, with zero copies. This is the path for
  *   a caller that keeps its tensors in (shared) wasm memory.
- * - array level (`gemm`, `adam`, `sum`, `reluForward`, `reluBackward`): ordinary Float32Arrays, copied into this instance's
+ * - array level (`gemm`, `adam`, `sum`, `reluForward`, `reluBackward`, `columnSum`,
+ *   `crossEntropy`, `batchNorm*`, `sgd`, `rmsprop`): ordinary typed arrays, copied into this instance's
  *   scratch with `Float32Array.set`, computed, and copied back. An operand that already lies in
  *   `memory` (its `.buffer` is `memory.buffer`) is used in place instead.
  *
@@ -81,9 +124,13 @@ export class WasmKernels {
   private readonly scratchStart: number;
   private scratchEnd: number;
   private view: Float32Array;
+  private view64: Float64Array;
   // Views of the memory handed to Float32Array.set when copying results out, cached by
   // address and length so that a steady training loop allocates none (cleared on growth).
   private readonly views = new Map<number, Map<number, Float32Array>>();
+  private readonly views64 = new Map<number, Map<number, Float64Array>>();
+  /** Byte addresses of the operands of the array-level call in progress (reused: no allocation). */
+  private readonly ptrs: number[] = [];
 
   constructor(options: WasmKernelsOptions = {}) {
     if (options.memory !== undefined) {
@@ -111,6 +158,7 @@ export class WasmKernels {
     this.shared = isSharedMemory(this.memory);
     this.x = instantiateKernels(this.memory);
     this.view = new Float32Array(this.memory.buffer);
+    this.view64 = new Float64Array(this.memory.buffer);
   }
 
   /** A float32 view of the whole memory (a new one after the memory has grown). */
@@ -118,9 +166,22 @@ export class WasmKernels {
     const buf = this.memory.buffer;
     if (this.view.buffer !== buf) {
       this.view = new Float32Array(buf);
+      this.view64 = new Float64Array(buf);
       this.views.clear();
+      this.views64.clear();
     }
     return this.view;
+  }
+
+  /** A float64 view of the whole memory (a new one after the memory has grown). */
+  private f64(): Float64Array {
+    this.f32();
+    return this.view64;
+  }
+
+  /** Whether `arr` is a view of this instance's memory, so that the array-level calls use it in place. */
+  holds(arr: Float32Array | Float64Array | Int32Array): boolean {
+    return arr.buffer === this.memory.buffer;
   }
 
   /** Bytes of scratch {@link gemmPtr} needs for an m×n×k product. */
@@ -148,25 +209,42 @@ export class WasmKernels {
 
   /** A cached float32 view of `len` elements at byte address `ptr`. */
   private viewAt(ptr: number, len: number): Float32Array {
-    const all = this.f32();
-    let byLen = this.views.get(ptr);
-    if (byLen === undefined) {
-      if (this.views.size >= 64) this.views.clear();
-      byLen = new Map();
-      this.views.set(ptr, byLen);
-    }
-    let v = byLen.get(len);
-    if (v === undefined) {
-      if (byLen.size >= 16) byLen.clear();
-      v = all.subarray(ptr >> 2, (ptr >> 2) + len);
-      byLen.set(len, v);
-    }
-    return v;
+    return cachedView(this.views, this.f32(), 2, ptr, len);
   }
 
-  /** Whether `arr` is a view of this instance's memory (so it can be used in place). */
-  private inMemory(arr: Float32Array): boolean {
-    return arr.buffer === this.memory.buffer;
+  /**
+   * Reserves scratch for every operand of an array-level call that is not in `memory` (64-byte
+   * aligned, after `workBytes` of kernel scratch) and sets `this.ptrs[i]` to operand i's byte
+   * address: in place, or its staging slot, copied in when `copyIn[i]`. Null operands get 0.
+   * Returns the address of the kernel scratch.
+   */
+  private stage(ops: readonly (Float32Array | Float64Array | null)[], copyIn: readonly boolean[], workBytes = 0): number {
+    let bytes = align(workBytes);
+    for (const a of ops) if (a !== null && !this.holds(a)) bytes += align(a.byteLength);
+    const base = this.reserve(bytes);
+    let at = base + align(workBytes);
+    this.ptrs.length = ops.length;
+    for (let i = 0; i < ops.length; i++) {
+      const a = ops[i];
+      if (a === null) this.ptrs[i] = 0;
+      else if (this.holds(a)) this.ptrs[i] = a.byteOffset;
+      else {
+        this.ptrs[i] = at;
+        if (copyIn[i] && a.length > 0) {
+          if (a instanceof Float64Array) this.f64().set(a, at >> 3);
+          else this.f32().set(a, at >> 2);
+        }
+        at += align(a.byteLength);
+      }
+    }
+    return base;
+  }
+
+  /** Copies operand i of the call in progress back from its staging slot (nothing when in place). */
+  private unstage(a: Float32Array | Float64Array, i: number): void {
+    if (this.holds(a) || a.length === 0) return;
+    if (a instanceof Float64Array) a.set(cachedView(this.views64, this.f64(), 3, this.ptrs[i], a.length));
+    else a.set(this.viewAt(this.ptrs[i], a.length));
   }
 
   /** Copies `len` elements of `src` from `off` to byte address `ptr`. */
@@ -228,6 +306,51 @@ export class WasmKernels {
     this.x.reluBackward(x, g, slot, n);
   }
 
+  /** dst[j] += Σ_r a[r·cols + j] (float32, row order) for a [rows, cols] at byte addresses. */
+  columnSumPtr(a: number, rows: number, cols: number, dst: number): void {
+    this.x.columnSum(a, rows, cols, dst);
+  }
+
+  /** {@link crossEntropy} on byte addresses: x float32, target int32, loss and grad float64. */
+  crossEntropyPtr(x: number, rows: number, classes: number, target: number, eps: number, loss: number, grad: number): void {
+    this.x.crossEntropyIndex(x, rows, classes, target, eps, loss, grad);
+  }
+
+  // BatchNorm1d's kernels on byte addresses (x, dy, out, gx: float32 [n, c]; per-feature
+  // vectors: float64 [c], sums [2c]); see the array-level methods of the same names.
+  batchNormMeanVarPtr(x: number, n: number, c: number, mean: number, variance: number): void {
+    this.x.batchNormMeanVar(x, n, c, mean, variance);
+  }
+  batchNormSumsPtr(x: number, n: number, c: number, sum: number, sumSq: number): void {
+    this.x.batchNormSums(x, n, c, sum, sumSq);
+  }
+  batchNormForwardPtr(x: number, n: number, c: number, mean: number, scale: number, shift: number, out: number): void {
+    this.x.batchNormForward(x, n, c, mean, scale, shift, out);
+  }
+  batchNormBackwardSumsPtr(x: number, dy: number, n: number, c: number, mean: number, invstd: number, sums: number): void {
+    this.x.batchNormBackwardSums(x, dy, n, c, mean, invstd, sums);
+  }
+  batchNormBackwardDxPtr(x: number, dy: number, n: number, c: number, mean: number, invstd: number, k: number, meanDy: number, meanDyXhat: number, gx: number): void {
+    this.x.batchNormBackwardDx(x, dy, n, c, mean, invstd, k, meanDy, meanDyXhat, gx);
+  }
+
+  /**
+   * One SGD step over n float32 elements in place at byte addresses p, g and buf (the momentum
+   * buffer; 0 = none), in float64 lanes: the bits of @weft/optim's JS loop.
+   */
+  sgdPtr(n: number, p: number, g: number, buf: number, h: SgdStep): void {
+    this.x.sgd(n, p, g, buf, h.lr, h.weightDecay, h.sign, h.momentum, h.scale, h.nesterov ? 1 : 0, h.first ? 1 : 0);
+  }
+
+  /**
+   * One RMSprop step over n float32 elements in place at byte addresses p, g, sq (square
+   * average), gAvg (0 = not centered), buf (0 = no momentum), in float64 lanes: the bits of
+   * @weft/optim's JS loop.
+   */
+  rmspropPtr(n: number, p: number, g: number, sq: number, gAvg: number, buf: number, h: RmspropStep): void {
+    this.x.rmsprop(n, p, g, sq, gAvg, buf, h.lr, h.alpha, 1 - h.alpha, h.eps, h.weightDecay, h.momentum, h.sign);
+  }
+
   // ---- array level ----
 
   /** Scratch bytes {@link gemm} needs to stage this call's operands that are not in `memory`. */
@@ -237,8 +360,8 @@ export class WasmKernels {
     const bLen = product ? (transB ? span(n, k, ldb) : span(k, n, ldb)) : 0;
     const cLen = span(m, n, ldc);
     const work = product ? align(this.x.gemmScratchBytes(m, n, k)) : 0;
-    const aIn = aLen === 0 || this.inMemory(a), bIn = bLen === 0 || this.inMemory(b), cIn = this.inMemory(c);
-    const biasIn = bias === undefined || bias === null || this.inMemory(bias);
+    const aIn = aLen === 0 || this.holds(a), bIn = bLen === 0 || this.holds(b), cIn = this.holds(c);
+    const biasIn = bias === undefined || bias === null || this.holds(bias);
     return work + (aIn ? 0 : align(aLen * 4)) + (bIn ? 0 : align(bLen * 4)) + (cIn ? 0 : align(cLen * 4)) + (biasIn ? 0 : n * 4);
   }
 
@@ -262,9 +385,9 @@ export class WasmKernels {
     const aLen = product ? (transA ? span(k, m, lda) : span(m, k, lda)) : 0;
     const bLen = product ? (transB ? span(n, k, ldb) : span(k, n, ldb)) : 0;
     const cLen = span(m, n, ldc);
-    const aIn = aLen === 0 || this.inMemory(a), bIn = bLen === 0 || this.inMemory(b), cIn = this.inMemory(c);
+    const aIn = aLen === 0 || this.holds(a), bIn = bLen === 0 || this.holds(b), cIn = this.holds(c);
     const hasBias = bias !== undefined && bias !== null;
-    const biasIn = !hasBias || this.inMemory(bias);
+    const biasIn = !hasBias || this.holds(bias);
     // Scratch layout: [gemm packing][A][B][C][bias], each staged operand 64-byte aligned.
     const work = product ? align(this.x.gemmScratchBytes(m, n, k)) : 0;
     const aAt = work, bAt = aAt + (aIn ? 0 : align(aLen * 4)), cAt = bAt + (bIn ? 0 : align(bLen * 4));
@@ -312,29 +435,24 @@ export class WasmKernels {
     if (mx !== null) mx.set(this.viewAt(ptrs[4], n));
   }
 
-  /** out = relu(x) on ordinary arrays of equal length, through scratch copies (see {@link reluForwardPtr}). */
+  /** out = relu(x) on arrays of equal length, in place when in `memory`, else through scratch copies (see {@link reluForwardPtr}). */
   reluForward(x: Float32Array, out: Float32Array): void {
     const n = x.length;
     if (out.length !== n) throw new Error(`WasmKernels.reluForward: out has ${out.length} elements, x has ${n}`);
     if (n === 0) return;
-    const base = this.reserve(align(n * 4));
-    this.put(x, 0, n, base);
-    this.x.reluForward(base, base, n);
-    out.set(this.viewAt(base, n));
+    this.stage([x, out], [true, false]);
+    this.x.reluForward(this.ptrs[0], this.ptrs[1], n);
+    this.unstage(out, 1);
   }
 
-  /** slot += g where x > 0 on ordinary arrays of equal length, through scratch copies (see {@link reluBackwardPtr}). */
+  /** slot += g where x > 0 on arrays of equal length, in place when in `memory`, else through scratch copies (see {@link reluBackwardPtr}). */
   reluBackward(x: Float32Array, g: Float32Array, slot: Float32Array): void {
     const n = x.length;
     if (g.length !== n || slot.length !== n) throw new Error(`WasmKernels.reluBackward: x, g and slot must have equal lengths, got ${n}, ${g.length}, ${slot.length}`);
     if (n === 0) return;
-    const bytes = align(n * 4);
-    const base = this.reserve(3 * bytes);
-    this.put(x, 0, n, base);
-    this.put(g, 0, n, base + bytes);
-    this.put(slot, 0, n, base + 2 * bytes);
-    this.x.reluBackward(base, base + bytes, base + 2 * bytes, n);
-    slot.set(this.viewAt(base + 2 * bytes, n));
+    this.stage([x, g, slot], [true, true, true]);
+    this.x.reluBackward(this.ptrs[0], this.ptrs[1], this.ptrs[2], n);
+    this.unstage(slot, 2);
   }
 
   /** dst[i] = Σ_r srcs[r][i] in rank order on ordinary arrays (see {@link sumPtr}); dst may be one of srcs. */
@@ -354,5 +472,118 @@ export class WasmKernels {
     const out = base + w * stride;
     this.x.sum(out, base, stride, w, n);
     dst.set(this.viewAt(out, n));
+  }
+
+  /**
+   * dst[j] += Σ_r a[r·cols + j] for a: [rows, cols] — linear's bias gradient. Float32 adds in
+   * row order: the same bits as the JS loop.
+   */
+  columnSum(a: Float32Array, rows: number, cols: number, dst: Float32Array): void {
+    if (a.length !== rows * cols || dst.length !== cols) throw new Error(`WasmKernels.columnSum: expected a of ${rows}×${cols} and dst of ${cols} elements, got ${a.length} and ${dst.length}`);
+    if (rows === 0 || cols === 0) return;
+    this.stage([a, dst], [true, true]);
+    this.x.columnSum(this.ptrs[0], rows, cols, this.ptrs[1]);
+    this.unstage(dst, 1);
+  }
+
+  /**
+   * Softmax cross-entropy of logits x: [rows, classes] against class indices `target` (rows
+   * integers in [0, classes), already checked) with label smoothing `eps`: loss[r] (float64) and
+   * the clean gradient grad[r, c] = p·Σq − q (float64), as @weft/layers' crossEntropyLoss.
+   */
+  crossEntropy(x: Float32Array, rows: number, classes: number, target: ArrayLike<number>, eps: number, loss: Float64Array, grad: Float64Array): void {
+    if (x.length !== rows * classes || target.length !== rows || loss.length !== rows || grad.length !== rows * classes) {
+      throw new Error(`WasmKernels.crossEntropy: expected x and grad of ${rows}×${classes}, target and loss of ${rows} elements`);
+    }
+    if (rows === 0) return;
+    const t = this.stage([x, loss, grad, null], [true, false, false, false], rows * 4);
+    // Class indices as int32 at the kernel scratch (from an Int32Array, number[] or Float32Array).
+    const i32 = new Int32Array(this.memory.buffer, t, rows);
+    for (let r = 0; r < rows; r++) i32[r] = target[r];
+    this.x.crossEntropyIndex(this.ptrs[0], rows, classes, t, eps, this.ptrs[1], this.ptrs[2]);
+    this.unstage(loss, 1);
+    this.unstage(grad, 2);
+  }
+
+  /** BatchNorm statistics of x: [n, c]: mean[c] and biased var[c] (float64), two passes as BatchNorm1d.batchStats. */
+  batchNormMeanVar(x: Float32Array, n: number, c: number, mean: Float64Array, variance: Float64Array): void {
+    this.checkBn("batchNormMeanVar", x, n, c, mean, variance);
+    this.stage([x, mean, variance], [true, false, false]);
+    this.x.batchNormMeanVar(this.ptrs[0], n, c, this.ptrs[1], this.ptrs[2]);
+    this.unstage(mean, 1);
+    this.unstage(variance, 2);
+  }
+
+  /** sum[c] += Σ_i x[i, c] and sumSq[c] += Σ_i x[i, c]² (float64) for x: [n, c] — SyncBatchNorm's local sums. */
+  batchNormSums(x: Float32Array, n: number, c: number, sum: Float64Array, sumSq: Float64Array): void {
+    this.checkBn("batchNormSums", x, n, c, sum, sumSq);
+    this.stage([x, sum, sumSq], [true, true, true]);
+    this.x.batchNormSums(this.ptrs[0], n, c, this.ptrs[1], this.ptrs[2]);
+    this.unstage(sum, 1);
+    this.unstage(sumSq, 2);
+  }
+
+  /** out[i, c] = (x[i, c] − mean[c])·scale[c] + shift[c], computed in float64, for x, out: [n, c]. */
+  batchNormForward(x: Float32Array, n: number, c: number, mean: Float64Array, scale: Float64Array, shift: Float64Array, out: Float32Array): void {
+    this.checkBn("batchNormForward", x, n, c, mean, scale, shift);
+    if (out.length !== x.length) throw new Error(`WasmKernels.batchNormForward: out has ${out.length} elements, x has ${x.length}`);
+    this.stage([x, mean, scale, shift, out], [true, true, true, true, false]);
+    this.x.batchNormForward(this.ptrs[0], n, c, this.ptrs[1], this.ptrs[2], this.ptrs[3], this.ptrs[4]);
+    this.unstage(out, 4);
+  }
+
+  /** sums[0..c) += Σ_i dy and sums[c..2c) += Σ_i dy·(x − mean)·invstd (float64), for x, dy: [n, c]. */
+  batchNormBackwardSums(x: Float32Array, dy: Float32Array, n: number, c: number, mean: Float64Array, invstd: Float64Array, sums: Float64Array): void {
+    this.checkBn("batchNormBackwardSums", x, n, c, mean, invstd);
+    if (dy.length !== x.length || sums.length !== 2 * c) throw new Error(`WasmKernels.batchNormBackwardSums: dy must match x and sums have ${2 * c} elements`);
+    this.stage([x, dy, mean, invstd, sums], [true, true, true, true, true]);
+    this.x.batchNormBackwardSums(this.ptrs[0], this.ptrs[1], n, c, this.ptrs[2], this.ptrs[3], this.ptrs[4]);
+    this.unstage(sums, 4);
+  }
+
+  /**
+   * gx[i, c] += k[c]·(dy − meanDy[c] − (x − mean[c])·invstd[c]·meanDyXhat[c]) (float64, rounded
+   * once) for x, dy, gx: [n, c] — BatchNorm's closed-form dx.
+   */
+  batchNormBackwardDx(
+    x: Float32Array, dy: Float32Array, n: number, c: number, mean: Float64Array, invstd: Float64Array,
+    k: Float64Array, meanDy: Float64Array, meanDyXhat: Float64Array, gx: Float32Array,
+  ): void {
+    this.checkBn("batchNormBackwardDx", x, n, c, mean, invstd, k, meanDy, meanDyXhat);
+    if (dy.length !== x.length || gx.length !== x.length) throw new Error("WasmKernels.batchNormBackwardDx: dy and gx must match x");
+    this.stage([x, dy, mean, invstd, k, meanDy, meanDyXhat, gx], [true, true, true, true, true, true, true, true]);
+    const p = this.ptrs;
+    this.x.batchNormBackwardDx(p[0], p[1], n, c, p[2], p[3], p[4], p[5], p[6], p[7]);
+    this.unstage(gx, 7);
+  }
+
+  /** {@link sgdPtr} on arrays of equal length (buf null: no momentum), in place or through scratch copies. */
+  sgd(p: Float32Array, g: Float32Array, buf: Float32Array | null, h: SgdStep): void {
+    const n = p.length;
+    if (g.length !== n || (buf !== null && buf.length !== n)) throw new Error("WasmKernels.sgd: p, g and buf must have equal lengths");
+    if (n === 0) return;
+    this.stage([p, g, buf], [true, true, true]);
+    this.sgdPtr(n, this.ptrs[0], this.ptrs[1], this.ptrs[2], h);
+    this.unstage(p, 0);
+    if (buf !== null) this.unstage(buf, 2);
+  }
+
+  /** {@link rmspropPtr} on arrays of equal length (gAvg, buf null: none), in place or through scratch copies. */
+  rmsprop(p: Float32Array, g: Float32Array, sq: Float32Array, gAvg: Float32Array | null, buf: Float32Array | null, h: RmspropStep): void {
+    const n = p.length;
+    for (const a of [g, sq, gAvg, buf]) if (a !== null && a.length !== n) throw new Error("WasmKernels.rmsprop: p, g and the state arrays must have equal lengths");
+    if (n === 0) return;
+    this.stage([p, g, sq, gAvg, buf], [true, true, true, true, true]);
+    const q = this.ptrs;
+    this.rmspropPtr(n, q[0], q[1], q[2], q[3], q[4], h);
+    this.unstage(p, 0);
+    this.unstage(sq, 2);
+    if (gAvg !== null) this.unstage(gAvg, 3);
+    if (buf !== null) this.unstage(buf, 4);
+  }
+
+  private checkBn(name: string, x: Float32Array, n: number, c: number, ...perColumn: Float64Array[]): void {
+    if (x.length !== n * c) throw new Error(`WasmKernels.${name}: x has ${x.length} elements, expected ${n}×${c}`);
+    for (const v of perColumn) if (v.length !== c) throw new Error(`WasmKernels.${name}: per-feature arrays must have ${c} elements, got ${v.length}`);
   }
 }

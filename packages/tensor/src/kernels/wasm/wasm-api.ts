@@ -26,6 +26,18 @@ export interface KernelExports {
     decay: number, l2: number, sign: number, beta1: number, beta2: number, stepSize: number, bias2Sqrt: number, eps: number): void;
   reluForward(x: number, out: number, n: number): void;
   reluBackward(x: number, g: number, slot: number, n: number): void;
+  columnSum(a: number, rows: number, cols: number, dst: number): void;
+  crossEntropyIndex(x: number, rows: number, classes: number, target: number, eps: number, loss: number, grad: number): void;
+  batchNormMeanVar(x: number, n: number, c: number, mean: number, variance: number): void;
+  batchNormSums(x: number, n: number, c: number, sum: number, sumSq: number): void;
+  batchNormForward(x: number, n: number, c: number, mean: number, scale: number, shift: number, out: number): void;
+  batchNormBackwardSums(x: number, g: number, n: number, c: number, mean: number, invstd: number, sums: number): void;
+  batchNormBackwardDx(x: number, g: number, n: number, c: number, mean: number, invstd: number, k: number,
+    meanDy: number, meanDyXhat: number, gx: number): void;
+  sgd(n: number, p: number, g: number, buf: number, lr: number, wd: number, sign: number, momentum: number,
+    scale: number, nesterov: number, first: number): void;
+  rmsprop(n: number, p: number, g: number, sq: number, gAvg: number, buf: number, lr: number, alpha: number,
+    oneMinusAlpha: number, eps: number, wd: number, momentum: number, sign: number): void;
 }
 
 interface WasmModule { readonly __brand: "WebAssembly.Module" }

@@ -1,0 +1,46 @@
+// Softmax + cross-entropy over the rows of float32 logits [rows, classes] with class-index
+// targets: the per-row loss and the clean gradient, as packages/layers/src/loss.ts computes
+// them, operation for operation, in float64:
+//
+//   lse  = max + log Σ_c exp(x_c − max)                (stable for any logits: no inf, no NaN)
+//   q_c  = (1 − ε)·[c = t] + ε/C                        (label smoothing ε)
+//   loss = −Σ_{q_c ≠ 0} q_c·(x_c − lse)
+//   d_c  = exp(x_c − lse)·Σq − q_c                      (p·Σq − q)
+//
+// exp and log are fdlibm's (fdlibm.ts), the algorithms of V8's Math.exp/Math.log, so the results
+// are the JS loop's bits (test/wasm-cross-entropy.test.ts). Scalar float64 rather than
+// float32x4 with a polynomial exp: the golden cases have logits of ±1e4, where float32
+// accumulation needs care, and at 10 classes the rows are too short for lanes to pay.
+
+import { fdlibmExp, fdlibmLog } from "./fdlibm";
+
+/**
+ * x: rows·classes float32; target: rows int32 class indices (already checked in range);
+ * loss: rows float64 out; grad: rows·classes float64 out (dloss_r/dx_r,c).
+ */
+export function crossEntropyIndex(x: usize, rows: i32, classes: i32, target: usize, eps: f64, loss: usize, grad: usize): void {
+  const keep = 1 - eps, spread = eps / <f64>classes;
+  const rowBytes = <usize>classes << 2;
+  for (let r = 0; r < rows; r++) {
+    const xr = x + <usize>r * rowBytes;
+    const dr = grad + (<usize>r * rowBytes << 1);
+    let max = -Infinity;
+    for (let c = 0; c < classes; c++) max = Math.max(max, <f64>load<f32>(xr + (<usize>c << 2)));
+    let sum: f64 = 0;
+    for (let c = 0; c < classes; c++) sum += fdlibmExp(<f64>load<f32>(xr + (<usize>c << 2)) - max);
+    const lse = max + fdlibmLog(sum);
+    const t = load<i32>(target + (<usize>r << 2));
+    let l: f64 = 0, qSum: f64 = 0;
+    for (let c = 0; c < classes; c++) {
+      const q = keep * (c == t ? 1.0 : 0.0) + spread;
+      if (q != 0) l -= q * (<f64>load<f32>(xr + (<usize>c << 2)) - lse);
+      store<f64>(dr + (<usize>c << 3), -q);
+      qSum += q;
+    }
+    for (let c = 0; c < classes; c++) {
+      const p = dr + (<usize>c << 3);
+      store<f64>(p, load<f64>(p) + fdlibmExp(<f64>load<f32>(xr + (<usize>c << 2)) - lse) * qSum);
+    }
+    store<f64>(loss + (<usize>r << 3), l);
+  }
+}

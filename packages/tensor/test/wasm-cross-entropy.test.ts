@@ -1,0 +1,117 @@
+import { describe, expect, it } from "vitest";
+import { WasmKernels, wasmSimdSupported } from "../src/kernels/wasm/index.js";
+import { kernelsPrivateBase64, kernelsSharedBase64 } from "../src/kernels/wasm/binary.generated.js";
+
+// Softmax + cross-entropy rows (class-index targets) in wasm against the JS loop of
+// @weft/layers' crossEntropyLoss (copied below): the kernel uses fdlibm's exp/log, V8's
+// algorithms, so loss and gradient are expected to be the same float64 bits (Object.is); and
+// against a float64 reference computed another way (Σ p·… with exp(x − lse)), rtol 1e-12.
+
+function jsRows(x: Float32Array, rows: number, classes: number, t: ArrayLike<number>, eps: number, l: Float64Array, d: Float64Array): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * classes;
+    let max = -Infinity;
+    for (let c = 0; c < classes; c++) max = Math.max(max, x[o + c]);
+    let sum = 0;
+    for (let c = 0; c < classes; c++) sum += Math.exp(x[o + c] - max);
+    const lse = max + Math.log(sum);
+    let loss = 0, qSum = 0;
+    for (let c = 0; c < classes; c++) {
+      const q = (1 - eps) * (t[r] === c ? 1 : 0) + eps / classes;
+      if (q !== 0) loss -= q * (x[o + c] - lse);
+      d[o + c] = -q;
+      qSum += q;
+    }
+    for (let c = 0; c < classes; c++) d[o + c] += Math.exp(x[o + c] - lse) * qSum;
+    l[r] = loss;
+  }
+}
+
+function logits(rows: number, classes: number, seed: number, scale: number): Float32Array {
+  const x = new Float32Array(rows * classes);
+  let s = seed >>> 0;
+  for (let i = 0; i < x.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    x[i] = (s / 2 ** 31 - 1) * scale;
+  }
+  return x;
+}
+
+const targets = (rows: number, classes: number): Int32Array => Int32Array.from({ length: rows }, (_, r) => (r * 7 + 3) % classes);
+const sameBits = (a: Float64Array, b: Float64Array) => a.length === b.length && a.every((v, i) => Object.is(v, b[i]));
+
+/** Section ids of a wasm binary (id 11: data). */
+function sections(bytes: Uint8Array): number[] {
+  const ids: number[] = [];
+  let p = 8;
+  while (p < bytes.length) {
+    const id = bytes[p++];
+    let size = 0, shift = 0, b: number;
+    do {
+      b = bytes[p++];
+      size |= (b & 0x7f) << shift;
+      shift += 7;
+    } while (b & 0x80);
+    ids.push(id);
+    p += size;
+  }
+  return ids;
+}
+
+describe.runIf(wasmSimdSupported())("wasm crossEntropy", () => {
+  const k = new WasmKernels();
+
+  it.each([
+    [1, 1, 0, 3], [5, 3, 0, 3], [128, 10, 0, 5], [7, 13, 0.1, 5], [9, 10, 1, 2],
+    [4, 10, 0, 1e4], [4, 10, 0.2, 3e38], [3, 17, 0, 1e-30],
+  ])("rows = %i, classes = %i, ε = %f, |x| ≤ %f: the JS loop's bits, finite, float64 reference", (rows, classes, eps, scale) => {
+    const x = logits(rows, classes, rows * 13 + classes, scale), t = targets(rows, classes);
+    const wantL = new Float64Array(rows), wantD = new Float64Array(rows * classes);
+    const gotL = new Float64Array(rows), gotD = new Float64Array(rows * classes);
+    jsRows(x, rows, classes, t, eps, wantL, wantD);
+    k.crossEntropy(x, rows, classes, Array.from(t), eps, gotL, gotD);
+    expect(sameBits(gotL, wantL)).toBe(true);
+    expect(sameBits(gotD, wantD)).toBe(true);
+    for (let r = 0; r < rows; r++) {
+      expect(Number.isFinite(gotL[r])).toBe(true);
+      const row = Array.from(x.subarray(r * classes, (r + 1) * classes), Number);
+      const max = Math.max(...row);
+      const lse = max + Math.log(row.reduce((a, v) => a + Math.exp(v - max), 0));
+      let ref = 0;
+      for (let c = 0; c < classes; c++) {
+        const q = (1 - eps) * (t[r] === c ? 1 : 0) + eps / classes;
+        ref += q * (lse - row[c]);
+        const dRef = Math.exp(row[c] - lse) - q; // Σq = 1
+        expect(Math.abs(gotD[r * classes + c] - dRef)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(dRef)));
+      }
+      expect(Math.abs(gotL[r] - ref)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(ref)));
+    }
+  });
+
+  it("exp and log agree with V8's over their range (through the kernel: one class, x = v)", () => {
+    // One class: lse = x, loss = 0, d = exp(0)·1 − 1 = 0; two classes [v, 0]: lse = v + log(1 + e^−v).
+    const vs = [-745, -700, -50, -1, -0.3, -1e-9, 0, 1e-9, 0.3, 0.5, 1, 2, 10, 88, 700, 709];
+    const x = new Float32Array(vs.flatMap((v) => [v, 0]));
+    const rows = vs.length;
+    const wantL = new Float64Array(rows), wantD = new Float64Array(2 * rows), gotL = new Float64Array(rows), gotD = new Float64Array(2 * rows);
+    const t = new Int32Array(rows);
+    jsRows(x, rows, 2, t, 0, wantL, wantD);
+    k.crossEntropy(x, rows, 2, t, 0, gotL, gotD);
+    expect(sameBits(gotL, wantL)).toBe(true);
+    expect(sameBits(gotD, wantD)).toBe(true);
+  });
+
+  it("is deterministic", () => {
+    const x = logits(31, 11, 4, 8), t = targets(31, 11);
+    const runs = [0, 1].map(() => {
+      const l = new Float64Array(31), d = new Float64Array(31 * 11);
+      k.crossEntropy(x, 31, 11, t, 0.05, l, d);
+      return [l, d];
+    });
+    expect(sameBits(runs[0][0], runs[1][0]) && sameBits(runs[0][1], runs[1][1])).toBe(true);
+  });
+
+  it("the module has no data segment (instantiating it must not write into a caller's memory)", () => {
+    for (const b64 of [kernelsPrivateBase64, kernelsSharedBase64]) expect(sections(Buffer.from(b64, "base64"))).not.toContain(11);
+  });
+});
