@@ -13,7 +13,7 @@
 import { writeFileSync, mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Bench } from "tinybench";
-import { gemm, randn, relu, exp, softmax, Rng } from "@weft/tensor";
+import { gemm, randn, relu, exp, softmax, Rng, setBackend, wasmSimdSupported, type Backend } from "@weft/tensor";
 import { parseArgs } from "./cli-args.js";
 import { describeMachine, machineLine } from "./machine.js";
 
@@ -57,15 +57,29 @@ function randomF32(n: number): Float32Array {
   return a;
 }
 
-/** A gemm case: op(A)·op(B) with the layout flags, fresh random operands, C overwritten (beta = 0). */
-function gemmCase(name: string, transA: boolean, transB: boolean, m: number, n: number, k: number, withBias = false): BenchCase {
+/**
+ * A gemm case per kernel backend: op(A)·op(B) with the layout flags, fresh random operands, C
+ * overwritten (beta = 0). `js` is the TypeScript kernel, `wasm` the WebAssembly SIMD one (with its
+ * staging copies, as `linear` calls it) — the backend is a dimension of every gemm row.
+ */
+const BACKENDS: Backend[] = wasmSimdSupported() ? ["js", "wasm"] : ["js"];
+
+/** One case per kernel backend, named `name [backend]`. */
+function perBackend(name: string, shape: string, bytes: number, op: () => unknown): BenchCase[] {
+  return BACKENDS.map((be) => ({ name: `${name} [${be}]`, shape, bytes, fn: () => { setBackend(be); op(); } }));
+}
+
+function gemmCases(name: string, transA: boolean, transB: boolean, m: number, n: number, k: number, withBias = false): BenchCase[] {
   const a = randomF32(m * k), b = randomF32(k * n), c = new Float32Array(m * n);
   const bias = withBias ? randomF32(n) : null;
   const lda = transA ? m : k, ldb = transB ? k : n;
-  return {
-    name, shape: `${m}×${n}×${k}`, flops: 2 * m * n * k,
-    fn: () => gemm(transA, transB, m, n, k, 1, a, 0, lda, b, 0, ldb, 0, c, 0, n, bias, 0),
-  };
+  return BACKENDS.map((be) => ({
+    name: `${name} [${be}]`, shape: `${m}×${n}×${k}`, flops: 2 * m * n * k,
+    fn: () => {
+      setBackend(be);
+      gemm(transA, transB, m, n, k, 1, a, 0, lda, b, 0, ldb, 0, c, 0, n, bias, 0);
+    },
+  }));
 }
 
 /** The textbook i-k-j loop (row of C += a[i][p] · row p of B): the baseline gemm must beat. */
@@ -82,11 +96,11 @@ function naiveGemm(m: number, n: number, k: number, a: Float32Array, b: Float32A
 
 function cases(): BenchCase[] {
   const list: BenchCase[] = [];
-  for (const n of [128, 256, 512, 1024]) list.push(gemmCase(`gemm NN n=${n}`, false, false, n, n, n));
+  for (const n of [128, 256, 512, 1024]) list.push(...gemmCases(`gemm NN n=${n}`, false, false, n, n, n));
   // The standard workload's first layer, batch 128: X[128×784], W[256×784], dY[128×256].
-  list.push(gemmCase("gemm Linear fwd X·Wᵀ+b", false, true, 128, 256, 784, true));
-  list.push(gemmCase("gemm Linear dW = dYᵀ·X", true, false, 256, 784, 128));
-  list.push(gemmCase("gemm Linear dX = dY·W", false, false, 128, 784, 256));
+  list.push(...gemmCases("gemm Linear fwd X·Wᵀ+b", false, true, 128, 256, 784, true));
+  list.push(...gemmCases("gemm Linear dW = dYᵀ·X", true, false, 256, 784, 128));
+  list.push(...gemmCases("gemm Linear dX = dY·W", false, false, 128, 784, 256));
   {
     const n = 512, a = randomF32(n * n), b = randomF32(n * n), c = new Float32Array(n * n);
     list.push({ name: "naive i-k-j loop n=512", shape: `${n}×${n}×${n}`, flops: 2 * n ** 3, fn: () => naiveGemm(n, n, n, a, b, c) });
@@ -94,12 +108,12 @@ function cases(): BenchCase[] {
   // Public ops (each call allocates its output, as a user's call does); no grad is recorded.
   const big = randn([1024, 1024], rng);
   const bytes1M = 2 * 4 * big.size; // read + write float32
-  list.push({ name: "relu", shape: "1024×1024", bytes: bytes1M, fn: () => relu(big) });
-  list.push({ name: "exp", shape: "1024×1024", bytes: bytes1M, fn: () => exp(big) });
+  list.push(...perBackend("relu", "1024×1024", bytes1M, () => relu(big)));
+  list.push(...perBackend("exp", "1024×1024", bytes1M, () => exp(big)));
   const wide = randn([128, 1024], rng);
-  list.push({ name: "softmax axis 1", shape: "128×1024", bytes: 2 * 4 * wide.size, fn: () => softmax(wide, 1) });
+  list.push(...perBackend("softmax axis 1", "128×1024", 2 * 4 * wide.size, () => softmax(wide, 1)));
   const logits = randn([128, 10], rng);
-  list.push({ name: "softmax axis 1 (logits)", shape: "128×10", bytes: 2 * 4 * logits.size, fn: () => softmax(logits, 1) });
+  list.push(...perBackend("softmax axis 1 (logits)", "128×10", 2 * 4 * logits.size, () => softmax(logits, 1)));
   return list;
 }
 
