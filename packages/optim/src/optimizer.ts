@@ -1,3 +1,4 @@
+import type { AdamStep, RmspropStep, SgdStep } from "@weft/tensor";
 import { checkSameConfig, integer, nonNegative, type HyperParameter } from "./hyper-parameters.js";
 import { resolveSlots, type FloatArray, type Params, type Slots } from "./params.js";
 
@@ -23,56 +24,22 @@ export interface OptimizerOptions {
   rmspropKernel?: RmspropKernel;
 }
 
-/** The per-step scalars of one SGD update, as {@link SgdKernel} receives them. */
-export interface SgdScalars {
-  lr: number;
-  weightDecay: number;
-  /** −1 when maximising, else 1. */
-  sign: number;
-  momentum: number;
-  /** 1 − dampening. */
-  scale: number;
-  nesterov: boolean;
-  /** The first step: the momentum buffer becomes the gradient, undampened (as torch). */
-  first: boolean;
-}
+/**
+ * The per-step scalars each kernel hook receives: the kernel-side types of @weft/tensor's wasm
+ * backend (one definition of each; a type-only import, so this package still runs alone).
+ */
+export type SgdScalars = SgdStep;
+export type RmspropScalars = RmspropStep;
+export type AdamScalars = AdamStep;
 
 /** One SGD update of `p` in place from `g` (`buf`: the momentum buffer, or null); false = declined. */
 export type SgdKernel = (p: Float32Array, g: Float32Array, buf: Float32Array | null, h: SgdScalars) => boolean;
-
-/** The per-step scalars of one RMSprop update, as {@link RmspropKernel} receives them. */
-export interface RmspropScalars {
-  lr: number;
-  alpha: number;
-  eps: number;
-  weightDecay: number;
-  momentum: number;
-  /** −1 when maximising, else 1. */
-  sign: number;
-}
 
 /**
  * One RMSprop update of `p` in place from `g` and the state (`gAvg` when centered, `buf` with
  * momentum, else null); false = declined.
  */
 export type RmspropKernel = (p: Float32Array, g: Float32Array, sq: Float32Array, gAvg: Float32Array | null, buf: Float32Array | null, h: RmspropScalars) => boolean;
-
-/** The per-step scalars of one Adam/AdamW update, as {@link AdamKernel} receives them. */
-export interface AdamScalars {
-  /** 1 − lr·weightDecay for AdamW, else 1. */
-  decay: number;
-  /** weightDecay for Adam (L2 into the gradient), else 0. */
-  l2: number;
-  /** −1 when maximising, else 1. */
-  sign: number;
-  beta1: number;
-  beta2: number;
-  /** lr / (1 − β1^t). */
-  stepSize: number;
-  /** √(1 − β2^t). */
-  bias2Sqrt: number;
-  eps: number;
-}
 
 /** One Adam update of `p` in place from `g` and the moments (`mx`: AMSGrad's max, or null); false = declined. */
 export type AdamKernel = (p: Float32Array, g: Float32Array, m1: Float32Array, m2: Float32Array, mx: Float32Array | null, h: AdamScalars) => boolean;
