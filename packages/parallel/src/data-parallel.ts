@@ -22,7 +22,7 @@ type WorkerApi = {
   runSteps(req: StepsRequest): StepsResult;
   evaluate(indices: SharedArrayBuffer, count: number, batchSize: number): EvalResult;
   getState(): { buffers: Record<string, Float32Array>; optimizerStep: number };
-  setState(buffers: Record<string, Float32Array>, optimizerStep: number): void;
+  setState(buffers: Record<string, Float32Array>, optimizerStep: number | null): void;
 };
 
 export interface DataParallelOptions {
@@ -89,6 +89,7 @@ export class DataParallel {
   private exitError: Error | null = null;
   private closed = false;
   private dataRows = 0;
+  private targetWidth = 1;
   private optimizerType = "";
 
   private constructor(model: Sequential, worldSize: number, params: Float32Array, grad: Float32Array, optimizerState: Record<string, Float32Array>, control: Int32Array, threads: Worker[], losses: Float64Array, timings: Float64Array) {
@@ -173,13 +174,14 @@ export class DataParallel {
       }),
     );
     const poll = setInterval(() => {
-      if (this.exitError) wake();
+      if (this.exitError || this.closed) wake();
     }, 20);
     try {
       const all = Promise.all(calls);
       all.catch(() => {});
       const done = await Promise.race([all.then((v) => ({ v })), failed.then(() => null)]);
       if (done) return done.v;
+      if (this.closed && errors.size === 0 && !this.exitError) throw new Error("DataParallel: the pool was closed while a call was in flight");
       // Let the first failing worker's own error arrive (it set FAILED_RANK before waking the others).
       const deadline = Date.now() + 1000;
       while (!this.exitError && !errors.has(Atomics.load(this.control, CTL.FAILED_RANK)) && Date.now() < deadline) {
@@ -199,8 +201,21 @@ export class DataParallel {
     }
   }
 
+  private ensureOpen(): void {
+    if (this.closed) throw new Error("DataParallel: the pool is closed (after close() or a worker failure); create a new one");
+  }
+
+  /** Throws unless every index addresses a row of the current dataset (checked here, so a mistake never costs the pool). */
+  private checkIndices(what: string, indices: Int32Array): void {
+    for (let i = 0; i < indices.length; i++) {
+      const r = indices[i];
+      if (!(r >= 0 && r < this.dataRows)) throw new Error(`${what}: index ${i} is row ${r}, outside the ${this.dataRows} rows of the data (setData first)`);
+    }
+  }
+
   /** Copies a dataset into shared memory once; steps then address rows by index. */
   async setData(data: DataSet): Promise<void> {
+    this.ensureOpen();
     const rows = data.x.length / data.features;
     if (!Number.isInteger(rows)) throw new Error(`setData: x has ${data.x.length} values, not a multiple of ${data.features} features`);
     const dense = data.targetWidth !== undefined;
@@ -213,6 +228,7 @@ export class DataParallel {
     if (dense) new Float32Array(y).set(data.y);
     else new Int32Array(y).set(data.y);
     this.dataRows = rows;
+    this.targetWidth = width;
     const buffers: DataBuffers = { x, features: data.features, y, targetKind: dense ? "dense" : "index", targetWidth: width, rows };
     await this.guard(this.stepCount, this.remotes.map((w) => w.setData(buffers)));
   }
@@ -222,11 +238,14 @@ export class DataParallel {
    * rows `indices[batches[k][0] … + batches[k][1])` of the data. Returns each batch's mean loss.
    */
   async runSteps(indices: Int32Array, batches: [number, number][], options: { lr?: number; onProgress?: (stepsDone: number) => void } = {}): Promise<StepStats> {
-    if (this.closed) throw new Error("DataParallel: the pool is closed");
+    this.ensureOpen();
     const W = this.worldSize;
     for (const [o, s] of batches) {
-      if (!(s >= 1) || o < 0 || o + s > indices.length) throw new Error(`runSteps: batch [${o}, ${o + s}) is empty or outside the ${indices.length} indices`);
+      if (!Number.isInteger(o) || !Number.isInteger(s) || s < 1 || o < 0 || o + s > indices.length) {
+        throw new Error(`runSteps: batch [${o}, ${o + s}) must be a non-empty range of whole rows inside the ${indices.length} indices`);
+      }
     }
+    this.checkIndices("runSteps", indices);
     if (this.losses.length < batches.length * W) this.losses = new Float64Array(new SharedArrayBuffer(8 * W * batches.length));
     const sharedIdx = new SharedArrayBuffer(Math.max(4, indices.length * 4));
     new Int32Array(sharedIdx).set(indices);
@@ -257,12 +276,17 @@ export class DataParallel {
 
   /** Mean loss and accuracy (class-index targets) of the given rows, in eval mode, split over the workers. */
   async evaluate(indices: Int32Array, batchSize = 1024): Promise<{ loss: number; accuracy: number }> {
+    this.ensureOpen();
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new Error(`evaluate: batchSize must be a positive integer, got ${batchSize}`);
+    if (indices.length === 0) throw new Error("evaluate: no rows given");
+    this.checkIndices("evaluate", indices);
     const sharedIdx = new SharedArrayBuffer(Math.max(4, indices.length * 4));
     new Int32Array(sharedIdx).set(indices);
     const parts = await this.guard(this.stepCount, this.remotes.map((w) => w.evaluate(sharedIdx, indices.length, batchSize)));
     const lossSum = parts.reduce((s, p) => s + p.lossSum, 0);
     const correct = parts.reduce((s, p) => s + p.correct, 0);
-    return { loss: lossSum / indices.length, accuracy: correct / indices.length };
+    // The mean reduction: over every target element (dense targets have targetWidth per row), as in training.
+    return { loss: lossSum / (indices.length * this.targetWidth), accuracy: correct / indices.length };
   }
 
   /** Rows of the current dataset. */
@@ -272,6 +296,7 @@ export class DataParallel {
 
   /** The model's state dict (PyTorch keys), buffers fetched from worker 0. Copies. */
   async stateDict(): Promise<Record<string, Tensor>> {
+    this.ensureOpen();
     const [{ buffers }] = await this.guard(this.stepCount, [this.remotes[0].getState()]);
     const out: Record<string, Tensor> = {};
     for (const [k, t] of Object.entries(this.model.stateDict())) {
@@ -284,12 +309,14 @@ export class DataParallel {
 
   /** Every worker's buffers (running statistics), to check they agree. Copies. */
   async workerBuffers(): Promise<Record<string, Float32Array>[]> {
+    this.ensureOpen();
     const states = await this.guard(this.stepCount, this.remotes.map((w) => w.getState()));
     return states.map((s) => s.buffers);
   }
 
   /** The optimiser's step count and state arrays (copies), for checkpoints. */
   async optimizerStateDict(): Promise<{ type: string; step: number; state: Record<string, Float32Array> }> {
+    this.ensureOpen();
     const [{ optimizerStep }] = await this.guard(this.stepCount, [this.remotes[0].getState()]);
     const state: Record<string, Float32Array> = {};
     for (const [k, v] of Object.entries(this.optimizerState)) state[k] = Float32Array.from(v);
@@ -298,17 +325,21 @@ export class DataParallel {
 
   /** Restores model buffers, parameters and optimiser state saved by stateDict/optimizerStateDict. */
   async loadState(model: Record<string, StateEntry>, optimizer?: { step: number; state: Record<string, ArrayLike<number>> }, stepCount?: number): Promise<void> {
-    this.model.loadStateDict(model);
-    const buffers: Record<string, Float32Array> = {};
-    for (const [k, t] of this.model.namedBuffers()) buffers[k] = Float32Array.from(t.data);
+    this.ensureOpen();
+    // Validate everything before changing anything: a bad checkpoint leaves the run as it was.
     if (optimizer) {
       for (const [k, v] of Object.entries(optimizer.state)) {
         const dst = this.optimizerState[k];
         if (!dst || dst.length !== v.length) throw new Error(`loadState: optimizer state ${k} does not fit this model/optimizer`);
-        dst.set(v);
       }
+      if (!Number.isInteger(optimizer.step) || optimizer.step < 0) throw new Error(`loadState: optimizer step must be a non-negative integer, got ${optimizer.step}`);
     }
-    await this.guard(this.stepCount, this.remotes.map((w) => w.setState(buffers, optimizer?.step ?? 0)));
+    this.model.loadStateDict(model); // strict: throws on any missing, unexpected or mis-shaped key before copying
+    const buffers: Record<string, Float32Array> = {};
+    for (const [k, t] of this.model.namedBuffers()) buffers[k] = Float32Array.from(t.data);
+    if (optimizer) for (const [k, v] of Object.entries(optimizer.state)) this.optimizerState[k].set(v);
+    // Without optimiser state the workers keep their optimiser as it is (step and moments together).
+    await this.guard(this.stepCount, this.remotes.map((w) => w.setState(buffers, optimizer?.step ?? null)));
     if (stepCount !== undefined) this.stepCount = stepCount;
   }
 

@@ -32,8 +32,10 @@ export class SharedCommunicator implements Communicator {
   barrier(): void {
     if (this.worldSize === 1) return;
     const ctl = this.control;
-    if (Atomics.load(ctl, CTL.ABORT)) throw new AbortedError(this.rank);
+    // gen before ABORT: abort() sets ABORT before bumping GEN, so either we see ABORT here or
+    // the bump ends our wait below.
     const gen = Atomics.load(ctl, CTL.GEN);
+    if (Atomics.load(ctl, CTL.ABORT)) throw new AbortedError(this.rank);
     if (Atomics.add(ctl, CTL.COUNT, 1) === this.worldSize - 1) {
       Atomics.store(ctl, CTL.COUNT, 0);
       Atomics.add(ctl, CTL.GEN, 1);

@@ -258,6 +258,10 @@ class Worker {
 
   /** Forward in eval (or train) mode over this rank's shard of `indices`; no synchronisation. */
   evaluate(indicesBuf: SharedArrayBuffer, count: number, batchSize: number): EvalResult {
+    return this.failing(() => this.evaluateShard(indicesBuf, count, batchSize));
+  }
+
+  private evaluateShard(indicesBuf: SharedArrayBuffer, count: number, batchSize: number): EvalResult {
     const { rank, worldSize } = this.init;
     const indices = new Int32Array(indicesBuf);
     const [from, to] = shardRange(count, worldSize, rank);
@@ -289,13 +293,28 @@ class Worker {
   }
 
   /** Restores buffers and the optimiser's step count (its state arrays are already in shared memory). */
-  setState(buffers: Record<string, Float32Array>, optimizerStep: number): void {
+  setState(buffers: Record<string, Float32Array>, optimizerStep: number | null): void {
+    this.failing(() => this.applyState(buffers, optimizerStep));
+  }
+
+  /** Runs a control-plane call; a throw aborts the run (first failure named) like a step would. */
+  private failing<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      if (!(e instanceof AbortedError)) abort(this.ctl, this.init.rank, this.comm.step);
+      throw e;
+    }
+  }
+
+  private applyState(buffers: Record<string, Float32Array>, optimizerStep: number | null): void {
     const own = new Map(this.model.namedBuffers());
     for (const [k, v] of Object.entries(buffers)) {
       const b = own.get(k);
       if (!b) throw new Error(`setState: unknown buffer ${k}`);
       b.data.set(v);
     }
+    if (optimizerStep === null) return;
     const sd = this.optimizer.stateDict();
     (sd.state as { step?: number }).step = optimizerStep;
     this.optimizer.loadStateDict(sd);

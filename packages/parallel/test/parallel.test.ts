@@ -218,6 +218,53 @@ describe("data-parallel engine", () => {
     for (let i = 0; i < skip.params.length; i++) expect(Number.isFinite(skip.params[i])).toBe(true);
   });
 
+  it("rejects a call in flight when the pool is closed, instead of leaving it pending", async () => {
+    const dp = await engine(NO_BN, 2);
+    await dp.setData(randomData(100, 6, 3, 9));
+    const batches = Array.from({ length: 4000 }, (_, k) => [k, 1] as [number, number]);
+    const outcome = dp.runSteps(Int32Array.from({ length: 4000 }, (_, i) => i % 100), batches).then(() => null, (e: Error) => e);
+    await new Promise((r) => setTimeout(r, 100));
+    await dp.close();
+    expect((await outcome)?.message).toMatch(/closed while a call was in flight/);
+  });
+
+  it("checks arguments on the main thread, so a mistake does not cost the pool", async () => {
+    const dp = await engine(NO_BN, 2);
+    await dp.setData(randomData(10, 6, 3, 10));
+    const all = Int32Array.from({ length: 10 }, (_, i) => i);
+    await expect(dp.evaluate(all, 0)).rejects.toThrow(/batchSize must be a positive integer, got 0/);
+    await expect(dp.evaluate(Int32Array.from([0, 1, 99]))).rejects.toThrow(/index 2 is row 99, outside the 10 rows/);
+    await expect(dp.runSteps(all, [[0, 2.5]])).rejects.toThrow(/whole rows/);
+    const ok = await dp.evaluate(all); // the pool is still alive
+    expect(Number.isFinite(ok.loss)).toBe(true);
+  });
+
+  it("evaluates dense targets with the same mean reduction as training", async () => {
+    const rng = new Rng(11);
+    const x = new Float32Array(8 * 2);
+    rng.fillNormal(x);
+    const y = new Float32Array(8 * 3);
+    rng.fillNormal(y);
+    const dp = await engine([{ type: "Linear", inFeatures: 2, outFeatures: 3 }], 2, { loss: { type: "mseLoss" }, optimizer: { type: "SGD", config: { lr: 0 } } });
+    await dp.setData({ x, features: 2, y, targetWidth: 3 });
+    const all = Int32Array.from({ length: 8 }, (_, i) => i);
+    const { losses } = await dp.runSteps(all, [[0, 8]]);
+    const { loss } = await dp.evaluate(all);
+    expect(Math.abs(loss - losses[0])).toBeLessThan(1e-6);
+  });
+
+  it("loadState validates the whole checkpoint before changing anything", async () => {
+    const dp = await engine(SMALL, 2);
+    await dp.setData(randomData(20, 6, 3, 12));
+    const before = Float32Array.from(dp.params);
+    const model = await dp.stateDict();
+    for (const t of Object.values(model)) t.data.fill(5);
+    const opt = await dp.optimizerStateDict();
+    opt.state.expAvgSq = new Float32Array(3); // wrong length
+    await expect(dp.loadState(model, opt)).rejects.toThrow(/expAvgSq does not fit/);
+    expect(Array.from(dp.params)).toEqual(Array.from(before));
+  });
+
   it("rejects bad options clearly", async () => {
     await expect(DataParallel.create({ model: SMALL, loss: { type: "crossEntropyLoss" }, optimizer: { type: "Adamax", config: {} }, workers: 1 })).rejects.toThrow(/unknown type "Adamax"/);
     await expect(DataParallel.create({ model: [{ type: "Conv2d" } as never], loss: { type: "crossEntropyLoss" }, optimizer: { type: "Adam", config: {} }, workers: 1 })).rejects.toThrow(/layer 0: unknown type "Conv2d"/);
