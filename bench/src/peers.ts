@@ -34,8 +34,10 @@ interface Entry {
   workers: number;
 }
 const entries: Entry[] = [
-  { id: "weft-1", label: "weft, 1 worker", script: "train.js", args: ["--workers", "1"], workers: 1 },
-  { id: `weft-${cores}`, label: `weft, ${cores} workers`, script: "train.js", args: ["--workers", String(cores)], workers: cores },
+  { id: "weft-1", label: "weft, 1 worker (wasm kernels)", script: "train.js", args: ["--workers", "1", "--backend", "wasm"], workers: 1 },
+  { id: `weft-${cores}`, label: `weft, ${cores} workers (wasm kernels)`, script: "train.js", args: ["--workers", String(cores), "--backend", "wasm"], workers: cores },
+  // The kernel backend is a dimension of the comparison: the same engine on the TypeScript kernels.
+  { id: "weft-1-js", label: "weft, 1 worker (js kernels)", script: "train.js", args: ["--workers", "1", "--backend", "js"], workers: 1 },
   { id: "tfjs-cpu", label: "TF.js 4.22 cpu backend", script: "peer.js", args: ["--library", "tfjs-cpu"], workers: 1 },
   { id: "tfjs-wasm", label: "TF.js 4.22 wasm backend", script: "peer.js", args: ["--library", "tfjs-wasm"], workers: 1 },
   { id: "mind-net", label: "mind-net.js 1.4.4, main thread", script: "peer.js", args: ["--library", "mind-net"], workers: 1 },
