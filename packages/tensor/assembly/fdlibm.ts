@@ -112,3 +112,127 @@ export function fdlibmLog(x: f64): f64 {
   if (k == 0) return f - s * (f - R);
   return dk * ln2_hi - ((s * (f - R) - dk * ln2_lo) - f);
 }
+
+/** e^x − 1, fdlibm's s_expm1.c as V8 has it (base::ieee754::expm1). */
+export function fdlibmExpm1(x: f64): f64 {
+  const o_threshold = 7.09782712893383973096e+02;
+  const ln2_hi = 6.93147180369123816490e-01, ln2_lo = 1.90821492927058770002e-10, invln2 = 1.44269504088896338700e+00;
+  const Q1 = -3.33333333333331316428e-02, Q2 = 1.58730158725481460165e-03, Q3 = -7.93650757867487942473e-05;
+  const Q4 = 4.00821782732936239552e-06, Q5 = -2.01099218183624371326e-07;
+  let hx = <u32>(reinterpret<u64>(x) >> 32);
+  const xsb = hx & 0x80000000;
+  hx &= 0x7FFFFFFF;
+  if (hx >= 0x4043687A) { // |x| ≥ 56 ln2
+    if (hx >= 0x40862E42) { // |x| ≥ 709.78
+      if (hx >= 0x7FF00000) {
+        if (((hx & 0xFFFFF) | <u32>reinterpret<u64>(x)) != 0) return x + x; // NaN
+        return xsb == 0 ? x : -1.0; // expm1(±∞) = ∞, −1
+      }
+      if (x > o_threshold) return Infinity;
+    }
+    if (xsb != 0) return -1.0; // x < −56 ln2
+  }
+  let c: f64 = 0;
+  let k: i32 = 0;
+  if (hx > 0x3FD62E42) { // |x| > 0.5 ln2
+    let hi: f64, lo: f64;
+    if (hx < 0x3FF0A2B2) { // and |x| < 1.5 ln2
+      if (xsb == 0) { hi = x - ln2_hi; lo = ln2_lo; k = 1; } else { hi = x + ln2_hi; lo = -ln2_lo; k = -1; }
+    } else {
+      k = <i32>(invln2 * x + (xsb == 0 ? 0.5 : -0.5));
+      const t = <f64>k;
+      hi = x - t * ln2_hi;
+      lo = t * ln2_lo;
+    }
+    x = hi - lo;
+    c = (hi - x) - lo;
+  } else if (hx < 0x3C900000) { // |x| < 2^-54
+    return x;
+  }
+  const hfx = 0.5 * x;
+  const hxs = x * hfx;
+  const r1 = 1.0 + hxs * (Q1 + hxs * (Q2 + hxs * (Q3 + hxs * (Q4 + hxs * Q5))));
+  let t = 3.0 - r1 * hfx;
+  let e = hxs * ((r1 - t) / (6.0 - x * t));
+  if (k == 0) return x - (x * e - hxs);
+  e = x * (e - c) - c;
+  e -= hxs;
+  if (k == -1) return 0.5 * (x - e) - 0.5;
+  if (k == 1) {
+    if (x < -0.25) return -2.0 * (e - (x + 0.5));
+    return 1.0 + 2.0 * (x - e);
+  }
+  if (k <= -2 || k > 56) { // suffices to return exp(x) − 1
+    let y = 1.0 - (e - x);
+    if (k == 1024) y = y * 2.0 * 8.98846567431158e+307;
+    else y = addHi(y, k << 20);
+    return y - 1.0;
+  }
+  let y: f64;
+  if (k < 20) {
+    t = reinterpret<f64>(<u64>(0x3FF00000 - (0x200000 >> k)) << 32); // 1 − 2^-k
+    y = t - (e - x);
+    y = addHi(y, k << 20);
+  } else {
+    t = reinterpret<f64>(<u64>((0x3FF - k) << 20) << 32); // 2^-k
+    y = x - (e + t);
+    y += 1.0;
+    y = addHi(y, k << 20);
+  }
+  return y;
+}
+
+/** y with `d` added to the high word of its bits (C's __HI(y) += d). */
+// @ts-ignore: decorator
+@inline function addHi(y: f64, d: i32): f64 {
+  const u = reinterpret<u64>(y);
+  const hi = <u32>(u >> 32) + <u32>d;
+  return reinterpret<f64>((<u64>hi << 32) | (u & 0xFFFFFFFF));
+}
+
+/** tanh x, fdlibm's s_tanh.c as V8 has it (base::ieee754::tanh, i.e. Math.tanh). */
+export function fdlibmTanh(x: f64): f64 {
+  const jx = <i32>(reinterpret<u64>(x) >> 32);
+  const ix = jx & 0x7FFFFFFF;
+  if (ix >= 0x7FF00000) return jx >= 0 ? 1.0 / x + 1.0 : 1.0 / x - 1.0; // ±∞ → ±1, NaN → NaN
+  let z: f64;
+  if (ix < 0x40360000) { // |x| < 22
+    if (ix < 0x3E300000) return x; // |x| < 2^-28: tanh(tiny) = tiny
+    if (ix >= 0x3FF00000) { // |x| ≥ 1
+      const t = fdlibmExpm1(2.0 * abs<f64>(x));
+      z = 1.0 - 2.0 / (t + 2.0);
+    } else {
+      const t = fdlibmExpm1(-2.0 * abs<f64>(x));
+      z = -t / (t + 2.0);
+    }
+  } else {
+    z = 1.0; // |x| ≥ 22: 1 − tiny rounds to 1
+  }
+  return jx >= 0 ? z : -z;
+}
+
+/**
+ * erf in double precision: src/kernels/erf.ts's algorithm, the same operations in the same
+ * order (so the same bits), with fdlibm's exp for Math.exp.
+ */
+export function erf(x: f64): f64 {
+  const TWO_OVER_SQRT_PI = 1.1283791670955126, ONE_OVER_SQRT_PI = 0.5641895835477563;
+  const ax = abs<f64>(x);
+  if (ax >= 6) return x > 0 ? 1 : -1;
+  if (ax < 3) {
+    const x2 = x * x;
+    let term = x;
+    let sum = x;
+    for (let n = 1; n < 200; n++) {
+      term *= (2 * x2) / <f64>(2 * n + 1);
+      sum += term;
+      if (abs<f64>(term) < 1e-17 * abs<f64>(sum)) break;
+    }
+    return TWO_OVER_SQRT_PI * fdlibmExp(-x2) * sum;
+  }
+  let f = ax;
+  for (let k = 60; k >= 1; k--) f = ax + <f64>k / 2 / f;
+  const erfc = (ONE_OVER_SQRT_PI * fdlibmExp(-ax * ax)) / f;
+  return x > 0 ? 1 - erfc : erfc - 1;
+}
+

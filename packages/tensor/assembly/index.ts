@@ -10,3 +10,6 @@ export { crossEntropyIndex } from "./cross-entropy";
 export { batchNormMeanVar, batchNormSums, batchNormForward, batchNormBackwardSums, batchNormBackwardDx } from "./batch-norm";
 export { sgd } from "./sgd";
 export { rmsprop } from "./rmsprop";
+export {
+  leakyReluForward, leakyReluBackward, sigmoidForward, sigmoidBackward, tanhForward, tanhBackward, geluForward, geluBackward,
+} from "./activation";

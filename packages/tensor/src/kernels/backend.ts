@@ -8,6 +8,7 @@
  * {@link setBackend}.
  */
 import { gemm as jsGemm, type FloatArray } from "./gemm.js";
+import * as jsAct from "./activation.js";
 import { reluBackward as jsReluBackward, reluForward as jsReluForward } from "./activation.js";
 import { wasmGemm, wasmKernelsFor, wasmSimdSupported } from "./wasm/index.js";
 
@@ -102,6 +103,31 @@ export function reluBackward(x: FloatArray, g: FloatArray, slot: FloatArray): vo
   }
 }
 
+const f32 = (a: FloatArray): a is Float32Array => a instanceof Float32Array;
+
+// leakyRelu and sigmoid, dispatched as {@link reluForward} / {@link reluBackward}: float32 under
+// the wasm backend on the kernels of assembly/activation.ts (float64 arithmetic rounded once,
+// fdlibm's exp as V8's Math: the JS kernels' bits), otherwise kernels/activation.ts. tanh and
+// GELU have wasm kernels too (WasmKernels.tanhForward, …, tested bit-identical) but are NOT
+// routed there: measured slower than V8's own Math.tanh / the erf series with staging included
+// (gelu fwd+bwd [1024, 256]: 26–28 ms js vs 28–31 ms wasm; tanh fwd 3.8 vs 4.3 ms).
+
+export function leakyReluForward(x: FloatArray, out: FloatArray, slope: number): void {
+  if (f32(x) && f32(out) && wasmFloat32()) wasmKernelsFor(x, out).leakyReluForward(x, out, slope);
+  else jsAct.leakyReluForward(x, out, slope);
+}
+export function leakyReluBackward(x: FloatArray, g: FloatArray, slot: FloatArray, slope: number): void {
+  if (f32(x) && f32(g) && f32(slot) && wasmFloat32()) wasmKernelsFor(x, g, slot).leakyReluBackward(x, g, slot, slope);
+  else jsAct.leakyReluBackward(x, g, slot, slope);
+}
+export function sigmoidForward(x: FloatArray, out: FloatArray): void {
+  if (f32(x) && f32(out) && wasmFloat32()) wasmKernelsFor(x, out).sigmoidForward(x, out);
+  else jsAct.sigmoidForward(x, out);
+}
+export function sigmoidBackward(y: FloatArray, g: FloatArray, slot: FloatArray): void {
+  if (f32(y) && f32(g) && f32(slot) && wasmFloat32()) wasmKernelsFor(y, g, slot).sigmoidBackward(y, g, slot);
+  else jsAct.sigmoidBackward(y, g, slot);
+}
 /**
  * dst[j] += Σ_r a[r·cols + j] for a: [rows, cols], dst: [cols] — linear's bias gradient.
  * Added row by row in dst's precision on either backend (for float32, the same bits); the wasm

@@ -1,7 +1,11 @@
-/** Activation ops: thin autograd wrappers over the kernels in kernels/activation.ts. */
+/**
+ * Activation ops: thin autograd wrappers over the kernels in kernels/activation.ts, the
+ * elementwise ones through kernels/backend.ts (float32 under the wasm backend: the wasm kernels).
+ */
 import { Tensor, fromOp, gradSlot } from "../tensor.js";
 import { allocLike, normalizeAxis, splitAxis } from "../shape.js";
 import * as k from "../kernels/activation.js";
+import * as b from "../kernels/backend.js";
 import { reluBackward, reluForward } from "../kernels/backend.js";
 
 /** max(x, 0) (float32 under the wasm backend: the SIMD kernel, see kernels/backend.ts). */
@@ -17,26 +21,26 @@ export function relu(x: Tensor): Tensor {
 /** x for x > 0, negativeSlope·x otherwise (PyTorch's default slope 0.01). */
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   const out = allocLike(x.data, x.size);
-  k.leakyReluForward(x.data, out, negativeSlope);
+  b.leakyReluForward(x.data, out, negativeSlope);
   return fromOp(out, x.shape, [x], (g) => {
     const s = gradSlot(x);
-    if (s) k.leakyReluBackward(x.data, g, s, negativeSlope);
+    if (s) b.leakyReluBackward(x.data, g, s, negativeSlope);
   });
 }
 
 /** 1 / (1 + e^−x), computed stably for large |x|. */
 export function sigmoid(x: Tensor): Tensor {
   const out = allocLike(x.data, x.size);
-  k.sigmoidForward(x.data, out);
+  b.sigmoidForward(x.data, out);
   return fromOp(out, x.shape, [x], (g) => {
     const s = gradSlot(x);
-    if (s) k.sigmoidBackward(out, g, s);
+    if (s) b.sigmoidBackward(out, g, s);
   });
 }
 
 export function tanh(x: Tensor): Tensor {
   const out = allocLike(x.data, x.size);
-  k.tanhForward(x.data, out);
+  k.tanhForward(x.data, out); // JS on both backends: faster than the wasm kernel (kernels/backend.ts)
   return fromOp(out, x.shape, [x], (g) => {
     const s = gradSlot(x);
     if (s) k.tanhBackward(out, g, s);
@@ -47,7 +51,7 @@ export function tanh(x: Tensor): Tensor {
 export function gelu(x: Tensor, approximate: "none" | "tanh" = "none"): Tensor {
   if (approximate !== "none" && approximate !== "tanh") throw new Error(`gelu: approximate must be "none" or "tanh", got ${JSON.stringify(approximate)}`);
   const out = allocLike(x.data, x.size);
-  k.geluForward(x.data, out, approximate);
+  k.geluForward(x.data, out, approximate); // JS on both backends: faster than the wasm kernel (kernels/backend.ts)
   return fromOp(out, x.shape, [x], (g) => {
     const s = gradSlot(x);
     if (s) k.geluBackward(x.data, g, s, approximate);

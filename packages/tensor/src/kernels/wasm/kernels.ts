@@ -91,10 +91,12 @@ function cachedView<T extends Float32Array | Float64Array>(cache: Map<number, Ma
  *
  * Two levels of entry point:
  * - pointer level (`gemmPtr`, `adamPtr`, `sumPtr`, `reluForwardPtr`, `reluBackwardPtr`,
+ *   the other activations' `*ForwardPtr` / `*BackwardPtr`,
  *   `columnSumPtr`, `crossEntropyPtr`, `batchNorm*Ptr`, `sgdPtr`, `rmspropPtr`): operands are byte addresses of data
  *   already in `memory`; the kernels run in place, with zero copies. This is the path for
  *   a caller that keeps its tensors in (shared) wasm memory.
- * - array level (`gemm`, `adam`, `sum`, `reluForward`, `reluBackward`, `columnSum`,
+ * - array level (`gemm`, `adam`, `sum`, `reluForward`, `reluBackward`,
+ *   `leakyRelu*`, `sigmoid*`, `tanh*`, `gelu*`, `columnSum`,
  *   `crossEntropy`, `batchNorm*`, `sgd`, `rmsprop`): ordinary typed arrays, copied into this instance's
  *   scratch with `Float32Array.set`, computed, and copied back. An operand that already lies in
  *   `memory` (its `.buffer` is `memory.buffer`) is used in place instead.
@@ -306,6 +308,36 @@ export class WasmKernels {
     this.x.reluBackward(x, g, slot, n);
   }
 
+  // The other activations on byte addresses (n float32 elements; out may be x): the kernels of
+  // assembly/activation.ts, the JS kernels' bits (see the array-level methods). `approximate`
+  // for GELU: "none" (erf) or "tanh".
+  leakyReluForwardPtr(x: number, out: number, n: number, slope: number): void {
+    this.x.leakyReluForward(x, out, n, slope);
+  }
+  leakyReluBackwardPtr(x: number, g: number, slot: number, n: number, slope: number): void {
+    this.x.leakyReluBackward(x, g, slot, n, slope);
+  }
+  sigmoidForwardPtr(x: number, out: number, n: number): void {
+    this.x.sigmoidForward(x, out, n);
+  }
+  /** From the output y: slot += g·y·(1 − y). */
+  sigmoidBackwardPtr(y: number, g: number, slot: number, n: number): void {
+    this.x.sigmoidBackward(y, g, slot, n);
+  }
+  tanhForwardPtr(x: number, out: number, n: number): void {
+    this.x.tanhForward(x, out, n);
+  }
+  /** From the output y: slot += g·(1 − y²). */
+  tanhBackwardPtr(y: number, g: number, slot: number, n: number): void {
+    this.x.tanhBackward(y, g, slot, n);
+  }
+  geluForwardPtr(x: number, out: number, n: number, approximate: "none" | "tanh"): void {
+    this.x.geluForward(x, out, n, approximate === "tanh" ? 1 : 0);
+  }
+  geluBackwardPtr(x: number, g: number, slot: number, n: number, approximate: "none" | "tanh"): void {
+    this.x.geluBackward(x, g, slot, n, approximate === "tanh" ? 1 : 0);
+  }
+
   /** dst[j] += Σ_r a[r·cols + j] (float32, row order) for a [rows, cols] at byte addresses. */
   columnSumPtr(a: number, rows: number, cols: number, dst: number): void {
     this.x.columnSum(a, rows, cols, dst);
@@ -453,6 +485,71 @@ export class WasmKernels {
     this.stage([x, g, slot], [true, true, true]);
     this.x.reluBackward(this.ptrs[0], this.ptrs[1], this.ptrs[2], n);
     this.unstage(slot, 2);
+  }
+
+  /** out = leakyRelu(x, slope) on arrays of equal length (x > 0 ? x : x·slope, in float64 rounded once: the JS kernel's bits). */
+  leakyReluForward(x: Float32Array, out: Float32Array, slope: number): void {
+    if (!this.unaryIn("leakyReluForward", x, out)) return;
+    this.x.leakyReluForward(this.ptrs[0], this.ptrs[1], x.length, slope);
+    this.unstage(out, 1);
+  }
+  /** slot += x > 0 ? g : g·slope on arrays of equal length (the JS kernel's bits). */
+  leakyReluBackward(x: Float32Array, g: Float32Array, slot: Float32Array, slope: number): void {
+    if (!this.binaryIn("leakyReluBackward", x, g, slot)) return;
+    this.x.leakyReluBackward(this.ptrs[0], this.ptrs[1], this.ptrs[2], x.length, slope);
+    this.unstage(slot, 2);
+  }
+  /** out = sigmoid(x), the stable form (the JS kernel's bits). */
+  sigmoidForward(x: Float32Array, out: Float32Array): void {
+    if (!this.unaryIn("sigmoidForward", x, out)) return;
+    this.x.sigmoidForward(this.ptrs[0], this.ptrs[1], x.length);
+    this.unstage(out, 1);
+  }
+  /** slot += g·y·(1 − y) from the output y (the JS kernel's bits). */
+  sigmoidBackward(y: Float32Array, g: Float32Array, slot: Float32Array): void {
+    if (!this.binaryIn("sigmoidBackward", y, g, slot)) return;
+    this.x.sigmoidBackward(this.ptrs[0], this.ptrs[1], this.ptrs[2], y.length);
+    this.unstage(slot, 2);
+  }
+  /** out = tanh(x) (fdlibm's tanh, as V8's Math.tanh: the JS kernel's bits). */
+  tanhForward(x: Float32Array, out: Float32Array): void {
+    if (!this.unaryIn("tanhForward", x, out)) return;
+    this.x.tanhForward(this.ptrs[0], this.ptrs[1], x.length);
+    this.unstage(out, 1);
+  }
+  /** slot += g·(1 − y²) from the output y (the JS kernel's bits). */
+  tanhBackward(y: Float32Array, g: Float32Array, slot: Float32Array): void {
+    if (!this.binaryIn("tanhBackward", y, g, slot)) return;
+    this.x.tanhBackward(this.ptrs[0], this.ptrs[1], this.ptrs[2], y.length);
+    this.unstage(slot, 2);
+  }
+  /** out = gelu(x), exact (erf) or the tanh approximation (the JS kernel's bits). */
+  geluForward(x: Float32Array, out: Float32Array, approximate: "none" | "tanh"): void {
+    if (!this.unaryIn("geluForward", x, out)) return;
+    this.geluForwardPtr(this.ptrs[0], this.ptrs[1], x.length, approximate);
+    this.unstage(out, 1);
+  }
+  /** slot += g·gelu′(x) (the JS kernel's bits). */
+  geluBackward(x: Float32Array, g: Float32Array, slot: Float32Array, approximate: "none" | "tanh"): void {
+    if (!this.binaryIn("geluBackward", x, g, slot)) return;
+    this.geluBackwardPtr(this.ptrs[0], this.ptrs[1], this.ptrs[2], x.length, approximate);
+    this.unstage(slot, 2);
+  }
+
+  /** Checks lengths and stages [x, out] of an elementwise forward; false when there is nothing to do. */
+  private unaryIn(name: string, x: Float32Array, out: Float32Array): boolean {
+    if (out.length !== x.length) throw new Error(`WasmKernels.${name}: out has ${out.length} elements, x has ${x.length}`);
+    if (x.length === 0) return false;
+    this.stage([x, out], [true, false]);
+    return true;
+  }
+  /** Checks lengths and stages [x, g, slot] of an elementwise backward; false when there is nothing to do. */
+  private binaryIn(name: string, x: Float32Array, g: Float32Array, slot: Float32Array): boolean {
+    const n = x.length;
+    if (g.length !== n || slot.length !== n) throw new Error(`WasmKernels.${name}: x, g and slot must have equal lengths, got ${n}, ${g.length}, ${slot.length}`);
+    if (n === 0) return false;
+    this.stage([x, g, slot], [true, true, true]);
+    return true;
   }
 
   /** dst[i] = Σ_r srcs[r][i] in rank order on ordinary arrays (see {@link sumPtr}); dst may be one of srcs. */

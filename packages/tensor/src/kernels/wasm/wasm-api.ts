@@ -26,6 +26,14 @@ export interface KernelExports {
     decay: number, l2: number, sign: number, beta1: number, beta2: number, stepSize: number, bias2Sqrt: number, eps: number): void;
   reluForward(x: number, out: number, n: number): void;
   reluBackward(x: number, g: number, slot: number, n: number): void;
+  leakyReluForward(x: number, out: number, n: number, slope: number): void;
+  leakyReluBackward(x: number, g: number, slot: number, n: number, slope: number): void;
+  sigmoidForward(x: number, out: number, n: number): void;
+  sigmoidBackward(y: number, g: number, slot: number, n: number): void;
+  tanhForward(x: number, out: number, n: number): void;
+  tanhBackward(y: number, g: number, slot: number, n: number): void;
+  geluForward(x: number, out: number, n: number, approximate: number): void;
+  geluBackward(x: number, g: number, slot: number, n: number, approximate: number): void;
   columnSum(a: number, rows: number, cols: number, dst: number): void;
   crossEntropyIndex(x: number, rows: number, classes: number, target: number, eps: number, loss: number, grad: number): void;
   batchNormMeanVar(x: number, n: number, c: number, mean: number, variance: number): void;
