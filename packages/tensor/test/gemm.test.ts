@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { gemm, type FloatArray } from "../src/kernels/gemm.js";
+import { reference, type Case } from "./gemm-reference.js";
 
 // Oracle: a naive triple loop in float64 reading the operands exactly as the doc comment
 // of gemm defines them. Tolerance: float32 results are rounded once from a double sum, so
@@ -15,30 +16,7 @@ function fill(arr: FloatArray, seed: number): FloatArray {
   return arr;
 }
 
-interface Case {
-  transA: boolean; transB: boolean; m: number; n: number; k: number; alpha: number; beta: number;
-  aOff: number; lda: number; bOff: number; ldb: number; cOff: number; ldc: number;
-  bias: boolean; biasOff: number;
-}
 
-function reference(cs: Case, a: FloatArray, b: FloatArray, c: FloatArray, bias: FloatArray | null): Float64Array {
-  const out = Float64Array.from(c);
-  for (let i = 0; i < cs.m; i++) {
-    for (let j = 0; j < cs.n; j++) {
-      let s = 0;
-      for (let p = 0; p < cs.k; p++) {
-        const av = cs.transA ? a[cs.aOff + p * cs.lda + i] : a[cs.aOff + i * cs.lda + p];
-        const bv = cs.transB ? b[cs.bOff + j * cs.ldb + p] : b[cs.bOff + p * cs.ldb + j];
-        s += av * bv;
-      }
-      const at = cs.cOff + i * cs.ldc + j;
-      let v = cs.alpha * s + (cs.beta === 0 ? 0 : cs.beta * c[at]);
-      if (bias !== null) v += bias[cs.biasOff + j];
-      out[at] = v;
-    }
-  }
-  return out;
-}
 
 /** Build operands for a case (with padding past the offsets and strides), run gemm, compare everything in C. */
 function check(cs: Case, Arr: Float32ArrayConstructor | Float64ArrayConstructor, tol: number): void {

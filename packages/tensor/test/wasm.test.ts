@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { gemm as jsGemm } from "../src/kernels/gemm.js";
 import { backend, gemm, parseBackend, setBackend } from "../src/kernels/backend.js";
 import { WasmKernels, wasmGemm, wasmSimdSupported, type WasmMemory } from "../src/kernels/wasm/index.js";
+import { reference, type Case } from "./gemm-reference.js";
 
 // The WebAssembly SIMD gemm against two oracles: a naive float64 triple loop (the contract)
 // and the TypeScript kernel (the other backend). Tolerance, stated: |got − want| ≤ 1e-4 +
@@ -19,11 +20,6 @@ function fill(arr: Float32Array, seed: number): Float32Array {
   return arr;
 }
 
-interface Case {
-  transA: boolean; transB: boolean; m: number; n: number; k: number; alpha: number; beta: number;
-  aOff: number; lda: number; bOff: number; ldb: number; cOff: number; ldc: number;
-  bias: boolean; biasOff: number;
-}
 
 function makeCase(transA: boolean, transB: boolean, [m, n, k]: [number, number, number], opts: Partial<Case> = {}): Case {
   const base: Case = {
@@ -43,24 +39,6 @@ function operands(cs: Case) {
   return { a, b, c, bias };
 }
 
-function reference(cs: Case, a: Float32Array, b: Float32Array, c: Float32Array, bias: Float32Array | null): Float64Array {
-  const out = Float64Array.from(c);
-  for (let i = 0; i < cs.m; i++) {
-    for (let j = 0; j < cs.n; j++) {
-      let s = 0;
-      for (let p = 0; p < cs.k; p++) {
-        const av = cs.transA ? a[cs.aOff + p * cs.lda + i] : a[cs.aOff + i * cs.lda + p];
-        const bv = cs.transB ? b[cs.bOff + j * cs.ldb + p] : b[cs.bOff + p * cs.ldb + j];
-        s += av * bv;
-      }
-      const at = cs.cOff + i * cs.ldc + j;
-      let v = cs.alpha * s + (cs.beta === 0 ? 0 : cs.beta * c[at]);
-      if (bias !== null) v += bias[cs.biasOff + j];
-      out[at] = v;
-    }
-  }
-  return out;
-}
 
 type GemmFn = typeof wasmGemm; // float32 operands (the JS kernel also accepts them)
 
