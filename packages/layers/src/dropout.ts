@@ -1,5 +1,5 @@
 /** Inverted dropout: zero with probability p, scale the rest by 1/(1−p); identity in eval. */
-import { defaultRng, fromOp, gradSlot, type Rng, type Tensor } from "@weft/tensor";
+import { allocLike, allocUint8, defaultRng, fromOp, gradSlot, type Rng, type Tensor } from "@weft/tensor";
 import { Module } from "./module.js";
 
 export class Dropout extends Module {
@@ -17,8 +17,8 @@ export class Dropout extends Module {
   forward(x: Tensor): Tensor {
     if (!this.training || this.p === 0) return x;
     const n = x.size;
-    const out = x.data instanceof Float64Array ? new Float64Array(n) : new Float32Array(n);
-    const mask = new Uint8Array(n);
+    const out = allocLike(x.data, n);
+    const mask = allocUint8(n);
     const scale = this.p === 1 ? 0 : 1 / (1 - this.p);
     for (let i = 0; i < n; i++) {
       if (this.rng.uniform() >= this.p) {

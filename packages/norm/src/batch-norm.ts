@@ -3,7 +3,7 @@
  * the batch statistics behind one seam, {@link BatchNorm1d.batchStats}, which SyncBatchNorm
  * overrides to gather them (and the backward's sums) across workers — tinygrad's `calc_stats`.
  */
-import { Tensor, backend, defaultWasmKernels, formatShape, fromOp, gradSlot, type FloatArray } from "@weft/tensor";
+import { Tensor, allocFloat64, allocLike, backend, formatShape, fromOp, gradSlot, wasmKernelsFor, type FloatArray } from "@weft/tensor";
 import { Module, Parameter } from "@weft/layers";
 
 /** The options of torch.nn.BatchNorm1d, camelCased; every default is PyTorch's. */
@@ -54,8 +54,13 @@ interface Layout {
  */
 const useWasm = (xd: FloatArray, inner: number): xd is Float32Array => inner === 1 && xd instanceof Float32Array && backend() === "wasm";
 
-function alloc(like: FloatArray, n: number): FloatArray {
-  return like instanceof Float64Array ? new Float64Array(n) : new Float32Array(n);
+const alloc = allocLike;
+
+/** A float64 copy of `src` (from the step arena when there is one). */
+function copyFloat64(src: FloatArray): Float64Array {
+  const out = allocFloat64(src.length);
+  out.set(src);
+  return out;
 }
 
 /**
@@ -124,8 +129,8 @@ export class BatchNorm1d extends Module {
   forward(x: Tensor): Tensor {
     const layout = this.layout(x);
     if (!this.training && this.runningMean && this.runningVar) {
-      const mean = Float64Array.from(this.runningMean.data);
-      const invstd = new Float64Array(layout.c);
+      const mean = copyFloat64(this.runningMean.data);
+      const invstd = allocFloat64(layout.c);
       for (let c = 0; c < layout.c; c++) invstd[c] = 1 / Math.sqrt(this.runningVar.data[c] + this.eps);
       return batchNormOp(x, layout, mean, invstd, this.weight, this.bias, null);
     }
@@ -139,7 +144,7 @@ export class BatchNorm1d extends Module {
       throw new Error(`${this.constructor.name}: Expected more than 1 value per channel when training, got ${got}`);
     }
     if (this.training && this.trackRunningStats) this.updateRunningStats(stats);
-    const invstd = new Float64Array(layout.c);
+    const invstd = allocFloat64(layout.c);
     for (let c = 0; c < layout.c; c++) invstd[c] = 1 / Math.sqrt(stats.var[c] + this.eps);
     return batchNormOp(x, layout, stats.mean, invstd, this.weight, this.bias, stats);
   }
@@ -153,10 +158,10 @@ export class BatchNorm1d extends Module {
     const { n, c: C, inner } = this.layout(x);
     const xd = x.data;
     const count = n * inner;
-    const mean = new Float64Array(C);
-    const v = new Float64Array(C);
+    const mean = allocFloat64(C);
+    const v = allocFloat64(C);
     if (useWasm(xd, inner)) {
-      defaultWasmKernels().batchNormMeanVar(xd, n, C, mean, v);
+      wasmKernelsFor(xd).batchNormMeanVar(xd, n, C, mean, v);
       return { count, mean, var: v };
     }
     for (let i = 0, idx = 0; i < n; i++) {
@@ -215,11 +220,11 @@ function batchNormOp(x: Tensor, { n, c: C, inner }: Layout, mean: Float64Array, 
   const xd = x.data;
   const out = alloc(xd, xd.length);
   // γ as it was in forward (PyTorch would refuse a backward after an in-place change of it).
-  const gamma = weight ? Float64Array.from(weight.data) : null;
+  const gamma = weight ? copyFloat64(weight.data) : null;
   const beta = bias ? bias.data : null;
-  const wasm = useWasm(xd, inner) ? defaultWasmKernels() : null;
+  const wasm = useWasm(xd, inner) ? wasmKernelsFor(xd, out as Float32Array) : null;
   if (wasm) {
-    const scale = new Float64Array(C), shift = new Float64Array(C);
+    const scale = allocFloat64(C), shift = allocFloat64(C);
     for (let c = 0; c < C; c++) {
       scale[c] = invstd[c] * (gamma ? gamma[c] : 1);
       shift[c] = beta ? beta[c] : 0;
@@ -240,7 +245,7 @@ function batchNormOp(x: Tensor, { n, c: C, inner }: Layout, mean: Float64Array, 
   if (bias) inputs.push(bias);
   return fromOp(out, x.shape, inputs, (g) => {
     // sums = [Σdy (C), Σdy·x̂ (C)] over the rows of x.
-    const sums = new Float64Array(2 * C);
+    const sums = allocFloat64(2 * C);
     const wasmBack = wasm !== null && g instanceof Float32Array;
     if (wasmBack) wasm.batchNormBackwardSums(xd as Float32Array, g, n, C, mean, invstd, sums);
     else {
@@ -270,7 +275,7 @@ function batchNormOp(x: Tensor, { n, c: C, inner }: Layout, mean: Float64Array, 
     if (!gx) return;
     const invCount = batch ? 1 / batch.count : 0;
     if (wasmBack && batch !== null && gx instanceof Float32Array) {
-      const k = new Float64Array(C), meanDy = new Float64Array(C), meanDyXhat = new Float64Array(C);
+      const k = allocFloat64(C), meanDy = allocFloat64(C), meanDyXhat = allocFloat64(C);
       for (let c = 0; c < C; c++) {
         k[c] = invstd[c] * (gamma ? gamma[c] : 1);
         meanDy[c] = sums[c] * invCount;

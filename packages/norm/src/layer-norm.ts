@@ -2,7 +2,7 @@
  * LayerNorm after torch.nn.LayerNorm: normalises each sample over its trailing dimensions; one
  * fused op with the closed-form backward.
  */
-import { Tensor, formatShape, fromOp, gradSlot } from "@weft/tensor";
+import { Tensor, allocFloat64, allocLike, formatShape, fromOp, gradSlot } from "@weft/tensor";
 import { Module, Parameter } from "@weft/layers";
 
 /** The options of torch.nn.LayerNorm, camelCased; every default is PyTorch's. */
@@ -69,11 +69,12 @@ export class LayerNorm extends Module {
 function layerNormOp(x: Tensor, D: number, eps: number, weight: Tensor | null, bias: Tensor | null): Tensor {
   const xd = x.data;
   const rows = xd.length / D;
-  const out = xd instanceof Float64Array ? new Float64Array(xd.length) : new Float32Array(xd.length);
+  const out = allocLike(xd, xd.length);
   // Per-row statistics in float64, two passes; kept for backward.
-  const mean = new Float64Array(rows);
-  const invstd = new Float64Array(rows);
-  const gamma = weight ? Float64Array.from(weight.data) : null;
+  const mean = allocFloat64(rows);
+  const invstd = allocFloat64(rows);
+  const gamma = weight ? allocFloat64(weight.size) : null;
+  if (gamma && weight) gamma.set(weight.data);
   const beta = bias ? bias.data : null;
   for (let r = 0, o = 0; r < rows; r++, o += D) {
     let s = 0;

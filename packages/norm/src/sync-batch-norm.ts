@@ -3,7 +3,7 @@
  * the whole batch split across the workers of a data-parallel run. It overrides one method,
  * `batchStats`, and knows only the Communicator interface.
  */
-import type { Communicator, Tensor } from "@weft/tensor";
+import { allocFloat64, type Communicator, type Tensor } from "@weft/tensor";
 import { BatchNorm1d, type BatchNormOptions, type BatchStats } from "./batch-norm.js";
 
 /**
@@ -82,7 +82,7 @@ export class SyncBatchNorm extends BatchNorm1d {
     const { n, c: C, inner } = this.layout(x);
     const xd = x.data;
     const localCount = n * inner;
-    const packed = new Float64Array(1 + 2 * C);
+    const packed = allocFloat64(1 + 2 * C);
     packed[0] = localCount;
     for (let i = 0, idx = 0; i < n; i++) {
       for (let c = 0; c < C; c++) {
@@ -99,8 +99,8 @@ export class SyncBatchNorm extends BatchNorm1d {
     }
     comm.allReduce(packed);
     const count = packed[0];
-    const mean = new Float64Array(C);
-    const v = new Float64Array(C);
+    const mean = allocFloat64(C);
+    const v = allocFloat64(C);
     for (let c = 0; c < C; c++) {
       mean[c] = packed[1 + c] / count;
       // E[x²] − mean² in float64: exact enough for float32 data unless |mean| ≫ std by ~10⁴;

@@ -7,7 +7,7 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { Remote } from "comlink";
 import type { Sequential, StateEntry } from "@weft/layers";
-import { Rng, Tensor, backend } from "@weft/tensor";
+import { Rng, Tensor, backend, type ArenaStats } from "@weft/tensor";
 import { Comlink, nodeEndpoint } from "./comlink.js";
 import { AbortedError, CTL, abort } from "./control.js";
 import { checkLossSpec, type L1Spec, type LossSpec } from "./loss-spec.js";
@@ -23,6 +23,7 @@ type WorkerApi = {
   evaluate(indices: SharedArrayBuffer, count: number, batchSize: number): EvalResult;
   getState(): { buffers: Record<string, Float32Array>; optimizerStep: number };
   setState(buffers: Record<string, Float32Array>, optimizerStep: number | null): void;
+  arenaStats(): ArenaStats;
 };
 
 export interface DataParallelOptions {
@@ -42,6 +43,14 @@ export interface DataParallelOptions {
   barrierTimeoutMs?: number;
   /** Module URL whose `transformBatch(x, rows, features, rng, rank, step)` each worker applies to training batches; `rng` is that worker's generator for that global step. */
   hooks?: string;
+  /**
+   * Bytes of each worker's step arena, in the run's shared memory (default 32 MiB): the batch,
+   * the activations and their gradients and the loss temporaries of one step live there, reused
+   * step after step (no garbage), and the wasm kernels work on them in place. A step that needs
+   * more takes the rest from the JS heap — correct, only slower; {@link DataParallel.arenaStats}
+   * tells. 0 turns the arenas off.
+   */
+  arenaBytes?: number;
 }
 
 /** A dataset for {@link DataParallel.setData}: x [rows, features] and class indices or dense targets. */
@@ -123,7 +132,7 @@ export class DataParallel {
     if (options.state) model.loadStateDict(options.state);
     const n = model.parameters().reduce((s, p) => s + p.size, 0);
     const wasm = backend() === "wasm";
-    const layout = planMemory(n, worldSize, stateNames, wasm);
+    const layout = planMemory(n, worldSize, stateNames, wasm, options.arenaBytes);
     const { buffer, memory } = allocateMemory(layout, wasm);
     const v = views(buffer, layout);
     const params = v.params;
@@ -292,6 +301,11 @@ export class DataParallel {
   /** Rows of the current dataset. */
   get rows(): number {
     return this.dataRows;
+  }
+
+  /** Each worker's step-arena statistics (bytes of the largest step, heap fallbacks), by rank. */
+  async arenaStats(): Promise<ArenaStats[]> {
+    return this.guard(this.stepCount, this.remotes.map((w) => w.arenaStats()));
   }
 
   /** The model's state dict (PyTorch keys), buffers fetched from worker 0. Copies. */

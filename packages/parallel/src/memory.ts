@@ -1,9 +1,10 @@
 /**
  * The run's shared state in ONE buffer: parameters, W gradient slots, the reduced gradient,
- * the optimiser state and (wasm backend) each worker's kernel scratch. With the wasm backend the
+ * the optimiser state, each worker's step arena and (wasm backend) its kernel scratch. With the wasm backend the
  * buffer is a shared `WebAssembly.Memory`, so the SIMD kernels work on parameters, gradients and
- * optimiser state in place — the all-reduce and the Adam step copy nothing, and gemm reads the
- * weights where they live. With the js backend it is a plain SharedArrayBuffer.
+ * optimiser state in place — the all-reduce and the Adam step copy nothing — and on each
+ * worker's activations in its arena: gemm, the activations, BatchNorm and the loss read and write
+ * where the data lives, with no staging copies. With the js backend it is a plain SharedArrayBuffer.
  */
 import { WasmKernels, type WasmMemory } from "@weft/tensor";
 
@@ -24,6 +25,9 @@ export interface MemoryLayout {
   /** Worker r's scratch at `scratch + r · scratchBytes` (wasm only; 0 bytes otherwise). */
   scratch: number;
   scratchBytes: number;
+  /** Worker r's step arena (its batch, activations, their gradients, loss temporaries) at `arena + r · arenaBytes`. */
+  arena: number;
+  arenaBytes: number;
   totalBytes: number;
 }
 
@@ -32,7 +36,11 @@ export const WASM_SCRATCH_BYTES = 16 << 20;
 const PAGE = 65536;
 const align = (x: number): number => Math.ceil(x / 64) * 64;
 
-export function planMemory(n: number, worldSize: number, stateNames: readonly string[], wasm: boolean): MemoryLayout {
+/** Default step arena per worker: the standard MLP at 1,024 rows a worker needs ≈ 8 MB. */
+export const DEFAULT_ARENA_BYTES = 32 << 20;
+
+export function planMemory(n: number, worldSize: number, stateNames: readonly string[], wasm: boolean, arenaBytes = DEFAULT_ARENA_BYTES): MemoryLayout {
+  if (!Number.isInteger(arenaBytes) || arenaBytes < 0) throw new Error(`arenaBytes must be a non-negative integer, got ${arenaBytes}`);
   let at = 64; // nothing at address 0 (a null pointer to the kernels)
   const take = (bytes: number): number => {
     const o = at;
@@ -47,7 +55,9 @@ export function planMemory(n: number, worldSize: number, stateNames: readonly st
   for (const s of stateNames) state[s] = take(n * 4);
   const scratchBytes = wasm ? WASM_SCRATCH_BYTES : 0;
   const scratch = take(scratchBytes * worldSize);
-  return { n, worldSize, params, grads, gradStride, reduced, state, scratch, scratchBytes, totalBytes: Math.ceil(at / PAGE) * PAGE };
+  const arenaStride = align(arenaBytes);
+  const arena = take(arenaStride * worldSize);
+  return { n, worldSize, params, grads, gradStride, reduced, state, scratch, scratchBytes, arena, arenaBytes: arenaStride, totalBytes: Math.ceil(at / PAGE) * PAGE };
 }
 
 /** The run's memory: a shared WebAssembly.Memory (wasm) or a SharedArrayBuffer (js). */

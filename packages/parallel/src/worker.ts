@@ -7,7 +7,7 @@
 import { parentPort } from "node:worker_threads";
 import { Dropout, type Sequential } from "@weft/layers";
 import { createOptimizer, type AdamKernel, type Optimizer, type OptimizerType } from "@weft/optim";
-import { Rng, Tensor, add, argmax, mul, noGrad, setBackend, setThreadWasmKernels } from "@weft/tensor";
+import { Arena, Rng, Tensor, add, argmax, mul, noGrad, setBackend, setThreadWasmKernels, withArena, type ArenaStats } from "@weft/tensor";
 import { Comlink, nodeEndpoint } from "./comlink.js";
 import { AbortedError, CTL, abort } from "./control.js";
 import { l1Term, lossSum, type Targets } from "./loss-spec.js";
@@ -48,8 +48,9 @@ class Worker {
   private sumInPlace: ((from: number, to: number) => void) | null = null;
   private range: [number, number] = [0, 0];
   private timings!: Float64Array;
-  private data: DataBuffers | null = null;
-  private x: Float32Array = new Float32Array(0);
+  private data: (DataBuffers & { xView: Float32Array; yIndex: Int32Array; yDense: Float32Array }) | null = null;
+  /** This worker's step arena in the shared memory: reset at every step (and evaluation batch). */
+  private arena!: Arena;
   private transform: TransformBatch | null = null;
   /** This worker's generator; each step draws from `rng.split(step)`. */
   private rng!: Rng;
@@ -125,6 +126,7 @@ class Worker {
       },
     );
     this.timings = new Float64Array(init.timings, rank * 32, 4);
+    this.arena = new Arena({ buffer: init.buffer, byteOffset: layout.arena + rank * layout.arenaBytes, byteLength: layout.arenaBytes });
     if (init.hooks) {
       const mod = await import(init.hooks);
       this.transform = mod.transformBatch ?? null;
@@ -132,18 +134,19 @@ class Worker {
   }
 
   setData(data: DataBuffers): void {
-    this.data = data;
+    const index = data.targetKind === "index";
+    this.data = { ...data, xView: new Float32Array(data.x), yIndex: new Int32Array(index ? data.y : new SharedArrayBuffer(0)), yDense: new Float32Array(index ? new SharedArrayBuffer(0) : data.y) };
   }
 
-  /** Gathers rows `indices[from, to)` into a reusable batch buffer; returns the tensor and targets. */
+  /** Gathers rows `indices[from, to)` into the step arena (reset by the caller); returns the tensor and targets. */
   private gather(indices: Int32Array, from: number, to: number): [Tensor, Targets] {
     const d = this.data;
     if (!d) throw new Error("no data: call setData first");
     const rows = to - from;
     const f = d.features;
-    if (this.x.length < rows * f) this.x = new Float32Array(rows * f);
-    const xAll = new Float32Array(d.x);
-    const x = this.x.subarray(0, rows * f);
+    const arena = this.arena;
+    const xAll = d.xView;
+    const x = arena.float32(rows * f);
     for (let i = 0; i < rows; i++) {
       const row = indices[from + i];
       if (row < 0 || row >= d.rows) throw new Error(`row index ${row} out of range for ${d.rows} rows`);
@@ -151,14 +154,14 @@ class Worker {
     }
     let targets: Targets;
     if (d.targetKind === "index") {
-      const yAll = new Int32Array(d.y);
-      const y = new Int32Array(rows);
+      const yAll = d.yIndex;
+      const y = arena.int32(rows);
       for (let i = 0; i < rows; i++) y[i] = yAll[indices[from + i]];
       targets = { kind: "index", data: y };
     } else {
       const w = d.targetWidth;
-      const yAll = new Float32Array(d.y);
-      const y = new Float32Array(rows * w);
+      const yAll = d.yDense;
+      const y = arena.float32(rows * w);
       for (let i = 0; i < rows; i++) y.set(yAll.subarray(indices[from + i] * w, indices[from + i] * w + w), i * w);
       targets = { kind: "dense", data: y, width: w };
     }
@@ -166,6 +169,12 @@ class Worker {
   }
 
   runSteps(req: StepsRequest): StepsResult {
+    // Every temporary of a step comes from the arena, which each step resets: no garbage, and
+    // the wasm kernels find their operands in the shared memory they run on.
+    return withArena(this.arena, () => this.stepLoop(req));
+  }
+
+  private stepLoop(req: StepsRequest): StepsResult {
     const { rank, worldSize } = this.init;
     const indices = new Int32Array(req.indices);
     const losses = new Float64Array(req.losses);
@@ -181,6 +190,7 @@ class Worker {
         this.comm.step = step;
         if (this.fault && this.fault.rank === rank && this.fault.step === step) injectFault(this.fault);
         const t0 = performance.now();
+        this.arena.reset();
         const offset = req.batches[2 * s];
         const size = req.batches[2 * s + 1];
         const [from, to] = shardRange(size, worldSize, rank);
@@ -268,9 +278,10 @@ class Worker {
     this.model.eval();
     let lossSumAll = 0;
     let correct = 0;
-    noGrad(() => {
+    noGrad(() => withArena(this.arena, () => {
       for (let b = from; b < to; b += batchSize) {
         const e = Math.min(to, b + batchSize);
+        this.arena.reset();
         const [x, targets] = this.gather(indices, b, e);
         const out = this.model.forward(x);
         lossSumAll += lossSum(this.init.loss, out, targets).item();
@@ -279,9 +290,13 @@ class Worker {
           for (let i = 0; i < pred.length; i++) if (pred[i] === targets.data[i]) correct++;
         }
       }
-    });
+    }));
     this.model.train();
     return { lossSum: lossSumAll, correct, rows: to - from };
+  }
+
+  arenaStats(): ArenaStats {
+    return this.arena.stats();
   }
 
   /** Buffers (running statistics) and the optimiser's step count, for checkpoints. */

@@ -128,6 +128,29 @@ describe("data-parallel engine", () => {
     expect(Buffer.from(runs[0].buffer).equals(Buffer.from(runs[1].buffer))).toBe(true);
   });
 
+  it("keeps each step's temporaries in its arena (no heap fallback) with the same bits as without one", async () => {
+    const data = randomData(256, 784, 10, 11);
+    const [idx, batches] = schedule(4, 64);
+    const results: { params: Float32Array; losses: Float64Array }[] = [];
+    for (const arenaBytes of [undefined, 0]) {
+      const dp = await engine(MLP_BN, 2, arenaBytes === undefined ? {} : { arenaBytes });
+      await dp.setData(data);
+      const { losses } = await dp.runSteps(idx, batches);
+      await dp.evaluate(idx, 100);
+      const stats = await dp.arenaStats();
+      if (arenaBytes === undefined) {
+        for (const s of stats) expect(s).toMatchObject({ overflows: 0, overflowBytes: 0 });
+        expect(stats[0].highWater).toBeGreaterThan(32 * 784 * 4);
+      } else {
+        expect(stats[0].overflows).toBeGreaterThan(0);
+      }
+      results.push({ params: Float32Array.from(dp.params), losses: Float64Array.from(losses) });
+      await dp.close();
+    }
+    expect(Buffer.from(results[0].params.buffer).equals(Buffer.from(results[1].params.buffer))).toBe(true);
+    expect(Array.from(results[0].losses)).toEqual(Array.from(results[1].losses));
+  });
+
   it("handles uneven and tiny batches: shards of 1 row and empty shards", async () => {
     const data = randomData(30, 6, 3, 4);
     const idx = Int32Array.from({ length: 30 }, (_, i) => i);

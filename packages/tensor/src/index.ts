@@ -8,6 +8,8 @@ export { tensor, zeros, ones, full, randn, rand, arange } from "./create.js";
 export type { TensorOptions } from "./create.js";
 export * from "./ops/index.js";
 export { broadcastShapes } from "./shape.js";
+export { Arena, withArena, activeArena, allocLike, allocFloat32, allocFloat64, allocInt32, allocUint8 } from "./arena.js";
+export type { ArenaOptions, ArenaStats } from "./arena.js";
 export { gemm } from "./kernels/backend.js";
 export { gemm as jsGemm } from "./kernels/gemm.js";
 export { backend, setBackend } from "./kernels/backend.js";

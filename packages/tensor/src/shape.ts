@@ -1,5 +1,6 @@
 /** Broadcasting (NumPy/PyTorch rules) and the index maps that apply it. */
 import { formatShape, shapeSize, type FloatArray } from "./tensor.js";
+import { allocInt32 } from "./arena.js";
 
 /** The broadcast shape of `a` and `b`, or an error naming both shapes. */
 export function broadcastShapes(a: readonly number[], b: readonly number[], op = "op"): number[] {
@@ -33,7 +34,7 @@ export function broadcastIndex(inShape: readonly number[], outShape: readonly nu
     s *= inShape[i];
   }
   const total = shapeSize(outShape);
-  const map = new Int32Array(total);
+  const map = allocInt32(total);
   const counter = new Array<number>(n).fill(0);
   let idx = 0;
   for (let flat = 0; flat < total; flat++) {
@@ -79,9 +80,4 @@ export function splitAxis(shape: readonly number[], axis: number): [number, numb
   for (let i = 0; i < axis; i++) outer *= shape[i];
   for (let i = axis + 1; i < shape.length; i++) inner *= shape[i];
   return [outer, shape.length === 0 ? 1 : shape[axis], inner];
-}
-
-/** A zeroed array of the same element type as `like`. */
-export function allocLike(like: FloatArray, n: number): FloatArray {
-  return like instanceof Float64Array ? new Float64Array(n) : new Float32Array(n);
 }

@@ -1,5 +1,6 @@
 // The Tensor methods call the functional ops in ops/; the import cycle is inert (used only at call time).
 import * as ops from "./ops/index.js";
+import { allocLike } from "./arena.js";
 
 /**
  * The Tensor: a contiguous row-major view over float data plus a shape, and the
@@ -144,7 +145,8 @@ export class Tensor {
           `backward(): grad can be implicitly created only for scalar outputs, this tensor has shape ${formatShape(this.shape)} — reduce it first (e.g. .sum() or .mean()) or pass backward(grad) with a gradient of shape ${formatShape(this.shape)}`,
         );
       }
-      seed = this.dtype === "float64" ? new Float64Array([1]) : new Float32Array([1]);
+      seed = allocLike(this.data, 1);
+      seed[0] = 1;
     } else {
       const g = grad instanceof Tensor ? grad.data : grad;
       if (g.length !== this.data.length) {
@@ -226,7 +228,8 @@ export function gradSlot(t: Tensor): FloatArray | null {
     }
     return t.grad.data;
   }
-  if (t._gradBuf === null) t._gradBuf = t.dtype === "float64" ? new Float64Array(t.size) : new Float32Array(t.size);
+  // A non-leaf's gradient lives for one backward pass: from the step arena when there is one.
+  if (t._gradBuf === null) t._gradBuf = allocLike(t.data, t.size);
   return t._gradBuf;
 }
 

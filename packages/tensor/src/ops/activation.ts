@@ -3,7 +3,8 @@
  * elementwise ones through kernels/backend.ts (float32 under the wasm backend: the wasm kernels).
  */
 import { Tensor, fromOp, gradSlot } from "../tensor.js";
-import { allocLike, normalizeAxis, splitAxis } from "../shape.js";
+import { allocLike } from "../arena.js";
+import { normalizeAxis, splitAxis } from "../shape.js";
 import * as k from "../kernels/activation.js";
 import * as b from "../kernels/backend.js";
 import { reluBackward, reluForward } from "../kernels/backend.js";

@@ -1,12 +1,15 @@
 /** Elementwise binary ops with NumPy/PyTorch broadcasting; each backward rule sits under its forward. */
 import { Tensor, fromOp, gradSlot, type FloatArray } from "../tensor.js";
 import { broadcastIndex, broadcastShapes } from "../shape.js";
+import { allocFloat32, allocFloat64 } from "../arena.js";
 
 type Operand = Tensor | number;
 
 function asTensor(x: Operand, like: Tensor): Tensor {
   if (x instanceof Tensor) return x;
-  return new Tensor(like.dtype === "float64" ? new Float64Array([x]) : new Float32Array([x]), []);
+  const data = like.dtype === "float64" ? allocFloat64(1) : allocFloat32(1);
+  data[0] = x;
+  return new Tensor(data, []);
 }
 
 interface Prepared {
@@ -28,7 +31,7 @@ function prepare(name: string, x: Operand, y: Operand): Prepared {
   const mapB = broadcastIndex(b.shape, shape);
   const n = shape.reduce((p, d) => p * d, 1);
   // float64 wins, as in type promotion: gradient checks run the graph in float64.
-  const out = a.dtype === "float64" || b.dtype === "float64" ? new Float64Array(n) : new Float32Array(n);
+  const out = a.dtype === "float64" || b.dtype === "float64" ? allocFloat64(n) : allocFloat32(n);
   return { a, b, shape, n, mapA, mapB, out };
 }
 

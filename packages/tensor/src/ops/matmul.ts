@@ -1,6 +1,6 @@
 /** matmul, the fused linear layer op, transpose and reshape — all over the blocked gemm. */
 import { Tensor, fromOp, gradSlot, formatShape, shapeSize } from "../tensor.js";
-import { allocLike } from "../shape.js";
+import { allocFloat32, allocFloat64, allocLike } from "../arena.js";
 import { columnSum, gemm } from "../kernels/backend.js";
 
 function expect2d(t: Tensor, op: string, what: string): void {
@@ -14,7 +14,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const [m, k] = a.shape;
   const [k2, n] = b.shape;
   if (k !== k2) throw new Error(`matmul: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} cannot be multiplied (${k} ≠ ${k2})`);
-  const out = a.dtype === "float64" || b.dtype === "float64" ? new Float64Array(m * n) : new Float32Array(m * n);
+  const out = a.dtype === "float64" || b.dtype === "float64" ? allocFloat64(m * n) : allocFloat32(m * n);
   gemm(false, false, m, n, k, 1, a.data, 0, k, b.data, 0, n, 0, out, 0, n);
   return fromOp(out, [m, n], [a, b], (g) => {
     const sa = gradSlot(a); // dA += g · Bᵀ

@@ -1,6 +1,7 @@
 /** Reductions: sum, mean and max over all elements or one axis (keepdim as PyTorch), argmax. */
 import { Tensor, fromOp, gradSlot, formatShape } from "../tensor.js";
-import { allocLike, normalizeAxis, splitAxis } from "../shape.js";
+import { allocInt32, allocLike } from "../arena.js";
+import { normalizeAxis, splitAxis } from "../shape.js";
 
 function reducedShape(shape: readonly number[], axis: number, keepdim: boolean): number[] {
   const out = [...shape];
@@ -65,7 +66,7 @@ function argmaxIndices(x: Tensor, axis: number | undefined): { idx: Int32Array; 
   }
   const ax = normalizeAxis(axis, x.ndim, "argmax");
   const [outer, dim, inner] = splitAxis(x.shape, ax);
-  const idx = new Int32Array(outer * inner);
+  const idx = allocInt32(outer * inner);
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < inner; j++) {
       const base = o * dim * inner + j;
@@ -90,7 +91,7 @@ export function argmax(x: Tensor, axis?: number): Int32Array {
 export function max(x: Tensor, axis?: number, keepdim = false): Tensor {
   const { idx, outer, dim, inner, ax } = argmaxIndices(x, axis);
   const out = allocLike(x.data, idx.length);
-  const src = new Int32Array(idx.length);
+  const src = allocInt32(idx.length);
   for (let o = 0; o < outer; o++) {
     for (let j = 0; j < inner; j++) {
       const p = o * inner + j;

@@ -1,6 +1,6 @@
 /** Elementwise unary maths ops, each backward under its forward. */
 import { Tensor, fromOp, gradSlot } from "../tensor.js";
-import { allocLike } from "../shape.js";
+import { allocLike } from "../arena.js";
 
 export function neg(x: Tensor): Tensor {
   const out = allocLike(x.data, x.size);

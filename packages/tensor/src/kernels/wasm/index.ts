@@ -38,7 +38,7 @@ export function threadWasmKernels(): WasmKernels | null {
  * in place with zero copies; else the default instance, which stages operands through its
  * private memory (faster to copy into than a shared one).
  */
-export function wasmKernelsFor(a: Float32Array, b?: Float32Array, c?: Float32Array): WasmKernels {
+export function wasmKernelsFor(a: Float32Array | Float64Array, b?: Float32Array | Float64Array, c?: Float32Array | Float64Array): WasmKernels {
   const t = threadInstance;
   if (t !== null && t.holds(a) && (b === undefined || t.holds(b)) && (c === undefined || t.holds(c))) return t;
   return defaultWasmKernels();
