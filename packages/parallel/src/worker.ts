@@ -46,6 +46,8 @@ class Worker {
   private reduced!: Float32Array;
   /** The wasm reduce of [from, to) of the gradient slots into `reduced`, in place (null: the JS loop). */
   private sumInPlace: ((from: number, to: number) => void) | null = null;
+  /** The wasm search for the first non-finite reduced gradient in [from, to) (null: the JS loop). */
+  private firstNonFinite: ((from: number, to: number) => number) | null = null;
   private range: [number, number] = [0, 0];
   private timings!: Float64Array;
   private data: (DataBuffers & { xView: Float32Array; yIndex: Int32Array; yDense: Float32Array }) | null = null;
@@ -85,6 +87,11 @@ class Worker {
     const kernels = init.memory ? workerKernels(init.memory, layout, rank) : null;
     setThreadWasmKernels(kernels);
     if (kernels) {
+      const red = this.reduced;
+      this.firstNonFinite = (from, to) => {
+        const i = kernels.firstNonFinitePtr(red.byteOffset + from * 4, to - from);
+        return i < 0 ? -1 : from + i;
+      };
       this.sumInPlace = (from, to) =>
         kernels.sumPtr(layout.reduced + from * 4, layout.grads + from * 4, layout.gradStride, worldSize, to - from);
     }
@@ -232,11 +239,14 @@ class Worker {
             red[i] = acc;
           }
         }
-        // v·0 is NaN exactly for ±∞ and NaN: one multiply-add per element, then a search only on failure.
-        let probe = 0;
-        for (let i = lo; i < hi; i++) probe += red[i] * 0;
         let bad = -1;
-        if (probe !== 0) for (let i = lo; i < hi; i++) if (!Number.isFinite(red[i])) { bad = i; break; }
+        if (this.firstNonFinite) bad = this.firstNonFinite(lo, hi);
+        else {
+          // v·0 is NaN exactly for ±∞ and NaN: one multiply-add per element, then a search only on failure.
+          let probe = 0;
+          for (let i = lo; i < hi; i++) probe += red[i] * 0;
+          if (probe !== 0) for (let i = lo; i < hi; i++) if (!Number.isFinite(red[i])) { bad = i; break; }
+        }
         if (bad >= 0 && this.init.nonFinite === "stop") throw new Error(`non-finite gradient at step ${step} (parameter index ${bad})`);
         if (this.init.nonFinite === "skip") {
           // Every worker must agree before anyone steps: one extra barrier, only under "skip".

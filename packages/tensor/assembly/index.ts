@@ -3,6 +3,7 @@
 // memory itself: the JS side (src/kernels/wasm/) decides where operands and scratch live.
 export { gemm, gemmScratchBytes } from "./gemm";
 export { sum } from "./sum";
+export { firstNonFinite } from "./finite";
 export { adam, adamExact } from "./adam";
 export { reluForward, reluBackward } from "./relu";
 export { columnSum } from "./column-sum";

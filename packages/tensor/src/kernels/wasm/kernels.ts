@@ -298,6 +298,11 @@ export class WasmKernels {
     this.x.sum(dst, src, strideBytes, worldSize, n);
   }
 
+  /** Index of the first ±∞ or NaN among n float32 elements at byte address x, or −1 when all are finite. */
+  firstNonFinitePtr(x: number, n: number): number {
+    return this.x.firstNonFinite(x, n);
+  }
+
   /** out[i] = relu(x[i]) for n float32 elements at byte addresses (out may be x). */
   reluForwardPtr(x: number, out: number, n: number): void {
     this.x.reluForward(x, out, n);

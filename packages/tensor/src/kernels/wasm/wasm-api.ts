@@ -19,6 +19,7 @@ export interface KernelExports {
     bias: number, hasBias: number, scratch: number): void;
   gemmScratchBytes(m: number, n: number, k: number): number;
   sum(dst: number, src: number, strideBytes: number, worldSize: number, n: number): void;
+  firstNonFinite(x: number, n: number): number;
   adam(n: number, p: number, g: number, m1: number, m2: number, mx: number,
     decay: number, l2: number, sign: number, beta1: number, oneMinusBeta1: number, beta2: number, oneMinusBeta2: number,
     stepSize: number, bias2Sqrt: number, eps: number): void;
