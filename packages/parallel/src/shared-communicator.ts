@@ -3,8 +3,19 @@
  * Atomics, and an all-reduce through per-rank scratch slots, summed in rank order so every rank
  * reads the same bits.
  */
+import { availableParallelism } from "node:os";
 import type { Communicator } from "@weft/tensor";
 import { AbortedError, CTL } from "./control.js";
+
+/**
+ * How long a rank that arrives early at a barrier polls the generation before it sleeps in
+ * Atomics.wait. A futex wake-up costs the woken thread ≈ 10–15 µs (bench:allreduce's barrier
+ * round trip), which dominated the all-reduce of small models; polling for up to this long
+ * catches the usual arrival spread of a data-parallel step's two barriers at ≈ 1 µs. Only when
+ * every worker has a core of its own (W ≤ available parallelism): otherwise a poller would take
+ * the core the rank it waits for needs.
+ */
+const SPIN_MS = 0.05;
 
 export class SharedCommunicator implements Communicator {
   /** Seconds-scale stall detection: a barrier that waits longer than this aborts the run. */
@@ -12,6 +23,8 @@ export class SharedCommunicator implements Communicator {
   /** Where the caller is (for error messages): the current step. */
   step = 0;
   private readonly capacity: number;
+  /** Poll this long before sleeping at a barrier (0 when workers outnumber cores). */
+  private readonly spinMs: number;
 
   /**
    * @param control the run's control block (see CTL)
@@ -26,6 +39,7 @@ export class SharedCommunicator implements Communicator {
   ) {
     this.capacity = scratch.length / worldSize;
     this.timeoutMs = timeoutMs;
+    this.spinMs = worldSize <= availableParallelism() ? SPIN_MS : 0;
   }
 
   /** Waits until all W ranks arrive; throws if the run is aborted or the wait times out. */
@@ -41,6 +55,14 @@ export class SharedCommunicator implements Communicator {
       Atomics.add(ctl, CTL.GEN, 1);
       Atomics.notify(ctl, CTL.GEN);
       return;
+    }
+    if (this.spinMs > 0) {
+      const until = performance.now() + this.spinMs;
+      while (Atomics.load(ctl, CTL.GEN) === gen) {
+        // a few loads between clock reads: the clock costs more than a load of a shared word
+        if (Atomics.load(ctl, CTL.GEN) !== gen || Atomics.load(ctl, CTL.GEN) !== gen) break;
+        if (performance.now() > until) break;
+      }
     }
     const deadline = Date.now() + this.timeoutMs;
     while (Atomics.load(ctl, CTL.GEN) === gen) {
