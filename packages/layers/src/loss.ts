@@ -118,7 +118,7 @@ export function crossEntropyLoss(input: Tensor, target: Tensor | Int32Array | re
   const eps = options.labelSmoothing ?? 0;
   if (!(eps >= 0 && eps <= 1)) throw new Error(`crossEntropyLoss: labelSmoothing must be in [0, 1], got ${eps}`);
   if (input.ndim !== 2) throw new Error(`crossEntropyLoss: input must be logits of shape [N, C], got ${formatShape(input.shape)}`);
-  const [rows, classes] = input.shape;
+  const rows = input.shape[0], classes = input.shape[1];
   let indices: ArrayLike<number> | null = null;
   let probs: FloatArray | null = null;
   if (target instanceof Tensor && target.ndim === 2) {

@@ -61,17 +61,22 @@ export class Tensor {
   _backward: BackwardFn | null = null;
   /** @internal gradient of a non-leaf during one backward pass. */
   _gradBuf: FloatArray | null = null;
+  /** @internal the number of the last backward pass that visited this tensor. */
+  _mark = 0;
 
   constructor(data: FloatArray, shape: readonly number[], requiresGrad = false) {
-    for (const d of shape) {
+    // Indexed loops, and a frozen shape shared rather than copied: no garbage per op.
+    let n = 1;
+    for (let i = 0; i < shape.length; i++) {
+      const d = shape[i];
       if (!Number.isInteger(d) || d < 0) throw new Error(`Tensor: invalid shape ${formatShape(shape)}: dimensions must be non-negative integers`);
+      n *= d;
     }
-    const n = shapeSize(shape);
     if (data.length !== n) {
       throw new Error(`Tensor: shape ${formatShape(shape)} needs ${n} elements but the data has ${data.length}`);
     }
     this.data = data;
-    this.shape = Object.freeze([...shape]);
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze(shape.slice());
     this.requiresGrad = requiresGrad;
   }
 
@@ -207,7 +212,7 @@ export function fromOp(data: FloatArray, shape: readonly number[], inputs: reado
   const out = new Tensor(data, shape, false);
   if (!gradEnabled) return out;
   let needs = false;
-  for (const t of inputs) if (t.requiresGrad) needs = true;
+  for (let i = 0; i < inputs.length; i++) if (inputs[i].requiresGrad) needs = true;
   if (!needs) return out;
   out.requiresGrad = true;
   out._inputs = inputs;
@@ -233,24 +238,35 @@ export function gradSlot(t: Tensor): FloatArray | null {
   return t._gradBuf;
 }
 
+// topologicalOrder's DFS stack, reused by every backward pass (no garbage per step); a pass
+// marks the nodes it visits with its own number (Tensor._mark) instead of filling a Set.
+let pass = 0;
+const stackNodes: Tensor[] = [];
+const stackNext: number[] = [];
+
 /** Nodes reachable from `root` that require grad, inputs before outputs (iterative DFS). */
 function topologicalOrder(root: Tensor): Tensor[] {
   const order: Tensor[] = [];
-  const visited = new Set<Tensor>();
-  const stack: [Tensor, number][] = [[root, 0]];
-  visited.add(root);
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1];
-    const inputs = top[0]._inputs;
-    if (inputs !== null && top[1] < inputs.length) {
-      const child = inputs[top[1]++];
-      if (child.requiresGrad && !visited.has(child)) {
-        visited.add(child);
-        stack.push([child, 0]);
+  const mark = ++pass;
+  let top = 0;
+  stackNodes[0] = root;
+  stackNext[0] = 0;
+  root._mark = mark;
+  while (top >= 0) {
+    const node = stackNodes[top];
+    const inputs = node._inputs;
+    if (inputs !== null && stackNext[top] < inputs.length) {
+      const child = inputs[stackNext[top]++];
+      if (child.requiresGrad && child._mark !== mark) {
+        child._mark = mark;
+        top++;
+        stackNodes[top] = child;
+        stackNext[top] = 0;
       }
     } else {
-      stack.pop();
-      order.push(top[0]);
+      stackNodes[top] = root; // drop the reference
+      top--;
+      order.push(node);
     }
   }
   return order;

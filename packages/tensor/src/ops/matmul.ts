@@ -11,8 +11,8 @@ function expect2d(t: Tensor, op: string, what: string): void {
 export function matmul(a: Tensor, b: Tensor): Tensor {
   expect2d(a, "matmul", "the first operand");
   expect2d(b, "matmul", "the second operand");
-  const [m, k] = a.shape;
-  const [k2, n] = b.shape;
+  const m = a.shape[0], k = a.shape[1];
+  const k2 = b.shape[0], n = b.shape[1];
   if (k !== k2) throw new Error(`matmul: shapes ${formatShape(a.shape)} and ${formatShape(b.shape)} cannot be multiplied (${k} ≠ ${k2})`);
   const out = a.dtype === "float64" || b.dtype === "float64" ? allocFloat64(m * n) : allocFloat32(m * n);
   gemm(false, false, m, n, k, 1, a.data, 0, k, b.data, 0, n, 0, out, 0, n);
@@ -32,8 +32,8 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor {
   expect2d(x, "linear", "the input");
   expect2d(weight, "linear", "the weight");
-  const [rows, inF] = x.shape;
-  const [outF, inW] = weight.shape;
+  const rows = x.shape[0], inF = x.shape[1];
+  const outF = weight.shape[0], inW = weight.shape[1];
   if (inF !== inW) {
     throw new Error(`linear: input has ${inF} features (shape ${formatShape(x.shape)}) but the weight ${formatShape(weight.shape)} expects ${inW}`);
   }
@@ -56,7 +56,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
 /** Transpose of a 2-D tensor (a copy: tensors stay contiguous). */
 export function transpose(x: Tensor): Tensor {
   expect2d(x, "transpose", "the input");
-  const [r, c] = x.shape;
+  const r = x.shape[0], c = x.shape[1];
   const out = allocLike(x.data, x.size);
   for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[j * r + i] = x.data[i * c + j];
   return fromOp(out, [c, r], [x], (g) => {
