@@ -3,6 +3,17 @@
 
 import { MR, NR } from "./gemm-shape";
 
+/**
+ * acc + a·b. In the module built with relaxed SIMD (scripts/build-wasm.mjs's `relaxed`
+ * variants, used only where the host validates them) one f32x4.relaxed_madd — a fused
+ * multiply-add on hardware with FMA, rounding once instead of twice; otherwise mul then add.
+ */
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, acc: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, acc);
+  return f32x4.add(acc, f32x4.mul(a, b));
+}
+
 /** Epilogue flags. READ_C: C = alpha·acc + beta·C (else C = alpha·acc; C is never read). ADD_BIAS: + bias[j]. */
 export const READ_C: i32 = 1;
 export const ADD_BIAS: i32 = 2;
@@ -42,17 +53,17 @@ export function microKernel(
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
     let av = v128.load32_splat(pa);
-    c00 = f32x4.add(c00, f32x4.mul(av, b0));
-    c01 = f32x4.add(c01, f32x4.mul(av, b1));
+    c00 = madd(av, b0, c00);
+    c01 = madd(av, b1, c01);
     av = v128.load32_splat(pa, 4);
-    c10 = f32x4.add(c10, f32x4.mul(av, b0));
-    c11 = f32x4.add(c11, f32x4.mul(av, b1));
+    c10 = madd(av, b0, c10);
+    c11 = madd(av, b1, c11);
     av = v128.load32_splat(pa, 8);
-    c20 = f32x4.add(c20, f32x4.mul(av, b0));
-    c21 = f32x4.add(c21, f32x4.mul(av, b1));
+    c20 = madd(av, b0, c20);
+    c21 = madd(av, b1, c21);
     av = v128.load32_splat(pa, 12);
-    c30 = f32x4.add(c30, f32x4.mul(av, b0));
-    c31 = f32x4.add(c31, f32x4.mul(av, b1));
+    c30 = madd(av, b0, c30);
+    c31 = madd(av, b1, c31);
     pa += <usize>(MR * 4);
     pb += <usize>(NR * 4);
   }

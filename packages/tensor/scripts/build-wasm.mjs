@@ -56,10 +56,17 @@ const common = [
   // No `abort` import: --noAssert removes the asserts, and nothing else can abort.
   "--use", "abort=",
 ];
+const sharedFlags = ["--enable", "threads", "--sharedMemory", "--maximumMemory", "65536"];
 const variants = {
   private: [],
-  shared: ["--enable", "threads", "--sharedMemory", "--maximumMemory", "65536"],
+  shared: sharedFlags,
+  // The same code with relaxed SIMD enabled (ASC_FEATURE_RELAXED_SIMD): gemm's multiply-adds
+  // become f32x4.relaxed_madd (FMA). Node 20 validates these modules only when run with
+  // --experimental-wasm-relaxed-simd; src/kernels/wasm/module.ts picks them when it does.
+  privateRelaxed: ["--enable", "relaxed-simd"],
+  sharedRelaxed: ["--enable", "relaxed-simd", ...sharedFlags],
 };
+const relaxed = (name) => name.endsWith("Relaxed");
 
 async function compile(name, extra) {
   const files = new Map();
@@ -78,7 +85,8 @@ async function compile(name, extra) {
     await mkdir(watDir, { recursive: true });
     await writeFile(join(watDir, `kernels-${name}.wat`), files.get(`${name}.wat`));
   }
-  if (!WebAssembly.validate(wasm)) throw new Error(`asc (${name} variant) produced a module this Node cannot validate`);
+  // A relaxed-SIMD module validates only on a host that enables relaxed SIMD; check the others.
+  if (!relaxed(name) && !WebAssembly.validate(wasm)) throw new Error(`asc (${name} variant) produced a module this Node cannot validate`);
   return Buffer.from(wasm);
 }
 
@@ -96,9 +104,17 @@ export const kernelsPrivateBase64 =
 /** ${built.shared.length} bytes. */
 export const kernelsSharedBase64 =
   "${built.shared.toString("base64")}";
+
+/** ${built.privateRelaxed.length} bytes: \`private\` with relaxed SIMD (FMA in gemm). */
+export const kernelsPrivateRelaxedBase64 =
+  "${built.privateRelaxed.toString("base64")}";
+
+/** ${built.sharedRelaxed.length} bytes: \`shared\` with relaxed SIMD (FMA in gemm). */
+export const kernelsSharedRelaxedBase64 =
+  "${built.sharedRelaxed.toString("base64")}";
 `;
 let old = null;
 try { old = await readFile(out, "utf8"); } catch { /* first build */ }
 // Rewrite only on change, so tsc's and turbo's up-to-date checks are not disturbed for nothing.
 if (old !== text) await writeFile(out, text);
-console.log(`build-wasm: private ${built.private.length} B, shared ${built.shared.length} B → ${join("src", "kernels", "wasm", "binary.generated.ts")}${old === text ? " (unchanged)" : ""}`);
+console.log(`build-wasm: private ${built.private.length} B, shared ${built.shared.length} B (+ relaxed-SIMD variants) → ${join("src", "kernels", "wasm", "binary.generated.ts")}${old === text ? " (unchanged)" : ""}`);

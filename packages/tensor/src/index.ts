@@ -14,7 +14,7 @@ export { gemm } from "./kernels/backend.js";
 export { gemm as jsGemm } from "./kernels/gemm.js";
 export { backend, setBackend } from "./kernels/backend.js";
 export type { Backend } from "./kernels/backend.js";
-export { WasmKernels, defaultWasmKernels, setThreadWasmKernels, threadWasmKernels, wasmKernelsFor, wasmSimdSupported } from "./kernels/wasm/index.js";
+export { WasmKernels, defaultWasmKernels, setThreadWasmKernels, threadWasmKernels, wasmKernelsFor, wasmRelaxedSimd, wasmSimdSupported } from "./kernels/wasm/index.js";
 export type { AdamStep, SgdStep, RmspropStep, WasmKernelsOptions, WasmMemory } from "./kernels/wasm/index.js";
 export * as kernels from "./kernels/activation.js";
 export { erf } from "./kernels/erf.js";

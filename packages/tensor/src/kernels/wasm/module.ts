@@ -1,4 +1,4 @@
-import { kernelsPrivateBase64, kernelsSharedBase64 } from "./binary.generated.js";
+import { kernelsPrivateBase64, kernelsPrivateRelaxedBase64, kernelsSharedBase64, kernelsSharedRelaxedBase64 } from "./binary.generated.js";
 import { type KernelExports, type WasmMemory, webAssembly } from "./wasm-api.js";
 
 // The kernel module, decoded and compiled at most once per thread (each worker has its own copy
@@ -10,6 +10,7 @@ type Compiled = ReturnType<typeof compile>;
 let privateModule: Compiled | null = null;
 let sharedModule: Compiled | null = null;
 let supported: boolean | null = null;
+let relaxed: boolean | null = null;
 
 function decodeBase64(text: string): Uint8Array {
   const bin = atob(text);
@@ -36,6 +37,23 @@ export function wasmSimdSupported(): boolean {
   return supported;
 }
 
+/**
+ * Whether the kernels use relaxed SIMD: the host validates the relaxed-SIMD build (Node 20:
+ * only when started with `--experimental-wasm-relaxed-simd`; V8 turns on relaxed SIMD by
+ * default in later versions) and `WEFT_RELAXED_SIMD` is not "0". Then gemm's multiply-adds are
+ * fused (FMA) on hardware that has it: a product rounds once instead of twice, so results differ
+ * from the plain SIMD build in the last bits (within the golden tolerances) and stay the same
+ * run to run on one machine. Every thread of a process decides alike (V8 flags are per process).
+ */
+export function wasmRelaxedSimd(): boolean {
+  if (relaxed === null) {
+    const wa = webAssembly();
+    const env = typeof process !== "undefined" ? process.env.WEFT_RELAXED_SIMD : undefined;
+    relaxed = wa !== null && env !== "0" && wasmSimdSupported() && wa.validate(decodeBase64(kernelsPrivateRelaxedBase64));
+  }
+  return relaxed;
+}
+
 /** True when `memory` is a shared `WebAssembly.Memory` (its buffer is a SharedArrayBuffer). */
 export function isSharedMemory(memory: WasmMemory): boolean {
   return typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
@@ -49,7 +67,10 @@ export function instantiateKernels(memory: WasmMemory): KernelExports {
   const wa = webAssembly();
   if (wa === null) throw new Error("WebAssembly is not available in this JavaScript host");
   const shared = isSharedMemory(memory);
-  const module = shared ? (sharedModule ??= compile(kernelsSharedBase64)) : (privateModule ??= compile(kernelsPrivateBase64));
+  const r = wasmRelaxedSimd();
+  const module = shared
+    ? (sharedModule ??= compile(r ? kernelsSharedRelaxedBase64 : kernelsSharedBase64))
+    : (privateModule ??= compile(r ? kernelsPrivateRelaxedBase64 : kernelsPrivateBase64));
   return new wa.Instance(module, { env: { memory } }).exports as KernelExports;
 }
 
