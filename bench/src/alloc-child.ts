@@ -1,0 +1,39 @@
+/**
+ * One measurement of `pnpm bench:alloc`, run in a child `node --trace-gc` (see alloc.ts): the
+ * engine (1 worker, the standard workload) trains `--warmup` steps, prints a marker, trains
+ * `--steps` more, prints a second marker and its arena statistics as JSON. The parent counts the
+ * GC lines that V8 printed between the markers — from every isolate, the worker's included.
+ */
+import { DataParallel } from "@weft/parallel";
+import { intArg, parseArgs } from "./cli-args.js";
+import { OPTIMIZER, modelSpec, randomData } from "./workload.js";
+
+// The markers alloc.ts looks for (literal there too: importing this file would run it).
+const START = "@@alloc-start";
+const END = "@@alloc-end";
+
+const args = parseArgs(process.argv.slice(2), ["steps", "warmup", "batch", "arena-bytes"], ["bn"]);
+const steps = intArg(args, "steps", 1000);
+const warmup = intArg(args, "warmup", 200);
+const batch = intArg(args, "batch", 128);
+const arenaBytes = intArg(args, "arena-bytes", 32 << 20);
+const rows = 64 * batch;
+const data = randomData(rows, 1);
+const dp = await DataParallel.create({ model: modelSpec([256, 128], args.has("bn")), loss: { type: "crossEntropyLoss" }, optimizer: OPTIMIZER, workers: 1, seed: 1, arenaBytes });
+try {
+  await dp.setData({ x: data.x, features: 784, y: data.y });
+  const indices = Int32Array.from({ length: rows }, (_, i) => i);
+  const batches = Array.from({ length: 64 }, (_, k) => [k * batch, batch] as [number, number]);
+  const train = async (n: number) => {
+    for (let done = 0; done < n; done += 64) await dp.runSteps(indices, batches.slice(0, Math.min(64, n - done)));
+  };
+  await train(warmup);
+  console.log(START);
+  const t0 = performance.now();
+  await train(steps);
+  const ms = performance.now() - t0;
+  console.log(END);
+  console.log(JSON.stringify({ ms, arena: (await dp.arenaStats())[0] }));
+} finally {
+  await dp.close();
+}
