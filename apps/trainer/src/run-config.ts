@@ -5,6 +5,7 @@
  * and loss as the engine received them.
  */
 import type { L1Spec, LayerSpec, LossSpec, OptimizerSpec } from "@weft/parallel";
+import { backend, wasmRelaxedSimd } from "@weft/tensor";
 import type { OptimizerName, TrainOptions } from "./config.js";
 import type { Splits3 } from "./data-source.js";
 import type { Standardization } from "./data/index.js";
@@ -18,6 +19,11 @@ export interface RunConfig {
   optimizer: OptimizerSpec;
   loss: LossSpec;
   l1: L1Spec | null;
+  /**
+   * The kernels the run used: same seed, workers and kernels give the same bits (the js and
+   * wasm backends, and wasm with or without relaxed SIMD, round differently in the last bits).
+   */
+  kernels: { backend: string; relaxedSimd: boolean; node: string };
   createdAt: string;
 }
 
@@ -40,6 +46,7 @@ export function buildRunConfig(o: TrainOptions, d: Splits3): RunConfig {
     optimizer: optimizerSpec(o),
     loss: { type: "crossEntropyLoss" },
     l1: o.l1 > 0 ? { lambda: o.l1, params: linearWeightNames(model) } : null,
+    kernels: { backend: backend(), relaxedSimd: backend() === "wasm" && wasmRelaxedSimd(), node: process.version },
     createdAt: new Date().toISOString(),
   };
 }

@@ -28,6 +28,8 @@ import {
 } from "./run-dir.js";
 import { hooksUrl } from "./worker-hooks.js";
 
+const describeKernels = (k: RunConfig["kernels"]): string => `${k.backend}${k.relaxedSimd ? " (relaxed SIMD)" : ""}`;
+
 export interface TrainResult {
   dir: string;
   epochs: number;
@@ -101,6 +103,12 @@ export async function train(options: TrainOptions, run: RunFlags, reporter: Repo
     const b = data.standardization;
     if (a.mean !== b.mean || a.std !== b.std || saved.data.rows.train !== data.rows.train) {
       throw new UsageError(`--resume ${dir}: ${options.data} is not the data this run started on (its training split's mean/std changed)`);
+    }
+    const now = buildRunConfig(options, data).kernels;
+    const was = saved.kernels;
+    if (was && (was.backend !== now.backend || was.relaxedSimd !== now.relaxedSimd)) {
+      // Allowed, but the bit-for-bit promise of --resume holds only for the same kernels.
+      process.stderr.write(`note: the run in ${dir} started on the ${describeKernels(was)} kernels and resumes on the ${describeKernels(now)} ones: it continues, but not bit for bit\n`);
     }
     clearLeftovers(dir);
     ckpt = loadCheckpoint(dir);

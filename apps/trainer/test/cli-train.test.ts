@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { readSafetensorsFile } from "@weft/tensor";
+import { backend, readSafetensorsFile } from "@weft/tensor";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadEmbeddedMnist } from "../src/data/index.js";
 import { SMALL, requireBuild, weft, type Result } from "./cli-helpers.js";
@@ -34,6 +34,8 @@ describe("weft train", () => {
     expect(config.standardization.std).toBeGreaterThan(0.2);
     expect(config.model.map((l: { type: string }) => l.type)).toEqual(["Linear", "BatchNorm1d", "ReLU", "Dropout", "Linear", "BatchNorm1d", "ReLU", "Dropout", "Linear"]);
     expect(config.data).toMatchObject({ source: "mnist", features: 784, classes: 10, shape: [28, 28], rows: { train: 1000, val: 200, test: 200 } });
+    // The kernels it ran on (the test process's own choice: the CLI child inherits WEFT_BACKEND).
+    expect(config.kernels).toEqual({ backend: backend(), relaxedSimd: false, node: process.version });
   });
 
   it("writes metrics.jsonl: one line per epoch with per-layer gradient norms, then the test line", () => {
