@@ -1,11 +1,13 @@
 /**
- * `pnpm bench:allreduce [--quick] [--json] [--out DIR]`
+ * `pnpm bench:allreduce [--quick] [--json] [--out DIR] [--repeats R] [--backend js|wasm|both]`
  *
  * The engine's all-reduce (reduce-scatter over W gradient slots in shared memory, then a
- * barrier) for 0.1 M, 1 M and 10 M floats at W = 1 and 2 worker_threads — both paths the engine
- * has: the wasm SIMD kernel (default backend) and the JS loop (js backend) — against a plain
- * single-thread `Float32Array.set` of the same bytes in the same run; and the round-trip
- * latency of one barrier across 2 workers. Writes allreduce.json and allreduce.md.
+ * barrier) for 0.1 M, 1 M and 10 M floats at W = 1 and 2 worker_threads, per kernel backend —
+ * the engine's all-reduce path follows the backend: the JS loop under `js`, the wasm SIMD kernel
+ * under `wasm` (the default backend); `--backend` (default both) picks which — against a plain
+ * single-thread `Float32Array.set` of the same bytes in the same run (no weft kernel: backend
+ * "—"); and the round-trip latency of one barrier across 2 workers (Atomics, the same on either
+ * backend). Writes allreduce.json and allreduce.md.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -13,24 +15,26 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { backend, wasmSimdSupported, type WasmMemory } from "@weft/tensor";
 import type { AllReduceJob } from "./allreduce-worker.js";
-import { intArg, parseArgs } from "./cli-args.js";
+import { backendsArg, intArg, parseArgs, type BackendChoice } from "./cli-args.js";
 import { describeMachine, machineLine } from "./machine.js";
 import { fmtPct, median, sig } from "./summary.js";
 
-const args = parseArgs(process.argv.slice(2), ["out", "repeats"], ["quick", "json"]);
+const args = parseArgs(process.argv.slice(2), ["out", "repeats", "backend"], ["quick", "json"]);
 const quick = args.has("quick");
 const sizes = quick ? [100_000] : [100_000, 1_000_000, 10_000_000];
 const repeats = intArg(args, "repeats", quick ? 2 : 9);
 const workerCounts = [1, 2];
-const paths: AllReduceJob["path"][] = wasmSimdSupported() ? ["wasm", "js"] : ["js"];
-/** The path the engine takes by default here (WEFT_BACKEND or the host's default). */
-const enginePath: AllReduceJob["path"] = backend() === "wasm" ? "wasm" : "js";
+/** The backends whose all-reduce path is measured (`--backend`; both: js, then wasm where SIMD runs). */
+const backends: BackendChoice[] = backendsArg(args, wasmSimdSupported());
+if (backends.includes("wasm") && !wasmSimdSupported()) throw new Error("--backend wasm: this JavaScript host cannot run WebAssembly SIMD (128-bit)");
+/** The backend, hence the all-reduce path, the engine takes by default here (WEFT_BACKEND or the host's default). */
+const defaultBackend: BackendChoice = backend();
 const WasmMemoryCtor = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory } }).WebAssembly.Memory;
 /** Enough operations per repeat to time tens of ms (fewer for the big sizes: each pass is ms). */
 const iterationsFor = (n: number) => (quick ? 3 : Math.max(5, Math.round(3e7 / n)));
 
 /** Runs W workers on one job; resolves with rank 0's per-repeat ms per operation. */
-async function runJob(mode: AllReduceJob["mode"], path: AllReduceJob["path"], worldSize: number, n: number, iterations: number): Promise<number[]> {
+async function runJob(mode: AllReduceJob["mode"], be: BackendChoice, worldSize: number, n: number, iterations: number): Promise<number[]> {
   const control = new SharedArrayBuffer(8 * 4);
   // The engine's layout (packages/parallel/src/memory.ts): 64-byte aligned slots, then the reduced gradient.
   const stride = Math.ceil((n * 4) / 64) * 64;
@@ -38,13 +42,13 @@ async function runJob(mode: AllReduceJob["mode"], path: AllReduceJob["path"], wo
   const reducedAt = slotsAt + worldSize * stride;
   const bytes = reducedAt + stride + 64;
   const pages = Math.ceil(bytes / 65536);
-  const memory = path === "wasm" ? new WasmMemoryCtor({ initial: pages, maximum: pages, shared: true }) : new SharedArrayBuffer(pages * 65536);
-  const buffer = (path === "wasm" ? (memory as WasmMemory).buffer : memory) as SharedArrayBuffer;
+  const memory = be === "wasm" ? new WasmMemoryCtor({ initial: pages, maximum: pages, shared: true }) : new SharedArrayBuffer(pages * 65536);
+  const buffer = (be === "wasm" ? (memory as WasmMemory).buffer : memory) as SharedArrayBuffer;
   const all = new Float32Array(buffer, slotsAt, (worldSize * stride) / 4);
   for (let i = 0; i < all.length; i++) all[i] = (i % 1000) * 1e-3;
   const url = new URL("./allreduce-worker.js", import.meta.url);
   const workers = Array.from({ length: worldSize }, (_, rank) =>
-    new Worker(url, { workerData: { mode, path, rank, worldSize, n, control, memory, slots: slotsAt, stride, reduced: reducedAt, iterations, repeats } satisfies AllReduceJob }));
+    new Worker(url, { workerData: { mode, backend: be, rank, worldSize, n, control, memory, slots: slotsAt, stride, reduced: reducedAt, iterations, repeats } satisfies AllReduceJob }));
   const [times] = await Promise.all([
     new Promise<number[]>((resolve, reject) => {
       workers[0].once("message", resolve);
@@ -73,8 +77,8 @@ function memcpy(n: number, iterations: number): number[] {
 
 interface Row {
   kind: "memcpy" | "allreduce";
-  /** The all-reduce's path: the wasm SIMD kernel or the JS loop (null for memcpy). */
-  path: AllReduceJob["path"] | null;
+  /** The kernel backend, which picks the all-reduce's path: `wasm` the SIMD kernel, `js` the JS loop (null for memcpy: no weft kernel). */
+  backend: BackendChoice | null;
   floats: number;
   workers: number;
   /** median ms per operation. */
@@ -97,11 +101,11 @@ for (const n of sizes) {
   const mc = memcpy(n, it);
   const memcpyMs = median(mc);
   const bytes = 4 * n;
-  rows.push({ kind: "memcpy", path: null, floats: n, workers: 1, ms: sig(memcpyMs), gbPerSec: sig(bytes / memcpyMs / 1e6), trafficGbPerSec: sig((2 * bytes) / memcpyMs / 1e6), vsMemcpy: 1, iterations: it, runs: mc.map((t) => sig(t)) });
-  for (const path of paths) for (const w of workerCounts) {
-    const times = await runJob("reduce", path, w, n, it);
+  rows.push({ kind: "memcpy", backend: null, floats: n, workers: 1, ms: sig(memcpyMs), gbPerSec: sig(bytes / memcpyMs / 1e6), trafficGbPerSec: sig((2 * bytes) / memcpyMs / 1e6), vsMemcpy: 1, iterations: it, runs: mc.map((t) => sig(t)) });
+  for (const be of backends) for (const w of workerCounts) {
+    const times = await runJob("reduce", be, w, n, it);
     const t = median(times);
-    rows.push({ kind: "allreduce", path, floats: n, workers: w, ms: sig(t), gbPerSec: sig(bytes / t / 1e6), trafficGbPerSec: sig(((w + 1) * bytes) / t / 1e6), vsMemcpy: sig(memcpyMs / t), iterations: it, runs: times.map((x) => sig(x)) });
+    rows.push({ kind: "allreduce", backend: be, floats: n, workers: w, ms: sig(t), gbPerSec: sig(bytes / t / 1e6), trafficGbPerSec: sig(((w + 1) * bytes) / t / 1e6), vsMemcpy: sig(memcpyMs / t), iterations: it, runs: times.map((x) => sig(x)) });
   }
 }
 const barrierIterations = quick ? 200 : 20_000;
@@ -110,8 +114,8 @@ log(`barrier round trips, W = ${barrierW} …`);
 const barrierRuns = (await runJob("barrier", "js", barrierW, 0, barrierIterations)).map((ms) => ms * 1000);
 const barrier = { workers: barrierW, medianMicroseconds: sig(median(barrierRuns)), iterations: barrierIterations, runsMicroseconds: barrierRuns.map((x) => sig(x)) };
 
-const machine = describeMachine();
-const results = { bench: "allreduce", machine, quick, repeats, enginePath, rows, barrier };
+const machine = describeMachine(backends);
+const results = { bench: "allreduce", machine, quick, repeats, backends, defaultBackend, rows, barrier };
 const fmt = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
 const md = [
   `# All-reduce benchmark${quick ? " (--quick: not results)" : ""}`,
@@ -120,18 +124,18 @@ const md = [
   "",
   "`pnpm bench:allreduce`: the engine's all-reduce of one step — each of W worker_threads sums its own range of the W gradient slots (shared memory, rank order, the loop of packages/parallel/src/worker.ts) into the reduced gradient, then all meet at a barrier — against one thread copying the same bytes with `Float32Array.set`, in the same run. " +
     `Medians of ${repeats} repeats; the data is the same every repeat, so sizes that fit in cache (0.1 M floats = 0.4 MB) are measured warm, as is the copy. ` +
-    "Two paths, as in the engine: `wasm` — `WasmKernels.sumPtr` over the slots in a shared WebAssembly.Memory, in place (the default backend, WebAssembly SIMD) — and `js`, the engine's JS loop (WEFT_BACKEND=js). " +
-    `The engine's path here: **${enginePath}**. ` +
+    `Kernel backend${backends.length > 1 ? "s" : ""}: ${backends.join(" and ")} (the \`backend\` column). The engine's all-reduce path follows the backend: \`wasm\` — \`WasmKernels.sumPtr\` over the slots in a shared WebAssembly.Memory, in place (WebAssembly SIMD, the default backend); \`js\` — the engine's JS loop over a SharedArrayBuffer (WEFT_BACKEND=js). memcpy is no weft kernel (backend —). ` +
+    `The engine's default backend here: **${defaultBackend}**. ` +
     "\"GB/s\" is gradient bytes (4 × floats) per second, the same definition as memcpy's; \"traffic\" counts every byte read and written ((W + 1) × 4 × floats; 2 × for memcpy). At W = 1 the engine skips the reduce entirely (its one slot is the reduced gradient); the row shows what the loop costs on one thread.",
   "",
-  "| floats | what | ms | GB/s | traffic GB/s | vs memcpy |",
-  "| --- | --- | --- | --- | --- | --- |",
-  ...rows.map((r) => `| ${r.floats.toLocaleString("en-US")} | ${r.kind === "memcpy" ? "memcpy (`Float32Array.set`), 1 thread" : `all-reduce ${r.path}, W = ${r.workers}`} | ${r.ms < 0.1 ? r.ms.toFixed(4) : fmt(r.ms)} | ${fmt(r.gbPerSec)} | ${fmt(r.trafficGbPerSec)} | ${fmtPct(r.vsMemcpy)} |`),
+  "| floats | backend | what | ms | GB/s | traffic GB/s | vs memcpy |",
+  "| --- | --- | --- | --- | --- | --- | --- |",
+  ...rows.map((r) => `| ${r.floats.toLocaleString("en-US")} | ${r.backend ?? "—"} | ${r.kind === "memcpy" ? "memcpy (`Float32Array.set`), 1 thread" : `all-reduce, W = ${r.workers}`} | ${r.ms < 0.1 ? r.ms.toFixed(4) : fmt(r.ms)} | ${fmt(r.gbPerSec)} | ${fmt(r.trafficGbPerSec)} | ${fmtPct(r.vsMemcpy)} |`),
   "",
-  `Barrier round trip across ${barrier.workers} worker_threads (Atomics.wait/notify on a shared Int32Array, SharedCommunicator.barrier): **${fmt(barrier.medianMicroseconds)} µs** median over ${repeats} repeats of ${barrier.iterations.toLocaleString("en-US")} barriers.`,
+  `Barrier round trip across ${barrier.workers} worker_threads (Atomics.wait/notify on a shared Int32Array, SharedCommunicator.barrier — the same code on either backend): **${fmt(barrier.medianMicroseconds)} µs** median over ${repeats} repeats of ${barrier.iterations.toLocaleString("en-US")} barriers.`,
   "",
   "Target (issue 6): the all-reduce at W = 2 moves gradients at ≥ 50% of single-thread memcpy bandwidth — " +
-    rows.filter((r) => r.kind === "allreduce" && r.workers === 2).map((r) => `${r.path}, ${r.floats.toLocaleString("en-US")} floats: ${fmtPct(r.vsMemcpy)} (${r.vsMemcpy >= 0.5 ? "met" : "**missed**"})`).join("; ") + ` — the engine's path is ${enginePath}.`,
+    rows.filter((r) => r.kind === "allreduce" && r.workers === 2).map((r) => `${r.backend}, ${r.floats.toLocaleString("en-US")} floats: ${fmtPct(r.vsMemcpy)} (${r.vsMemcpy >= 0.5 ? "met" : "**missed**"})`).join("; ") + ` — the engine's default backend here is ${defaultBackend}.`,
   "",
 ].join("\n");
 

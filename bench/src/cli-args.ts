@@ -58,3 +58,17 @@ export function choiceArg<T extends string>(args: Args, name: string, choices: r
   if (!choices.includes(v as T)) throw new Error(`--${name} must be one of ${choices.join(", ")}, got ${String(v)}`);
   return v as T;
 }
+
+/** The kernel backends a benchmark can compare. */
+export type BackendChoice = "js" | "wasm";
+
+/**
+ * `--backend js|wasm|both` (default both): the kernel backends to measure, in the order they run
+ * (js first). `both` drops wasm where this host cannot run WebAssembly SIMD; naming `wasm` there
+ * is an error (from setBackend, when it is selected). `simd` is `wasmSimdSupported()`.
+ */
+export function backendsArg(args: Args, simd: boolean, name = "backend"): BackendChoice[] {
+  const v = choiceArg(args, name, ["js", "wasm", "both"] as const, "both");
+  if (v === "both") return simd ? ["js", "wasm"] : ["js"];
+  return [v];
+}

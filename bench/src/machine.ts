@@ -11,11 +11,15 @@ export interface Machine {
   /** 1-minute load average when the run started: other work on a shared machine shows here. */
   loadAvg1: number;
   date: string;
-  /** @weft/tensor's kernel backend in this run (WEFT_BACKEND, or wasm where WebAssembly SIMD runs). */
+  /**
+   * @weft/tensor's kernel backend in this run (WEFT_BACKEND, or wasm where WebAssembly SIMD runs);
+   * for a run over several backends, their names joined by "+" (each record names its own).
+   */
   weftBackend: string;
 }
 
-export function describeMachine(): Machine {
+/** `backends`: the backends a run measures in turn, where it measures more than the current one. */
+export function describeMachine(backends?: readonly string[]): Machine {
   return {
     cpu: cpus()[0]?.model.trim() ?? "unknown",
     cores: availableParallelism(),
@@ -24,11 +28,11 @@ export function describeMachine(): Machine {
     platform: `${process.platform}-${process.arch}`,
     loadAvg1: Number(loadavg()[0].toFixed(2)),
     date: new Date().toISOString(),
-    weftBackend: backend(),
+    weftBackend: backends?.length ? backends.join("+") : backend(),
   };
 }
 
 /** One markdown line naming the machine. */
 export function machineLine(m: Machine): string {
-  return `${m.cpu}, ${m.cores} cores (os.availableParallelism), ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}; load average ${m.loadAvg1} at start; ${m.date}; weft kernel backend ${m.weftBackend ?? "js (before the wasm backend)"}`;
+  return `${m.cpu}, ${m.cores} cores (os.availableParallelism), ${m.memoryGiB} GiB, Node ${m.node}, ${m.platform}; load average ${m.loadAvg1} at start; ${m.date}; ${m.weftBackend?.includes("+") ? `weft kernel backends ${m.weftBackend.split("+").join(" and ")} (see the backend column)` : `weft kernel backend ${m.weftBackend ?? "js (before the wasm backend)"}`}`;
 }

@@ -1,4 +1,5 @@
 /** The records of `bench:scaling` (one per measured point) and how speedup and efficiency are derived. */
+import type { BackendChoice } from "./cli-args.js";
 import type { Breakdown, PointResult } from "./measure.js";
 import type { Machine } from "./machine.js";
 import { pairedRatio, sig } from "./summary.js";
@@ -21,6 +22,11 @@ export type RunnerKind = "weft" | "plain" | "plain-worker";
 
 export interface ScalingRecord {
   section: Section;
+  /**
+   * The kernel backend of every thread and process of this point (WEFT_BACKEND). Speedups and
+   * efficiency compare points of the same backend only.
+   */
+  backend: BackendChoice;
   /** weft: the engine; plain / plain-worker: the plain loop on the main thread / in a worker_thread. */
   engine: RunnerKind | "side-by-side";
   workers: number;
@@ -31,7 +37,7 @@ export interface ScalingRecord {
   params: number;
   samplesPerSec: number;
   msPerStep: number;
-  /** samples/s (median) over the same section's W = 1 engine at the same batch and model, same run. */
+  /** samples/s (median) over the same section's W = 1 engine at the same batch, model and backend, same run. */
   speedup: number;
   /**
    * The median of the per-repeat ratios to that W = 1 point, whose repeats were interleaved
@@ -58,26 +64,43 @@ export interface ScalingResults {
   quick: boolean;
   cores: number;
   workers: number[];
+  /** The backends measured, in the order they ran (each one's whole plan, then the next's). */
+  backends: BackendChoice[];
   durationSec: number;
+  /** Seconds each backend's pass took (absent in runs from before the backend dimension). */
+  durationSecByBackend?: Partial<Record<BackendChoice, number>>;
   records: ScalingRecord[];
 }
 
 /** A record of an engine or plain point. */
-export function pointRecord(section: Section, engine: RunnerKind, workers: number, batch: number, hidden: number[], bn: boolean, params: number, r: PointResult): ScalingRecord {
+export function pointRecord(section: Section, backend: BackendChoice, engine: RunnerKind, workers: number, batch: number, hidden: number[], bn: boolean, params: number, r: PointResult): ScalingRecord {
   return {
-    section, engine, workers, batch, hidden, bn, params,
+    section, backend, engine, workers, batch, hidden, bn, params,
     samplesPerSec: r.samplesPerSec, msPerStep: r.msPerStep, speedup: NaN, pairedSpeedup: null, efficiency: NaN,
     breakdown: r.breakdown, breakdownByRank: r.breakdownByRank, steps: r.steps, repeats: r.repeats, runs: r.runs,
   };
 }
 
-function key(r: Pick<ScalingRecord, "hidden" | "bn">): string {
-  return `${r.hidden.join(",")}|${r.bn}`;
+function key(r: Pick<ScalingRecord, "backend" | "hidden" | "bn">): string {
+  return `${r.backend}|${r.hidden.join(",")}|${r.bn}`;
+}
+
+/**
+ * Results read back with `--from`: runs from before the backend dimension measured one backend,
+ * named only in `machine.weftBackend` (absent there: js, the only backend then); their records
+ * get it, so that they render like a new run's.
+ */
+export function withBackends(results: ScalingResults): ScalingResults {
+  const fallback: BackendChoice = results.machine.weftBackend === "wasm" ? "wasm" : "js";
+  for (const r of results.records) r.backend ??= fallback;
+  results.backends ??= [...new Set(results.records.map((r) => r.backend))];
+  return results;
 }
 
 /**
  * Fills speedup and efficiency. Strong, BN, width and ceiling points compare with the engine's
- * W = 1 point at the same global batch and model; weak points with W = 1 at the per-worker batch.
+ * W = 1 point at the same global batch, model and backend; weak points with W = 1 at the
+ * per-worker batch. Never across backends: each backend's speedups are against its own W = 1.
  */
 export function deriveSpeedups(records: ScalingRecord[]): void {
   const base = (section: Section, batch: number, r: ScalingRecord) =>

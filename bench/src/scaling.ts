@@ -1,7 +1,12 @@
 /**
- * `pnpm bench:scaling [--quick] [--json] [--out DIR] [--repeats R] [--backend js|wasm]`
- * `node bench/dist/scaling.js --from bench/results/scaling.json` re-renders md and svg (and the
- * derived speedups) from a run's records, without measuring.
+ * `pnpm bench:scaling [--quick] [--json] [--out DIR] [--repeats R] [--backend js|wasm|both]`
+ * `node bench/dist/scaling.js --from bench/results/scaling.json [--backend js|wasm]` re-renders md
+ * and svg (and the derived speedups) from a run's records, without measuring (`--backend`
+ * there keeps one backend's records).
+ *
+ * The kernel backend is a dimension of every table: the whole plan below runs once per backend
+ * (`both`, the default: js, then wasm), every thread and process of a pass on that backend, and
+ * speedups compare points of the same backend only.
  *
  * Strong scaling (global batch 32 … 1024, W = 1 … cores and one oversubscribed point), weak
  * scaling (128 rows per worker), the same with BatchNorm, the machine's side-by-side ceiling,
@@ -13,12 +18,13 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { intArg, parseArgs } from "./cli-args.js";
+import { wasmSimdSupported } from "@weft/tensor";
+import { backendsArg, intArg, parseArgs, type BackendChoice } from "./cli-args.js";
 import { measureInterleaved, type Point } from "./interleave.js";
 import { describeMachine } from "./machine.js";
 import type { MeasureOptions } from "./measure.js";
 import { EngineRunner, PlainRunner, PlainWorkerRunner, type Runner } from "./runners.js";
-import { deriveSpeedups, pointRecord, toJson, type RunnerKind, type ScalingRecord, type ScalingResults, type Section } from "./scaling-records.js";
+import { deriveSpeedups, pointRecord, toJson, withBackends, type RunnerKind, type ScalingRecord, type ScalingResults, type Section } from "./scaling-records.js";
 import { scalingChart, scalingMarkdown } from "./scaling-report.js";
 import { sideBySide } from "./side-by-side.js";
 import { selectBackend } from "./train-point.js";
@@ -26,7 +32,7 @@ import { parameterCount, randomData, type Dataset } from "./workload.js";
 
 const args = parseArgs(process.argv.slice(2), ["out", "repeats", "cores", "from", "backend"], ["quick", "json"]);
 const quick = args.has("quick");
-selectBackend(args.get("backend"));
+const backends = backendsArg(args, wasmSimdSupported());
 const cores = intArg(args, "cores", availableParallelism());
 const SEED = 0;
 const repeats = intArg(args, "repeats", quick ? 1 : 5);
@@ -44,7 +50,7 @@ const plan = quick
       o: { steps: 0, repeats, warmup: 4, targetMs: 400 } as MeasureOptions, ceilingArgs: ["--repeats", String(repeats), "--warmup", "4", "--target-ms", "400"],
     };
 
-type ModelPoint = Point & { hidden: number[]; bn: boolean };
+type ModelPoint = Point & { hidden: number[]; bn: boolean; backend: BackendChoice };
 
 const log = (s: string) => (args.has("json") ? process.stderr : process.stdout).write(s + "\n");
 
@@ -61,37 +67,37 @@ async function closeAll(runners: Iterable<Runner>): Promise<void> {
 /** Measures `points` interleaved; one record per point. */
 async function measurePoints(section: Section, points: ModelPoint[], o: MeasureOptions, onRepeat?: (r: number) => void): Promise<ScalingRecord[]> {
   const results = await measureInterleaved(points, o, onRepeat);
-  return points.map((p, i) => pointRecord(section, p.runner.kind as RunnerKind, p.runner.workers, p.batch, p.hidden, p.bn, parameterCount(p.hidden, p.bn), results[i]));
+  return points.map((p, i) => pointRecord(section, p.backend, p.runner.kind as RunnerKind, p.runner.workers, p.batch, p.hidden, p.bn, parameterCount(p.hidden, p.bn), results[i]));
 }
 
 /** 1. Strong and weak scaling and the plain loop on the standard model, all interleaved in one set. */
-async function standard(data: Dataset): Promise<ScalingRecord[]> {
-  log(`strong/weak scaling, plain loop: W = ${plan.workers.join(", ")} …`);
+async function standard(be: BackendChoice, data: Dataset): Promise<ScalingRecord[]> {
+  log(`[${be}] strong/weak scaling, plain loop: W = ${plan.workers.join(", ")} …`);
   const { hidden } = plan;
   const engines = await pools(plan.workers, hidden, false, data);
   const plain = [new PlainRunner(hidden, false, data, SEED), new PlainWorkerRunner(hidden, false, data, SEED)];
-  const point = (runner: Runner, batch: number): ModelPoint => ({ runner, batch, hidden, bn: false });
+  const point = (runner: Runner, batch: number): ModelPoint => ({ runner, batch, hidden, bn: false, backend: be });
   const strong = plan.strongBatches.flatMap((b) => plan.workers.map((w) => point(engines.get(w)!, b)));
   // Weak points that coincide with strong ones (W × 128 among the strong batches) are measured once.
   const weak = plan.workers.map((w) => strong.find((s) => s.runner === engines.get(w) && s.batch === w * plan.perWorkerBatch) ?? point(engines.get(w)!, w * plan.perWorkerBatch));
   const plainPoints = plan.plainBatches.flatMap((b) => plain.map((r) => point(r, b)));
   const all = [...new Set([...strong, ...weak, ...plainPoints])];
-  const recs = await measurePoints("strong", all, plan.o, (r) => log(`  repeat ${r + 1}/${plan.o.repeats} done`));
+  const recs = await measurePoints("strong", all, plan.o, (r) => log(`  [${be}] repeat ${r + 1}/${plan.o.repeats} done`));
   const recOf = (p: ModelPoint, section: Section) => ({ ...recs[all.indexOf(p)], section });
   await closeAll([...engines.values(), ...plain]);
   return [...strong.map((p) => recOf(p, "strong")), ...weak.map((p) => recOf(p, "weak")), ...plainPoints.map((p) => recOf(p, "plain"))];
 }
 
-/** 2. The machine's ceiling: W independent 1-worker processes at batch / W rows each. */
-async function ceiling(): Promise<ScalingRecord[]> {
+/** 2. The machine's ceiling: W independent 1-worker processes at batch / W rows each (on backend `be`). */
+async function ceiling(be: BackendChoice): Promise<ScalingRecord[]> {
   const recs: ScalingRecord[] = [];
   for (const b of plan.ceilingBatches) {
     for (const w of plan.workers.filter((x) => x > 1)) {
       const perProcess = Math.floor(b / w);
-      log(`side-by-side ceiling: ${w} processes × batch ${perProcess} …`);
-      const s = await sideBySide(w, perProcess, ["--hidden", plan.hidden.join(","), ...plan.ceilingArgs]);
+      log(`[${be}] side-by-side ceiling: ${w} processes × batch ${perProcess} …`);
+      const s = await sideBySide(w, perProcess, ["--hidden", plan.hidden.join(","), "--backend", be, ...plan.ceilingArgs]);
       recs.push({
-        section: "ceiling", engine: "side-by-side", workers: w, batch: b, hidden: plan.hidden, bn: false, params: parameterCount(plan.hidden, false),
+        section: "ceiling", backend: be, engine: "side-by-side", workers: w, batch: b, hidden: plan.hidden, bn: false, params: parameterCount(plan.hidden, false),
         samplesPerSec: s.samplesPerSec, msPerStep: NaN, speedup: NaN, pairedSpeedup: null, efficiency: NaN, breakdown: null, perProcess: s.perProcess,
       });
     }
@@ -100,49 +106,70 @@ async function ceiling(): Promise<ScalingRecord[]> {
 }
 
 /** 3. Strong scaling with BatchNorm (SyncBatchNorm across workers), W = 1 … cores. */
-async function withBatchNorm(data: Dataset): Promise<ScalingRecord[]> {
-  log("strong scaling with BatchNorm …");
+async function withBatchNorm(be: BackendChoice, data: Dataset): Promise<ScalingRecord[]> {
+  log(`[${be}] strong scaling with BatchNorm …`);
   const ws = plan.workers.filter((w) => w <= cores);
   const engines = await pools(ws, plan.hidden, true, data);
-  const points = plan.bnBatches.flatMap((b) => ws.map((w): ModelPoint => ({ runner: engines.get(w)!, batch: b, hidden: plan.hidden, bn: true })));
+  const points = plan.bnBatches.flatMap((b) => ws.map((w): ModelPoint => ({ runner: engines.get(w)!, batch: b, hidden: plan.hidden, bn: true, backend: be })));
   const recs = await measurePoints("strong-bn", points, plan.o);
   await closeAll(engines.values());
   return recs;
 }
 
 /** 4. Width sweep at a fixed batch, W = 1 and W = cores (the standard width is taken from `standardRecs`). */
-async function widths(data: Dataset, standardRecs: ScalingRecord[]): Promise<ScalingRecord[]> {
+async function widths(be: BackendChoice, data: Dataset, standardRecs: ScalingRecord[]): Promise<ScalingRecord[]> {
   const recs: ScalingRecord[] = [];
   for (const width of plan.widths) {
-    log(`width sweep: 784-${width}-${width / 2}-10 …`);
+    log(`[${be}] width sweep: 784-${width}-${width / 2}-10 …`);
     const hidden = [width, Math.max(1, width / 2)];
     const engines = await pools([1, cores], hidden, false, data);
-    const points = [1, cores].map((w): ModelPoint => ({ runner: engines.get(w)!, batch: plan.widthBatch, hidden, bn: false }));
+    const points = [1, cores].map((w): ModelPoint => ({ runner: engines.get(w)!, batch: plan.widthBatch, hidden, bn: false, backend: be }));
     recs.push(...(await measurePoints("width", points, { ...plan.o, repeats: plan.sweepRepeats, warmup: Math.min(plan.o.warmup, 2), minSteps: 1 })));
     await closeAll(engines.values());
   }
-  const std = standardRecs.filter((x) => x.section === "strong" && x.batch === plan.widthBatch && (x.workers === 1 || x.workers === cores));
+  const std = standardRecs.filter((x) => x.section === "strong" && x.backend === be && x.batch === plan.widthBatch && (x.workers === 1 || x.workers === cores));
   return [...recs, ...std.map((r) => ({ ...r, section: "width" as const }))];
+}
+
+/**
+ * The whole plan on backend `be`: this thread, the engine's workers (DataParallel hands them this
+ * thread's backend), the plain loop's worker and the side-by-side processes (WEFT_BACKEND).
+ */
+async function measureBackend(be: BackendChoice, data: Dataset): Promise<ScalingRecord[]> {
+  selectBackend(be);
+  const records = await standard(be, data);
+  records.push(...(await ceiling(be)), ...(await withBatchNorm(be, data)));
+  records.push(...(await widths(be, data, records)));
+  return records;
 }
 
 async function measureAll(): Promise<ScalingResults> {
   const started = performance.now();
-  const machine = describeMachine();
+  const machine = describeMachine(backends);
   const data = randomData(plan.rows, SEED);
-  const records = await standard(data);
-  records.push(...(await ceiling()), ...(await withBatchNorm(data)));
-  records.push(...(await widths(data, records)));
+  const records: ScalingRecord[] = [];
+  const durationSecByBackend: Partial<Record<BackendChoice, number>> = {};
+  for (const be of backends) {
+    const t0 = performance.now();
+    records.push(...(await measureBackend(be, data)));
+    durationSecByBackend[be] = Math.round((performance.now() - t0) / 1000);
+  }
   deriveSpeedups(records);
   return {
-    bench: "scaling", machine, loadAvgEnd: Number(loadavg()[0].toFixed(2)), quick, cores, workers: plan.workers,
-    durationSec: Math.round((performance.now() - started) / 1000), records,
+    bench: "scaling", machine, loadAvgEnd: Number(loadavg()[0].toFixed(2)), quick, cores, workers: plan.workers, backends,
+    durationSec: Math.round((performance.now() - started) / 1000), durationSecByBackend, records,
   };
 }
 
 const from = args.get("from") as string | undefined;
 let results: ScalingResults;
 if (from) {
-  results = JSON.parse(readFileSync(from, "utf8")) as ScalingResults;
+  results = withBackends(JSON.parse(readFileSync(from, "utf8")) as ScalingResults);
+  if (args.has("backend")) {
+    // Re-rendering one backend's view of a run: its records and speedups are self-contained.
+    results.records = results.records.filter((r) => backends.includes(r.backend));
+    results.backends = results.backends.filter((b) => backends.includes(b));
+  }
   deriveSpeedups(results.records);
 } else {
   results = await measureAll();

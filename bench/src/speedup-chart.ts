@@ -8,12 +8,13 @@ export interface Series {
   /** [workers, speedup] points. */
   points: [number, number][];
   color: string;
-  dashed?: boolean;
+  /** SVG stroke-dasharray of the line (absent: solid). */
+  dash?: string;
 }
 
-const W = 700;
+const W = 760;
 const H = 420;
-const M = { left: 56, right: 230, top: 36, bottom: 48 };
+const M = { left: 56, right: 270, top: 36, bottom: 48 };
 
 function esc(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
@@ -48,18 +49,18 @@ export function speedupChart(title: string, series: readonly Series[], maxWorker
   }
   // Ideal line, then the series.
   out.push(`<line x1="${px(1)}" y1="${py(1)}" x2="${px(maxWorkers)}" y2="${py(maxWorkers)}" stroke="#888" stroke-width="1.5" stroke-dasharray="6 4"/>`);
-  const legend: [string, string, boolean][] = [["ideal (speedup = W)", "#888", true]];
+  const legend: [string, string, string | undefined][] = [["ideal (speedup = W)", "#888", "6 4"]];
   for (const s of series) {
     if (s.points.length === 0) continue;
     const d = s.points.map(([w, y], i) => `${i ? "L" : "M"}${px(w).toFixed(1)},${py(y).toFixed(1)}`).join(" ");
-    out.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${s.dashed ? ' stroke-dasharray="3 3"' : ""}/>`);
+    out.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${s.dash ? ` stroke-dasharray="${s.dash}"` : ""}/>`);
     for (const [w, y] of s.points) out.push(`<circle cx="${px(w).toFixed(1)}" cy="${py(y).toFixed(1)}" r="3.5" fill="${s.color}"><title>${esc(s.label)}: W=${w}, ${y.toFixed(2)}×</title></circle>`);
-    legend.push([s.label, s.color, s.dashed ?? false]);
+    legend.push([s.label, s.color, s.dash]);
   }
-  legend.forEach(([label, color, dashed], i) => {
+  legend.forEach(([label, color, dash], i) => {
     const y = M.top + 10 + i * 20;
     const x = W - M.right + 16;
-    out.push(`<line x1="${x}" x2="${x + 24}" y1="${y}" y2="${y}" stroke="${color}" stroke-width="2"${dashed ? ' stroke-dasharray="4 3"' : ""}/>`);
+    out.push(`<line x1="${x}" x2="${x + 24}" y1="${y}" y2="${y}" stroke="${color}" stroke-width="2"${dash ? ` stroke-dasharray="${dash}"` : ""}/>`);
     out.push(`<text x="${x + 30}" y="${y + 4}">${esc(label)}</text>`);
   });
   out.push(`</svg>`);

@@ -2,7 +2,9 @@
  * `pnpm bench:train --workers W --batch B --hidden 256,128 [--bn] [--plain | --plain-worker] [--data random|mnist]
  *   [--steps N] [--repeats R] [--warmup K] [--backend js|wasm] [--quick] [--json]`
  *
- * One point of the standard workload. `--steps 0` (default) fits the steps to ≈ 0.5 s per
+ * One point of the standard workload, on one kernel backend (`--backend`, else WEFT_BACKEND or
+ * the host's default; the record's `backend` names it — bench:scaling and bench:peers run this
+ * script once per backend they measure). `--steps 0` (default) fits the steps to ≈ 0.5 s per
  * repeat. `--plain` measures the plain single-process loop on the main thread instead of the
  * engine; `--plain-worker` the same loop in one worker_thread.
  * `--wait-go` (used by bench:scaling's side-by-side ceiling) prints READY after the warm-up and

@@ -8,6 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { wasmSimdSupported } from "@weft/tensor";
 import { afterAll, describe, expect, it } from "vitest";
 
 const dist = fileURLToPath(new URL("../dist/", import.meta.url));
@@ -26,38 +27,73 @@ function runJson(script: string, args: string[]): Promise<any> {
   });
 }
 
+/** The backends a default (`--backend both`) run measures on this host. */
+const BOTH = wasmSimdSupported() ? ["js", "wasm"] : ["js"];
+
+/** Every markdown table's header row (the line above a `| --- |` line). */
+function tableHeads(md: string): string[][] {
+  const lines = md.split("\n");
+  return lines.flatMap((l, i) => (lines[i + 1]?.startsWith("| ---") ? [l.split("|").slice(1, -1).map((c) => c.trim())] : []));
+}
+
 const TINY = ["--quick", "--json", "--hidden", "32,16", "--batch", "16", "--steps", "2", "--repeats", "1", "--warmup", "1"];
 
 describe("bench smoke (quick mode, no timing assertions)", () => {
   it("bench:train — engine W=1, W=2 with BatchNorm, and the plain loop", async () => {
-    for (const extra of [["--workers", "1"], ["--workers", "2", "--bn"], ["--plain"]]) {
+    for (const extra of [["--workers", "1", "--backend", "js"], ["--workers", "2", "--bn"], ["--plain"]]) {
       const r = await runJson("train.js", [...TINY, ...extra]);
       expect(r.bench).toBe("train");
+      expect(BOTH).toContain(r.backend);
+      if (extra.includes("--backend")) expect(r.backend).toBe("js");
       expect(r.samplesPerSec).toBeGreaterThan(0);
       expect(r.msPerStep).toBeGreaterThan(0);
       expect(Object.keys(r.breakdown).sort()).toEqual(["allReduce", "barrierWait", "compute", "optimizer"]);
     }
   });
 
-  it("bench:scaling --quick writes json, md and svg", async () => {
+  it("bench:scaling --quick writes json, md and svg, every section and table per backend (default: both)", async () => {
     const r = await runJson("scaling.js", ["--quick", "--json", "--out", out]);
     expect(r.bench).toBe("scaling");
+    expect(r.backends).toEqual(BOTH);
     expect(r.records.length).toBeGreaterThan(0);
     for (const rec of r.records) expect(rec.samplesPerSec).toBeGreaterThan(0);
-    expect(new Set(r.records.map((x: { section: string }) => x.section))).toEqual(new Set(["strong", "weak", "plain", "ceiling", "strong-bn", "width"]));
+    const sections = new Set(["strong", "weak", "plain", "ceiling", "strong-bn", "width"]);
+    for (const be of BOTH) {
+      const ofBe = r.records.filter((x: { backend: string }) => x.backend === be);
+      expect(new Set(ofBe.map((x: { section: string }) => x.section))).toEqual(sections);
+      // Speedups are against W = 1 of the same backend.
+      for (const x of ofBe.filter((x: { section: string; engine: string; workers: number }) => x.section === "strong" && x.workers === 1)) expect(x.speedup).toBe(1);
+    }
+    expect(r.records.every((x: { backend: string }) => BOTH.includes(x.backend))).toBe(true);
     for (const f of ["scaling.json", "scaling.md", "scaling.svg"]) expect(existsSync(join(out, f))).toBe(true);
     expect(readFileSync(join(out, "scaling.svg"), "utf8")).toMatch(/^<svg[\s\S]*<\/svg>\n$/);
     expect(JSON.parse(readFileSync(join(out, "scaling.json"), "utf8")).records.length).toBe(r.records.length);
+    const heads = tableHeads(readFileSync(join(out, "scaling.md"), "utf8"));
+    expect(heads.length).toBeGreaterThanOrEqual(8);
+    for (const h of heads) expect(h[0]).toBe("backend");
   });
 
-  it("bench:allreduce --quick", async () => {
-    const r = await runJson("allreduce.js", ["--quick", "--json"]);
-    const kinds = r.rows.map((x: { kind: string; path: string | null; workers: number }) => `${x.kind}:${x.path ?? "-"}:${x.workers}`);
+  it("bench:scaling --quick --backend js measures the js backend only", async () => {
+    const r = await runJson("scaling.js", ["--quick", "--json", "--backend", "js"]);
+    expect(r.backends).toEqual(["js"]);
+    expect(new Set(r.records.map((x: { backend: string }) => x.backend))).toEqual(new Set(["js"]));
+    for (const rec of r.records) expect(rec.samplesPerSec).toBeGreaterThan(0);
+  });
+
+  it("bench:allreduce --quick: each backend's all-reduce path (default: both), and --backend js", async () => {
+    const dir = join(out, "allreduce");
+    const r = await runJson("allreduce.js", ["--quick", "--json", "--out", dir]);
+    const kinds = r.rows.map((x: { kind: string; backend: string | null; workers: number }) => `${x.kind}:${x.backend ?? "-"}:${x.workers}`);
     // The js path always; the wasm path where the host runs WebAssembly SIMD.
-    expect(kinds).toEqual(expect.arrayContaining(["memcpy:-:1", "allreduce:js:1", "allreduce:js:2"]));
-    expect(["wasm", "js"]).toContain(r.enginePath);
+    expect(r.backends).toEqual(BOTH);
+    expect(kinds.sort()).toEqual(["memcpy:-:1", ...BOTH.flatMap((be) => [`allreduce:${be}:1`, `allreduce:${be}:2`])].sort());
+    expect(BOTH).toContain(r.defaultBackend);
     for (const row of r.rows) expect(row.gbPerSec).toBeGreaterThan(0);
     expect(r.barrier.medianMicroseconds).toBeGreaterThan(0);
+    for (const h of tableHeads(readFileSync(join(dir, "allreduce.md"), "utf8"))) expect(h[1]).toBe("backend");
+
+    const js = await runJson("allreduce.js", ["--quick", "--json", "--backend", "js"]);
+    expect(js.rows.filter((x: { kind: string }) => x.kind === "allreduce").map((x: { backend: string }) => x.backend)).toEqual(["js", "js"]);
   });
 
   it("bench:peers --quick runs weft, TF.js (cpu, wasm) and mind-net.js", async () => {
