@@ -1,5 +1,5 @@
 /**
- * `pnpm bench:alloc [--steps N] [--quick] [--json] [--out DIR]`
+ * `pnpm bench:alloc [--steps N] [--backend js|wasm|both] [--quick] [--json] [--out DIR]`
  *
  * Per-step allocation in steady state, as issue 7 asks to check it: the engine (1 worker, the
  * standard workload 784-256-128-10, batch 128, Adam; and with BatchNorm) trains 200 steps, then
@@ -14,11 +14,11 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { wasmSimdSupported } from "@weft/tensor";
-import { intArg, parseArgs } from "./cli-args.js";
+import { backendsArg, intArg, parseArgs } from "./cli-args.js";
 import { describeMachine, machineLine } from "./machine.js";
 import { sig } from "./summary.js";
 
-const args = parseArgs(process.argv.slice(2), ["steps", "out"], ["quick", "json"]);
+const args = parseArgs(process.argv.slice(2), ["steps", "out", "backend"], ["quick", "json"]);
 const quick = args.has("quick");
 const steps = intArg(args, "steps", quick ? 32 : 1000);
 const warmup = quick ? 8 : 200;
@@ -98,7 +98,7 @@ function measure(backend: "js" | "wasm", bn: boolean, arena: boolean): AllocRow 
   };
 }
 
-const backends: ("js" | "wasm")[] = wasmSimdSupported() ? ["wasm", "js"] : ["js"];
+const backends = backendsArg(args, wasmSimdSupported());
 const rows: AllocRow[] = [];
 for (const backend of backends) {
   for (const bn of [false, true]) {
