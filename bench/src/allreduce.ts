@@ -21,7 +21,8 @@ import { fmtPct, median, sig } from "./summary.js";
 
 const args = parseArgs(process.argv.slice(2), ["out", "repeats", "backend"], ["quick", "json"]);
 const quick = args.has("quick");
-const sizes = quick ? [100_000] : [100_000, 1_000_000, 10_000_000];
+// 235,146 = the standard workload's parameters (784-256-128-10): the all-reduce a training step does.
+const sizes = quick ? [100_000] : [100_000, 235_146, 1_000_000, 10_000_000];
 const repeats = intArg(args, "repeats", quick ? 2 : 9);
 const workerCounts = [1, 2];
 /** The backends whose all-reduce path is measured (`--backend`; both: js, then wasm where SIMD runs). */
