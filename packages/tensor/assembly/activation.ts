@@ -1,11 +1,15 @@
 // Sigmoid, tanh, leaky ReLU and GELU, forward and backward, over n float32 elements at byte
 // pointers; the contract of src/kernels/activation.ts (forward writes `out`, backward
-// accumulates into `slot`). Each element is computed in float64 with the JS loop's operations in
-// its order (exp, expm1, tanh and erf are fdlibm's, V8's algorithms) and rounded to float32 once,
-// so the results are the JS kernels' bits. Scalar loops: the transcendental functions branch,
-// and erf's series is bound by its (exact, hence unavoidable) divisions — an f64x2 series with
-// masked lanes, tried, ran ~3× slower under Node 20's V8 than this; so did interleaving two.
-import { erf, fdlibmExp, fdlibmTanh } from "./fdlibm";
+// accumulates into `slot`).
+// - leakyRelu, sigmoid and tanh's backward: each element in float64 with the JS loop's
+//   operations in its order (exp is fdlibm's, V8's algorithm), rounded to float32 once: the JS
+//   kernels' bits. Scalar loops.
+// - tanh's forward and GELU (both forms): float32 SIMD with the approximations of fast-math.ts,
+//   within a few ulps of the JS kernels (test/wasm-activations.test.ts bounds the error against
+//   float64 references), ~10× faster than fdlibm's scalar, branchy tanh and erf (which, tried as
+//   the JS kernels' exact bits in wasm, ran no faster than V8's own Math.tanh).
+import { fdlibmExp } from "./fdlibm";
+import { erfcV, expV, sigmoidV, tanhV } from "./fast-math";
 
 const SQRT1_2: f64 = 0.7071067811865476; // Math.SQRT1_2
 const INV_SQRT_2PI: f64 = 0.3989422804014327;
@@ -47,8 +51,11 @@ export function sigmoidBackward(y: usize, g: usize, slot: usize, n: i32): void {
   }
 }
 
+/** out = tanh(x): float32 SIMD (fast-math.ts's tanhV), within a few ulps of Math.tanh. */
 export function tanhForward(x: usize, out: usize, n: i32): void {
-  for (let i = 0; i < n; i++) st(out, i, fdlibmTanh(ld(x, i)));
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(out + (<usize>i << 2), tanhV(v128.load(x + (<usize>i << 2))));
+  if (i < n) storeTail(out, i, n, tanhV(loadTail(x, i, n)));
 }
 export function tanhBackward(y: usize, g: usize, slot: usize, n: i32): void {
   for (let i = 0; i < n; i++) {
@@ -57,33 +64,69 @@ export function tanhBackward(y: usize, g: usize, slot: usize, n: i32): void {
   }
 }
 
-/** GELU; `approximate` 0: exact, x·Φ(x) via erf; 1: PyTorch's tanh approximation. */
-export function geluForward(x: usize, out: usize, n: i32, approximate: i32): void {
+// GELU in float32 SIMD (fast-math.ts), in forms without cancellation: exact GELU is
+// x·Φ(x) = ½·x·erfc(−x/√2); the tanh form ½·x·(1 + tanh u), u = √(2/π)·(x + 0.044715·x³), is
+// x·σ(2u), and its derivative σ(2u) + 2x·σ(2u)·(1 − σ(2u))·√(2/π)·(1 + 3·0.044715·x²).
+// (1 + tanh u computed as such loses all digits for large negative x in float32.)
+
+// @ts-ignore: decorator
+@inline function geluTanhU2(v: v128): v128 {
+  const c = f32x4.mul(f32x4.mul(f32x4.splat(<f32>GELU_C), v), f32x4.mul(v, v));
+  return f32x4.mul(f32x4.splat(<f32>(2 * SQRT_2_OVER_PI)), f32x4.add(v, c));
+}
+// @ts-ignore: decorator
+@inline function geluFwdV(v: v128, approximate: i32): v128 {
+  if (approximate != 0) return f32x4.mul(v, sigmoidV(geluTanhU2(v)));
+  return f32x4.mul(f32x4.mul(f32x4.splat(0.5), v), erfcV(f32x4.mul(v, f32x4.splat(<f32>-SQRT1_2))));
+}
+// @ts-ignore: decorator
+@inline function geluGradV(v: v128, approximate: i32): v128 {
+  const v2 = f32x4.mul(v, v);
   if (approximate != 0) {
-    for (let i = 0; i < n; i++) {
-      const v = ld(x, i);
-      st(out, i, 0.5 * v * (1 + fdlibmTanh(SQRT_2_OVER_PI * (v + GELU_C * v * v * v))));
-    }
-  } else {
-    for (let i = 0; i < n; i++) {
-      const v = ld(x, i);
-      st(out, i, 0.5 * v * (1 + erf(v * SQRT1_2)));
-    }
+    const s = sigmoidV(geluTanhU2(v));
+    // 2·√(2/π)·(1 + 3c·x²), x² capped at 1e6 (σ′ is exactly 0 long before: |x| ≈ 16), and
+    // x·σ′ formed first, so that huge |x| gives x·0 = 0 rather than ∞·0 (float32 x² overflows).
+    const k2 = f32x4.mul(f32x4.splat(<f32>(2 * SQRT_2_OVER_PI)), f32x4.add(f32x4.splat(1), f32x4.mul(f32x4.splat(<f32>(3 * GELU_C)), f32x4.min(v2, f32x4.splat(1e6)))));
+    const ds = f32x4.mul(s, f32x4.sub(f32x4.splat(1), s));
+    return f32x4.add(s, f32x4.mul(f32x4.mul(v, ds), k2));
+  }
+  const cdf = f32x4.mul(f32x4.splat(0.5), erfcV(f32x4.mul(v, f32x4.splat(<f32>-SQRT1_2))));
+  const pdf = f32x4.mul(f32x4.splat(<f32>INV_SQRT_2PI), expV(f32x4.mul(f32x4.splat(-0.5), v2)));
+  return f32x4.add(cdf, f32x4.mul(v, pdf));
+}
+
+/** GELU; `approximate` 0: exact (via erfc); 1: PyTorch's tanh approximation. */
+export function geluForward(x: usize, out: usize, n: i32, approximate: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(out + (<usize>i << 2), geluFwdV(v128.load(x + (<usize>i << 2)), approximate));
+  if (i < n) storeTail(out, i, n, geluFwdV(loadTail(x, i, n), approximate));
+}
+/** slot += g·GELU′(x). */
+export function geluBackward(x: usize, g: usize, slot: usize, n: i32, approximate: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(slot + o, f32x4.add(v128.load(slot + o), f32x4.mul(v128.load(g + o), geluGradV(v128.load(x + o), approximate))));
+  }
+  if (i < n) {
+    const d = f32x4.mul(loadTail(g, i, n), geluGradV(loadTail(x, i, n), approximate));
+    storeTail(slot, i, n, f32x4.add(loadTail(slot, i, n), d));
   }
 }
-export function geluBackward(x: usize, g: usize, slot: usize, n: i32, approximate: i32): void {
-  if (approximate != 0) {
-    for (let i = 0; i < n; i++) {
-      const v = ld(x, i);
-      const t = fdlibmTanh(SQRT_2_OVER_PI * (v + GELU_C * v * v * v));
-      const dt = (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * GELU_C * v * v);
-      st(slot, i, ld(slot, i) + ld(g, i) * (0.5 * (1 + t) + 0.5 * v * dt));
-    }
-  } else {
-    for (let i = 0; i < n; i++) {
-      const v = ld(x, i);
-      const cdf = 0.5 * (1 + erf(v * SQRT1_2));
-      st(slot, i, ld(slot, i) + ld(g, i) * (cdf + v * INV_SQRT_2PI * fdlibmExp(-0.5 * v * v)));
-    }
-  }
+
+/** The last n − i (1…3) elements at p as lanes 0…, zeros after: the same lane arithmetic as the SIMD body. */
+// @ts-ignore: decorator
+@inline function loadTail(p: usize, i: i32, n: i32): v128 {
+  const a = p + (<usize>i << 2);
+  let v = f32x4.replace_lane(f32x4.splat(0), 0, load<f32>(a));
+  if (i + 1 < n) v = f32x4.replace_lane(v, 1, load<f32>(a, 4));
+  if (i + 2 < n) v = f32x4.replace_lane(v, 2, load<f32>(a, 8));
+  return v;
+}
+// @ts-ignore: decorator
+@inline function storeTail(p: usize, i: i32, n: i32, v: v128): void {
+  const a = p + (<usize>i << 2);
+  store<f32>(a, f32x4.extract_lane(v, 0));
+  if (i + 1 < n) store<f32>(a, f32x4.extract_lane(v, 1), 4);
+  if (i + 2 < n) store<f32>(a, f32x4.extract_lane(v, 2), 8);
 }

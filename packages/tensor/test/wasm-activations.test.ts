@@ -4,12 +4,18 @@ import { erf } from "../src/kernels/erf.js";
 import { WasmKernels, wasmSimdSupported } from "../src/kernels/wasm/index.js";
 
 // The wasm sigmoid, tanh, leakyRelu and GELU kernels (assembly/activation.ts) against the JS
-// ones (src/kernels/activation.ts): the same bits (compared with Object.is, so ±0 and NaN
-// count), since both compute in float64 with the same operations — exp, expm1 and tanh are
-// fdlibm's, the algorithms of V8's Math — and round once. Tolerance against the JS kernels: 0.
-// Against a float64 reference (the same formulas on the float32 inputs, float64 results):
-// within one float32 rounding of the result, 2⁻²⁴ relative (+ 1e-45 absolute for subnormals),
-// for the forward; the backward's accumulated slot within 2⁻²³ relative of |slot| + |g·f′|.
+// ones (src/kernels/activation.ts).
+// - "exact" (sigmoid, leakyRelu, tanh's backward): the same bits (compared with Object.is, so ±0
+//   and NaN count), since both compute in float64 with the same operations — exp is fdlibm's,
+//   the algorithm of V8's Math — and round once. Against a float64 reference (the same formulas
+//   on the float32 inputs): within one float32 rounding, 2⁻²⁴ relative (+ 1e-45 absolute), for
+//   the forward; the backward's accumulated slot within 2⁻²³ relative of |slot| + |g·f′|.
+// - "approx" (tanh's forward, GELU both ways): float32 SIMD approximations (assembly/fast-math.ts).
+//   Bound, against the JS kernels and the float64 reference alike: 4e-6 relative + 1e-6 absolute
+//   for f (measured worst: 2.2e-6 relative, GELU near x = −4.9 where erfc is small; tanh 1.3e-7),
+//   4e-6·|g| absolute more for f′ (measured worst 2e-6 absolute, GELU-tanh′ near its zero at
+//   x ≈ −0.75) — 25× inside the golden tolerances (rtol 1e-4, atol 1e-5). NaN, ±∞ and ±0 inputs
+//   give what the JS kernels give (NaN where they do, ±1 for tanh(±∞)).
 
 function values(n: number, seed: number, scale = 1): Float32Array {
   const x = new Float32Array(n);
@@ -47,59 +53,69 @@ const refs: Record<string, { f: (x: number) => number; d: (x: number, y: number)
 
 type Fwd = (x: Float32Array, out: Float32Array) => void;
 type Bwd = (xOrY: Float32Array, g: Float32Array, slot: Float32Array) => void;
-interface Case { js: [Fwd, Bwd]; wasm: [Fwd, Bwd]; fromOutput: boolean }
+interface Case { js: [Fwd, Bwd]; wasm: [Fwd, Bwd]; fromOutput: boolean; approxForward?: true; approxBackward?: true }
+
+/** Elements outside the "approx" bound for f (values; NaN/∞ must match exactly); −1 when none. */
+function firstOutsideF(got: Float32Array, want: Float32Array): number {
+  return got.findIndex((v, i) => (Number.isFinite(want[i]) ? !(Math.abs(v - want[i]) <= 4e-6 * Math.abs(want[i]) + 1e-6) : !Object.is(v, want[i])));
+}
+/** The same for an accumulated slot: slot0 + g·f′ against `want`. */
+function firstOutsideSlot(got: Float32Array, want: Float32Array, g: Float32Array, slot0: Float32Array): number {
+  return got.findIndex((v, i) => (Number.isFinite(want[i])
+    ? !(Math.abs(v - want[i]) <= 2 ** -23 * Math.abs(slot0[i]) + 4e-6 * (Math.abs(want[i] - slot0[i]) + Math.abs(g[i])) + 1e-6)
+    : !Object.is(v, want[i])));
+}
 
 describe.runIf(wasmSimdSupported())("wasm activations", () => {
   const k = new WasmKernels();
   const cases: Record<string, Case> = {
     sigmoid: { js: [js.sigmoidForward, js.sigmoidBackward], wasm: [(x, o) => k.sigmoidForward(x, o), (y, g, s) => k.sigmoidBackward(y, g, s)], fromOutput: true },
-    tanh: { js: [js.tanhForward, js.tanhBackward], wasm: [(x, o) => k.tanhForward(x, o), (y, g, s) => k.tanhBackward(y, g, s)], fromOutput: true },
+    tanh: { js: [js.tanhForward, js.tanhBackward], wasm: [(x, o) => k.tanhForward(x, o), (y, g, s) => k.tanhBackward(y, g, s)], fromOutput: true, approxForward: true },
     leakyRelu: {
       js: [(x, o) => js.leakyReluForward(x, o, 0.1), (x, g, s) => js.leakyReluBackward(x, g, s, 0.1)],
       wasm: [(x, o) => k.leakyReluForward(x, o, 0.1), (x, g, s) => k.leakyReluBackward(x, g, s, 0.1)], fromOutput: false,
     },
     geluNone: {
       js: [(x, o) => js.geluForward(x, o, "none"), (x, g, s) => js.geluBackward(x, g, s, "none")],
-      wasm: [(x, o) => k.geluForward(x, o, "none"), (x, g, s) => k.geluBackward(x, g, s, "none")], fromOutput: false,
+      wasm: [(x, o) => k.geluForward(x, o, "none"), (x, g, s) => k.geluBackward(x, g, s, "none")], fromOutput: false, approxForward: true, approxBackward: true,
     },
     geluTanh: {
       js: [(x, o) => js.geluForward(x, o, "tanh"), (x, g, s) => js.geluBackward(x, g, s, "tanh")],
-      wasm: [(x, o) => k.geluForward(x, o, "tanh"), (x, g, s) => k.geluBackward(x, g, s, "tanh")], fromOutput: false,
+      wasm: [(x, o) => k.geluForward(x, o, "tanh"), (x, g, s) => k.geluBackward(x, g, s, "tanh")], fromOutput: false, approxForward: true, approxBackward: true,
     },
   };
 
   describe.each(Object.keys(cases))("%s", (name) => {
     const c = cases[name];
-    it.each([1, 7, 8, 9, 1003, 4099])("forward and backward give the JS kernel's bits (n = %i)", (n) => {
-      const x = withSpecials(n + 30, n), g = values(n + 30, n + 1), slot0 = values(n + 30, n + 2);
-      slot0[0] = -0;
+    const kind = `${c.approxForward ? "within the bound of" : "the bits of"} the JS kernel forward, ${c.approxBackward ? "within the bound" : "its bits"} backward`;
+    /** Forward and backward on x (from the JS forward's output for sigmoid/tanh), checked as `kind` says. */
+    const compare = (x: Float32Array, g: Float32Array, slot0: Float32Array) => {
       const want = new Float32Array(x.length), got = new Float32Array(x.length);
       c.js[0](x, want);
       c.wasm[0](x, got);
-      expect(firstDiff(got, want)).toBe(-1);
+      expect(c.approxForward ? firstOutsideF(got, want) : firstDiff(got, want)).toBe(-1);
       const src = c.fromOutput ? want : x;
       const wantSlot = slot0.slice(), gotSlot = slot0.slice();
       c.js[1](src, g, wantSlot);
       c.wasm[1](src, g, gotSlot);
-      expect(firstDiff(gotSlot, wantSlot)).toBe(-1);
+      expect(c.approxBackward ? firstOutsideSlot(gotSlot, wantSlot, g, slot0) : firstDiff(gotSlot, wantSlot)).toBe(-1);
+    };
+
+    it.each([1, 2, 3, 4, 5, 7, 8, 9, 1003, 4099])(`forward and backward: ${kind} (n = %i)`, (n) => {
+      const x = withSpecials(n + 30, n), g = values(n + 30, n + 1), slot0 = values(n + 30, n + 2);
+      slot0[0] = -0;
+      compare(x.subarray(0, n), g.subarray(0, n), slot0.subarray(0, n));
+      compare(x, g, slot0);
     });
 
-    it("bits on a dense sweep of [−12, 12] and tiny inputs", () => {
+    it(`${kind} on a dense sweep of [−12, 12] and tiny inputs`, () => {
       const n = 200003;
       const x = new Float32Array(n);
       for (let i = 0; i < n; i++) x[i] = i % 7 === 0 ? (i - n / 2) * 1e-9 : -12 + (24 * i) / n;
-      const g = values(n, 5), want = new Float32Array(n), got = new Float32Array(n);
-      c.js[0](x, want);
-      c.wasm[0](x, got);
-      expect(firstDiff(got, want)).toBe(-1);
-      const src = c.fromOutput ? want : x;
-      const wantSlot = new Float32Array(n), gotSlot = new Float32Array(n);
-      c.js[1](src, g, wantSlot);
-      c.wasm[1](src, g, gotSlot);
-      expect(firstDiff(gotSlot, wantSlot)).toBe(-1);
+      compare(x, values(n, 5), new Float32Array(n));
     });
 
-    it("matches a float64 reference within float32 rounding", () => {
+    it(`matches a float64 reference ${c.approxForward ? "within the approximation bound" : "within float32 rounding"}`, () => {
       const n = 5001, x = values(n, 17, 3), g = values(n, 18), slot0 = values(n, 19);
       const y = new Float32Array(n);
       c.wasm[0](x, y);
@@ -108,9 +124,13 @@ describe.runIf(wasmSimdSupported())("wasm activations", () => {
       const r = refs[name];
       for (let i = 0; i < n; i++) {
         const fy = r.f(x[i]);
-        expect(Math.abs(y[i] - fy)).toBeLessThanOrEqual(2 ** -24 * Math.abs(fy) + 1e-45);
+        const fTol = c.approxForward ? 4e-6 * Math.abs(fy) + 1e-6 : 2 ** -24 * Math.abs(fy) + 1e-45;
+        expect(Math.abs(y[i] - fy)).toBeLessThanOrEqual(fTol);
         const dg = g[i] * r.d(x[i], c.fromOutput ? y[i] : fy);
-        expect(Math.abs(slot[i] - (slot0[i] + dg))).toBeLessThanOrEqual(2 ** -23 * (Math.abs(slot0[i]) + Math.abs(dg)) + 1e-45);
+        const dTol = c.approxBackward
+          ? 2 ** -23 * Math.abs(slot0[i]) + 4e-6 * (Math.abs(dg) + Math.abs(g[i])) + 1e-6
+          : 2 ** -23 * (Math.abs(slot0[i]) + Math.abs(dg)) + 1e-45;
+        expect(Math.abs(slot[i] - (slot0[i] + dg))).toBeLessThanOrEqual(dTol);
       }
     });
 

@@ -105,12 +105,11 @@ export function reluBackward(x: FloatArray, g: FloatArray, slot: FloatArray): vo
 
 const f32 = (a: FloatArray): a is Float32Array => a instanceof Float32Array;
 
-// leakyRelu and sigmoid, dispatched as {@link reluForward} / {@link reluBackward}: float32 under
-// the wasm backend on the kernels of assembly/activation.ts (float64 arithmetic rounded once,
-// fdlibm's exp as V8's Math: the JS kernels' bits), otherwise kernels/activation.ts. tanh and
-// GELU have wasm kernels too (WasmKernels.tanhForward, …, tested bit-identical) but are NOT
-// routed there: measured slower than V8's own Math.tanh / the erf series with staging included
-// (gelu fwd+bwd [1024, 256]: 26–28 ms js vs 28–31 ms wasm; tanh fwd 3.8 vs 4.3 ms).
+// leakyRelu, sigmoid, tanh and GELU, dispatched as {@link reluForward} / {@link reluBackward}:
+// float32 under the wasm backend on the kernels of assembly/activation.ts, otherwise
+// kernels/activation.ts. leakyRelu, sigmoid and tanh's backward give the JS kernels' bits
+// (float64 arithmetic rounded once, fdlibm's exp as V8's Math); tanh's forward and GELU are
+// float32 SIMD approximations within a few ulps of them (assembly/fast-math.ts), ≈ 10× faster.
 
 export function leakyReluForward(x: FloatArray, out: FloatArray, slope: number): void {
   if (f32(x) && f32(out) && wasmFloat32()) wasmKernelsFor(x, out).leakyReluForward(x, out, slope);
@@ -119,6 +118,22 @@ export function leakyReluForward(x: FloatArray, out: FloatArray, slope: number):
 export function leakyReluBackward(x: FloatArray, g: FloatArray, slot: FloatArray, slope: number): void {
   if (f32(x) && f32(g) && f32(slot) && wasmFloat32()) wasmKernelsFor(x, g, slot).leakyReluBackward(x, g, slot, slope);
   else jsAct.leakyReluBackward(x, g, slot, slope);
+}
+export function tanhForward(x: FloatArray, out: FloatArray): void {
+  if (f32(x) && f32(out) && wasmFloat32()) wasmKernelsFor(x, out).tanhForward(x, out);
+  else jsAct.tanhForward(x, out);
+}
+export function tanhBackward(y: FloatArray, g: FloatArray, slot: FloatArray): void {
+  if (f32(y) && f32(g) && f32(slot) && wasmFloat32()) wasmKernelsFor(y, g, slot).tanhBackward(y, g, slot);
+  else jsAct.tanhBackward(y, g, slot);
+}
+export function geluForward(x: FloatArray, out: FloatArray, approximate: "none" | "tanh"): void {
+  if (f32(x) && f32(out) && wasmFloat32()) wasmKernelsFor(x, out).geluForward(x, out, approximate);
+  else jsAct.geluForward(x, out, approximate);
+}
+export function geluBackward(x: FloatArray, g: FloatArray, slot: FloatArray, approximate: "none" | "tanh"): void {
+  if (f32(x) && f32(g) && f32(slot) && wasmFloat32()) wasmKernelsFor(x, g, slot).geluBackward(x, g, slot, approximate);
+  else jsAct.geluBackward(x, g, slot, approximate);
 }
 export function sigmoidForward(x: FloatArray, out: FloatArray): void {
   if (f32(x) && f32(out) && wasmFloat32()) wasmKernelsFor(x, out).sigmoidForward(x, out);

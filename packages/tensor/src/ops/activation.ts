@@ -41,10 +41,10 @@ export function sigmoid(x: Tensor): Tensor {
 
 export function tanh(x: Tensor): Tensor {
   const out = allocLike(x.data, x.size);
-  k.tanhForward(x.data, out); // JS on both backends: faster than the wasm kernel (kernels/backend.ts)
+  b.tanhForward(x.data, out);
   return fromOp(out, x.shape, [x], (g) => {
     const s = gradSlot(x);
-    if (s) k.tanhBackward(out, g, s);
+    if (s) b.tanhBackward(out, g, s);
   });
 }
 
@@ -52,10 +52,10 @@ export function tanh(x: Tensor): Tensor {
 export function gelu(x: Tensor, approximate: "none" | "tanh" = "none"): Tensor {
   if (approximate !== "none" && approximate !== "tanh") throw new Error(`gelu: approximate must be "none" or "tanh", got ${JSON.stringify(approximate)}`);
   const out = allocLike(x.data, x.size);
-  k.geluForward(x.data, out, approximate); // JS on both backends: faster than the wasm kernel (kernels/backend.ts)
+  b.geluForward(x.data, out, approximate);
   return fromOp(out, x.shape, [x], (g) => {
     const s = gradSlot(x);
-    if (s) k.geluBackward(x.data, g, s, approximate);
+    if (s) b.geluBackward(x.data, g, s, approximate);
   });
 }
 
