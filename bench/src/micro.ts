@@ -13,7 +13,7 @@
 import { writeFileSync, mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Bench } from "tinybench";
-import { gemm, randn, relu, exp, softmax, Rng, setBackend, wasmSimdSupported, type Backend } from "@weft/tensor";
+import { gemm, randn, relu, exp, gelu, softmax, tanh, Rng, setBackend, wasmSimdSupported, type Backend } from "@weft/tensor";
 import { parseArgs } from "./cli-args.js";
 import { describeMachine, machineLine } from "./machine.js";
 
@@ -110,6 +110,9 @@ function cases(): BenchCase[] {
   const bytes1M = 2 * 4 * big.size; // read + write float32
   list.push(...perBackend("relu", "1024×1024", bytes1M, () => relu(big)));
   list.push(...perBackend("exp", "1024×1024", bytes1M, () => exp(big)));
+  list.push(...perBackend("tanh", "1024×1024", bytes1M, () => tanh(big)));
+  list.push(...perBackend("gelu (erf)", "1024×1024", bytes1M, () => gelu(big)));
+  list.push(...perBackend("gelu (tanh)", "1024×1024", bytes1M, () => gelu(big, "tanh")));
   const wide = randn([128, 1024], rng);
   list.push(...perBackend("softmax axis 1", "128×1024", 2 * 4 * wide.size, () => softmax(wide, 1)));
   const logits = randn([128, 10], rng);
