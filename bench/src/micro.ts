@@ -3,17 +3,19 @@
  * a naive loop as the baseline) and elementwise / softmax throughput of the public ops.
  *
  *   pnpm bench                       # full run (≈ 30 s)
- *   node bench/dist/micro.js --quick # CI smoke (< 10 s): few iterations, same cases
+ *   node bench/dist/micro.js --quick # CI smoke (< 10 s): few iterations, same cases; writes no results
  *   node bench/dist/micro.js --json  # print the JSON records to stdout instead of the table
  *   node bench/dist/micro.js --cpu-time  # time by this process's CPU time, not the wall clock
  *
- * Writes bench/results/micro.json and bench/results/micro.md. Figures are medians of
+ *   node --experimental-wasm-relaxed-simd bench/dist/micro.js  # the relaxed-SIMD kernels (FMA)
+ *
+ * Writes bench/results/micro.json and bench/results/micro.md (micro-relaxed.* under the flag). Figures are medians of
  * per-call latency (tinybench p50); one thread, float32.
  */
 import { writeFileSync, mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Bench } from "tinybench";
-import { gemm, randn, relu, exp, gelu, softmax, tanh, Rng, setBackend, wasmSimdSupported, type Backend } from "@weft/tensor";
+import { gemm, randn, relu, exp, gelu, softmax, tanh, Rng, setBackend, wasmRelaxedSimd, wasmSimdSupported, type Backend } from "@weft/tensor";
 import { parseArgs } from "./cli-args.js";
 import { describeMachine, machineLine } from "./machine.js";
 
@@ -65,8 +67,16 @@ function randomF32(n: number): Float32Array {
 const BACKENDS: Backend[] = wasmSimdSupported() ? ["js", "wasm"] : ["js"];
 
 /** One case per kernel backend, named `name [backend]`. */
+/**
+ * How a row names its backend: "wasm" — or "wasm+relaxed" when this process runs the relaxed-SIMD
+ * kernels (`node --experimental-wasm-relaxed-simd bench/dist/micro.js`, which writes
+ * micro-relaxed.{json,md} instead).
+ */
+const relaxed = wasmSimdSupported() && wasmRelaxedSimd();
+const label = (be: Backend): string => (be === "wasm" && relaxed ? "wasm+relaxed" : be);
+
 function perBackend(name: string, shape: string, bytes: number, op: () => unknown): BenchCase[] {
-  return BACKENDS.map((be) => ({ name: `${name} [${be}]`, shape, bytes, fn: () => { setBackend(be); op(); } }));
+  return BACKENDS.map((be) => ({ name: `${name} [${label(be)}]`, shape, bytes, fn: () => { setBackend(be); op(); } }));
 }
 
 function gemmCases(name: string, transA: boolean, transB: boolean, m: number, n: number, k: number, withBias = false): BenchCase[] {
@@ -74,7 +84,7 @@ function gemmCases(name: string, transA: boolean, transB: boolean, m: number, n:
   const bias = withBias ? randomF32(n) : null;
   const lda = transA ? m : k, ldb = transB ? k : n;
   return BACKENDS.map((be) => ({
-    name: `${name} [${be}]`, shape: `${m}×${n}×${k}`, flops: 2 * m * n * k,
+    name: `${name} [${label(be)}]`, shape: `${m}×${n}×${k}`, flops: 2 * m * n * k,
     fn: () => {
       setBackend(be);
       gemm(transA, transB, m, n, k, 1, a, 0, lda, b, 0, ldb, 0, c, 0, n, bias, 0);
@@ -179,8 +189,12 @@ function markdown(records: BenchRecord[]): string {
 
 const records = run(cases());
 const md = markdown(records);
-const outDir = fileURLToPath(new URL("../results/", import.meta.url));
-mkdirSync(outDir, { recursive: true });
-writeFileSync(`${outDir}micro.json`, JSON.stringify(records, null, 2) + "\n");
-writeFileSync(`${outDir}micro.md`, md);
+// --quick is a smoke run: its figures are not results, so it leaves bench/results/ alone.
+if (!quick) {
+  const outDir = fileURLToPath(new URL("../results/", import.meta.url));
+  mkdirSync(outDir, { recursive: true });
+  const base = relaxed ? "micro-relaxed" : "micro";
+  writeFileSync(`${outDir}${base}.json`, JSON.stringify(records, null, 2) + "\n");
+  writeFileSync(`${outDir}${base}.md`, md);
+}
 process.stdout.write(json ? JSON.stringify(records, null, 2) + "\n" : md);
