@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { expect, it } from "vitest";
 
@@ -6,8 +6,9 @@ import { expect, it } from "vitest";
 // arena nothing falls back to the heap and no GC is triggered by typed-array allocation.
 it("bench:alloc --quick reports each backend with and without the step arena", () => {
   const script = fileURLToPath(new URL("../dist/alloc.js", import.meta.url));
-  const out = execFileSync(process.execPath, [script, "--quick", "--json"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
-  const { rows } = JSON.parse(out) as { rows: { backend: string; arena: boolean; arenaOverflows: number; arenaHighWaterBytes: number; reasons: Record<string, number>; msPerStep: number }[] };
+  const r = spawnSync(process.execPath, [script, "--quick", "--json"], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`bench:alloc --quick exited with ${r.status}: ${r.stderr.slice(-3000)}`);
+  const { rows } = JSON.parse(r.stdout) as { rows: { backend: string; arena: boolean; arenaOverflows: number; arenaHighWaterBytes: number; reasons: Record<string, number>; msPerStep: number }[] };
   expect(rows.length).toBeGreaterThanOrEqual(4);
   for (const r of rows) {
     expect(r.msPerStep).toBeGreaterThan(0);
