@@ -7,6 +7,7 @@ export { adam, adamExact } from "./adam";
 export { reluForward, reluBackward } from "./relu";
 export { columnSum } from "./column-sum";
 export { crossEntropyIndex } from "./cross-entropy";
+export { softmaxForward, softmaxBackward } from "./softmax";
 export { batchNormMeanVar, batchNormSums, batchNormForward, batchNormBackwardSums, batchNormBackwardDx } from "./batch-norm";
 export { sgd } from "./sgd";
 export { rmsprop } from "./rmsprop";
