@@ -2,7 +2,7 @@
  * LayerNorm after torch.nn.LayerNorm: normalises each sample over its trailing dimensions; one
  * fused op with the closed-form backward.
  */
-import { Tensor, formatShape, fromOp, gradSlot } from "@weft/tensor";
+import { Tensor, backend, defaultWasmKernels, formatShape, fromOp, gradSlot, type FloatArray } from "@weft/tensor";
 import { Module, Parameter } from "@weft/layers";
 
 /** The options of torch.nn.LayerNorm, camelCased; every default is PyTorch's. */
@@ -62,6 +62,8 @@ export class LayerNorm extends Module {
   }
 }
 
+const f32OrNull = (a: FloatArray | null): boolean => a === null || a instanceof Float32Array;
+
 /**
  * The fused op over rows of D values: y = x̂·γ + β with x̂ = (x − μ)·invstd per row. Backward, with
  * dŷ = dy·γ: dx = invstd/D · (D·dŷ − Σdŷ − x̂·Σ(dŷ·x̂)); dγ += Σ_rows dy·x̂; dβ += Σ_rows dy.
@@ -73,9 +75,17 @@ function layerNormOp(x: Tensor, D: number, eps: number, weight: Tensor | null, b
   // Per-row statistics in float64, two passes; kept for backward.
   const mean = new Float64Array(rows);
   const invstd = new Float64Array(rows);
-  const gamma = weight ? Float64Array.from(weight.data) : null;
+  // Float32 x, weight and bias under the wasm backend: the same loops in wasm
+  // (assembly/layer-norm.ts, the same arithmetic in the same order, so the same bits —
+  // @weft/tensor's test/wasm-layer-norm.test.ts); a speed choice only.
+  const wasm = xd instanceof Float32Array && f32OrNull(weight?.data ?? null) && f32OrNull(bias?.data ?? null) && backend() === "wasm"
+    ? defaultWasmKernels() : null;
+  // γ as of the forward (float64 for the JS loops; the wasm kernels widen float32 themselves).
+  const w32 = wasm && weight ? (weight.data as Float32Array).slice() : null;
+  const gamma = weight && !wasm ? Float64Array.from(weight.data) : null;
   const beta = bias ? bias.data : null;
-  for (let r = 0, o = 0; r < rows; r++, o += D) {
+  if (wasm) wasm.layerNormForward(xd as Float32Array, rows, D, eps, w32, beta as Float32Array | null, out as Float32Array, mean, invstd);
+  for (let r = 0, o = 0; !wasm && r < rows; r++, o += D) {
     let s = 0;
     for (let j = 0; j < D; j++) s += xd[o + j];
     const m = s / D;
@@ -96,6 +106,11 @@ function layerNormOp(x: Tensor, D: number, eps: number, weight: Tensor | null, b
     const gx = gradSlot(x);
     const gw = weight ? gradSlot(weight) : null;
     const gb = bias ? gradSlot(bias) : null;
+    if (wasm && g instanceof Float32Array && f32OrNull(gx) && f32OrNull(gw) && f32OrNull(gb)) {
+      wasm.layerNormBackward(xd as Float32Array, g, rows, D, mean, invstd, w32, gx as Float32Array | null, gw as Float32Array | null, gb as Float32Array | null);
+      return;
+    }
+    const gammaB = gamma ?? (w32 ? Float64Array.from(w32) : null);
     for (let r = 0, o = 0; r < rows; r++, o += D) {
       const m = mean[r];
       const is = invstd[r];
@@ -106,7 +121,7 @@ function layerNormOp(x: Tensor, D: number, eps: number, weight: Tensor | null, b
         const gy = g[o + j];
         if (gw) gw[j] += gy * xh;
         if (gb) gb[j] += gy;
-        const dyh = gy * (gamma ? gamma[j] : 1);
+        const dyh = gy * (gammaB ? gammaB[j] : 1);
         sdy += dyh;
         sdyx += dyh * xh;
       }
@@ -115,7 +130,7 @@ function layerNormOp(x: Tensor, D: number, eps: number, weight: Tensor | null, b
       const meanDyXhat = sdyx / D;
       for (let j = 0; j < D; j++) {
         const xh = (xd[o + j] - m) * is;
-        gx[o + j] += is * (g[o + j] * (gamma ? gamma[j] : 1) - meanDy - xh * meanDyXhat);
+        gx[o + j] += is * (g[o + j] * (gammaB ? gammaB[j] : 1) - meanDy - xh * meanDyXhat);
       }
     }
   });

@@ -8,6 +8,7 @@ export { reluForward, reluBackward } from "./relu";
 export { columnSum } from "./column-sum";
 export { crossEntropyIndex } from "./cross-entropy";
 export { softmaxForward, softmaxBackward } from "./softmax";
+export { layerNormForward, layerNormBackward } from "./layer-norm";
 export { batchNormMeanVar, batchNormSums, batchNormForward, batchNormBackwardSums, batchNormBackwardDx } from "./batch-norm";
 export { sgd } from "./sgd";
 export { rmsprop } from "./rmsprop";

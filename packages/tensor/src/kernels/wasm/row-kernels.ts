@@ -1,9 +1,10 @@
 /**
- * The per-row kernels (softmax / log-softmax over the last axis, softmax cross-entropy) on top of {@link WasmKernelsBase}: `WasmKernels` is the complete class.
+ * The per-row kernels (softmax / log-softmax over the last axis, softmax cross-entropy,
+ * LayerNorm) on top of {@link WasmKernelsBase}: `WasmKernels` is the complete class.
  *
  * Each kernel does the TypeScript loop's float64 arithmetic in the same order (the sums stay
  * sequential; exp and log are fdlibm's, V8's algorithms), so the two backends give the same
- * bits: test/wasm-softmax.test.ts, wasm-cross-entropy.test.ts.
+ * bits: test/wasm-softmax.test.ts, wasm-cross-entropy.test.ts, wasm-layer-norm.test.ts.
  */
 import { WasmKernelsBase } from "./kernels.js";
 
@@ -28,6 +29,22 @@ export class WasmKernels extends WasmKernelsBase {
   /** {@link crossEntropy} on byte addresses: x float32, target int32, loss and grad float64. */
   crossEntropyPtr(x: number, rows: number, classes: number, target: number, eps: number, loss: number, grad: number): void {
     this.x.crossEntropyIndex(x, rows, classes, target, eps, loss, grad);
+  }
+
+  /**
+   * {@link layerNormForward} on byte addresses: x, out float32 [rows, d]; weight, bias float32
+   * [d] or 0 (none); mean, invstd float64 [rows] out.
+   */
+  layerNormForwardPtr(x: number, rows: number, d: number, eps: number, weight: number, bias: number, out: number, mean: number, invstd: number): void {
+    this.x.layerNormForward(x, rows, d, eps, weight, bias, out, mean, invstd);
+  }
+
+  /**
+   * {@link layerNormBackward} on byte addresses: x, dy, gx float32 [rows, d]; mean, invstd
+   * float64 [rows]; weight, gw, gb float32 [d]; any of weight, gx, gw, gb may be 0 (none).
+   */
+  layerNormBackwardPtr(x: number, dy: number, rows: number, d: number, mean: number, invstd: number, weight: number, gx: number, gw: number, gb: number): void {
+    this.x.layerNormBackward(x, dy, rows, d, mean, invstd, weight, gx, gw, gb);
   }
 
   // ---- array level (operands in `memory` used in place, others staged through scratch) ----
@@ -75,5 +92,51 @@ export class WasmKernels extends WasmKernelsBase {
     this.x.crossEntropyIndex(this.ptrs[0], rows, classes, t, eps, this.ptrs[1], this.ptrs[2]);
     this.unstage(loss, 1);
     this.unstage(grad, 2);
+  }
+
+  /**
+   * LayerNorm forward over the trailing d values of each row: x, out float32 [rows, d];
+   * weight (γ), bias (β) float32 [d] or null; writes out = (x − mean)·invstd·γ + β and the
+   * per-row statistics mean, invstd (float64 [rows], for the backward), as @weft/norm's LayerNorm.
+   */
+  layerNormForward(
+    x: Float32Array, rows: number, d: number, eps: number, weight: Float32Array | null, bias: Float32Array | null,
+    out: Float32Array, mean: Float64Array, invstd: Float64Array,
+  ): void {
+    this.checkLn("layerNormForward", x, rows, d, mean, invstd, weight, bias);
+    if (out.length !== x.length) throw new Error(`WasmKernels.layerNormForward: out has ${out.length} elements, x has ${x.length}`);
+    if (x.length === 0) return;
+    this.stage([x, weight, bias, out, mean, invstd], [true, true, true, false, false, false]);
+    const p = this.ptrs;
+    this.x.layerNormForward(p[0], rows, d, eps, p[1], p[2], p[3], p[4], p[5]);
+    this.unstage(out, 3);
+    this.unstage(mean, 4);
+    this.unstage(invstd, 5);
+  }
+
+  /**
+   * LayerNorm backward: from x, dy float32 [rows, d] and the forward's mean, invstd (float64
+   * [rows]) and weight (float32 [d] or null), accumulates gx [rows, d], gw, gb [d] (float32;
+   * each may be null: not computed), as @weft/norm's LayerNorm.
+   */
+  layerNormBackward(
+    x: Float32Array, dy: Float32Array, rows: number, d: number, mean: Float64Array, invstd: Float64Array, weight: Float32Array | null,
+    gx: Float32Array | null, gw: Float32Array | null, gb: Float32Array | null,
+  ): void {
+    this.checkLn("layerNormBackward", x, rows, d, mean, invstd, weight, gw, gb);
+    if (dy.length !== x.length || (gx !== null && gx.length !== x.length)) throw new Error("WasmKernels.layerNormBackward: dy and gx must match x");
+    if (x.length === 0 || (gx === null && gw === null && gb === null)) return;
+    this.stage([x, dy, mean, invstd, weight, gx, gw, gb], [true, true, true, true, true, true, true, true]);
+    const p = this.ptrs;
+    this.x.layerNormBackward(p[0], p[1], rows, d, p[2], p[3], p[4], p[5], p[6], p[7]);
+    if (gx !== null) this.unstage(gx, 5);
+    if (gw !== null) this.unstage(gw, 6);
+    if (gb !== null) this.unstage(gb, 7);
+  }
+
+  private checkLn(name: string, x: Float32Array, rows: number, d: number, mean: Float64Array, invstd: Float64Array, ...perFeature: (Float32Array | null)[]): void {
+    if (x.length !== rows * d) throw new Error(`WasmKernels.${name}: x has ${x.length} elements, expected ${rows}×${d}`);
+    if (mean.length !== rows || invstd.length !== rows) throw new Error(`WasmKernels.${name}: mean and invstd must have ${rows} elements`);
+    for (const v of perFeature) if (v !== null && v.length !== d) throw new Error(`WasmKernels.${name}: weight, bias and their gradients must have ${d} elements, got ${v.length}`);
   }
 }

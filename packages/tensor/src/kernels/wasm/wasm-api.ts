@@ -38,6 +38,9 @@ export interface KernelExports {
   crossEntropyIndex(x: number, rows: number, classes: number, target: number, eps: number, loss: number, grad: number): void;
   softmaxForward(x: number, out: number, rows: number, cols: number, log: number, scratch: number): void;
   softmaxBackward(y: number, g: number, slot: number, rows: number, cols: number, log: number): void;
+  layerNormForward(x: number, rows: number, d: number, eps: number, weight: number, bias: number, out: number, mean: number, invstd: number): void;
+  layerNormBackward(x: number, g: number, rows: number, d: number, mean: number, invstd: number, weight: number,
+    gx: number, gw: number, gb: number): void;
   batchNormMeanVar(x: number, n: number, c: number, mean: number, variance: number): void;
   batchNormSums(x: number, n: number, c: number, sum: number, sumSq: number): void;
   batchNormForward(x: number, n: number, c: number, mean: number, scale: number, shift: number, out: number): void;
