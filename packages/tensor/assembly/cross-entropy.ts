@@ -1,5 +1,6 @@
 // Softmax + cross-entropy over the rows of float32 logits [rows, classes] with class-index
-// targets: the per-row loss and the clean gradient, as packages/layers/src/loss.ts computes
+// targets (crossEntropyIndex) or class-probability targets (crossEntropyProbs, float32
+// [rows, classes]; q_c = (1 − ε)·target_c + ε/C): the per-row loss and the clean gradient, as packages/layers/src/loss.ts computes
 // them, operation for operation, in float64:
 //
 //   lse  = max + log Σ_c exp(x_c − max)                (stable for any logits: no inf, no NaN)
@@ -19,6 +20,20 @@ import { fdlibmExp, fdlibmLog } from "./fdlibm";
  * loss: rows float64 out; grad: rows·classes float64 out (dloss_r/dx_r,c).
  */
 export function crossEntropyIndex(x: usize, rows: i32, classes: i32, target: usize, eps: f64, loss: usize, grad: usize): void {
+  crossEntropyRows(x, rows, classes, target, 0, eps, loss, grad);
+}
+
+/**
+ * x, probs: rows·classes float32 (probs: the target distributions); loss: rows float64 out;
+ * grad: rows·classes float64 out.
+ */
+export function crossEntropyProbs(x: usize, rows: i32, classes: i32, probs: usize, eps: f64, loss: usize, grad: usize): void {
+  crossEntropyRows(x, rows, classes, 0, probs, eps, loss, grad);
+}
+
+/** Both: class indices at `target` when probs = 0, else the probabilities at `probs`. */
+// @ts-ignore: decorator
+@inline function crossEntropyRows(x: usize, rows: i32, classes: i32, target: usize, probs: usize, eps: f64, loss: usize, grad: usize): void {
   const keep = 1 - eps, spread = eps / <f64>classes;
   const rowBytes = <usize>classes << 2;
   for (let r = 0; r < rows; r++) {
@@ -29,10 +44,11 @@ export function crossEntropyIndex(x: usize, rows: i32, classes: i32, target: usi
     let sum: f64 = 0;
     for (let c = 0; c < classes; c++) sum += fdlibmExp(<f64>load<f32>(xr + (<usize>c << 2)) - max);
     const lse = max + fdlibmLog(sum);
-    const t = load<i32>(target + (<usize>r << 2));
+    const t = probs == 0 ? load<i32>(target + (<usize>r << 2)) : -1;
+    const pr = probs + <usize>r * rowBytes;
     let l: f64 = 0, qSum: f64 = 0;
     for (let c = 0; c < classes; c++) {
-      const q = keep * (c == t ? 1.0 : 0.0) + spread;
+      const q = keep * (probs != 0 ? <f64>load<f32>(pr + (<usize>c << 2)) : c == t ? 1.0 : 0.0) + spread;
       if (q != 0) l -= q * (<f64>load<f32>(xr + (<usize>c << 2)) - lse);
       store<f64>(dr + (<usize>c << 3), -q);
       qSum += q;

@@ -6,7 +6,7 @@ export { sum } from "./sum";
 export { adam, adamExact } from "./adam";
 export { reluForward, reluBackward } from "./relu";
 export { columnSum } from "./column-sum";
-export { crossEntropyIndex } from "./cross-entropy";
+export { crossEntropyIndex, crossEntropyProbs } from "./cross-entropy";
 export { softmaxForward, softmaxBackward } from "./softmax";
 export { layerNormForward, layerNormBackward } from "./layer-norm";
 export { batchNormMeanVar, batchNormSums, batchNormForward, batchNormBackwardSums, batchNormBackwardDx } from "./batch-norm";

@@ -31,6 +31,11 @@ export class WasmKernels extends WasmKernelsBase {
     this.x.crossEntropyIndex(x, rows, classes, target, eps, loss, grad);
   }
 
+  /** {@link crossEntropyProbs} on byte addresses: x, probs float32, loss and grad float64. */
+  crossEntropyProbsPtr(x: number, rows: number, classes: number, probs: number, eps: number, loss: number, grad: number): void {
+    this.x.crossEntropyProbs(x, rows, classes, probs, eps, loss, grad);
+  }
+
   /**
    * {@link layerNormForward} on byte addresses: x, out float32 [rows, d]; weight, bias float32
    * [d] or 0 (none); mean, invstd float64 [rows] out.
@@ -92,6 +97,21 @@ export class WasmKernels extends WasmKernelsBase {
     this.x.crossEntropyIndex(this.ptrs[0], rows, classes, t, eps, this.ptrs[1], this.ptrs[2]);
     this.unstage(loss, 1);
     this.unstage(grad, 2);
+  }
+
+  /**
+   * {@link crossEntropy} with class-probability targets probs: [rows, classes] (float32; the
+   * smoothed target is q = (1 − eps)·probs + eps/classes), as @weft/layers' crossEntropyLoss.
+   */
+  crossEntropyProbs(x: Float32Array, rows: number, classes: number, probs: Float32Array, eps: number, loss: Float64Array, grad: Float64Array): void {
+    if (x.length !== rows * classes || probs.length !== x.length || loss.length !== rows || grad.length !== x.length) {
+      throw new Error(`WasmKernels.crossEntropyProbs: expected x, probs and grad of ${rows}×${classes}, loss of ${rows} elements`);
+    }
+    if (rows === 0) return;
+    this.stage([x, probs, loss, grad], [true, true, false, false]);
+    this.x.crossEntropyProbs(this.ptrs[0], rows, classes, this.ptrs[1], eps, this.ptrs[2], this.ptrs[3]);
+    this.unstage(loss, 2);
+    this.unstage(grad, 3);
   }
 
   /**
