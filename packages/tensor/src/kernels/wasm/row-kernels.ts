@@ -8,6 +8,17 @@
  */
 import { WasmKernelsBase } from "./kernels.js";
 
+/**
+ * The WebAssembly SIMD kernels bound to one linear memory: everything of {@link WasmKernelsBase}
+ * (gemm, elementwise activations, optimiser steps, BatchNorm, …; its doc describes the two levels
+ * of entry point and the staging) plus the per-row kernels: `softmaxForward` /
+ * `softmaxBackward`, `crossEntropy` / `crossEntropyProbs`, `layerNormForward` /
+ * `layerNormBackward` and their `*Ptr` forms.
+ *
+ * @example
+ * const k = new WasmKernels();
+ * k.softmaxForward(x, y, rows, cols, false); // x, y: Float32Array [rows, cols]
+ */
 export class WasmKernels extends WasmKernelsBase {
   // ---- pointer level (byte addresses in `memory`) ----
 
