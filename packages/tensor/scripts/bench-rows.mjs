@@ -16,15 +16,22 @@ const quick = process.argv.includes("--quick");
 const cpuTime = process.argv.includes("--cpu-time");
 const now = cpuTime ? () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; } : () => performance.now();
 
-/** Median milliseconds of `fn` (after warm-up), at most `budgetMs` of timed calls. */
+/**
+ * Median milliseconds per call of `fn` (after warm-up), at most `budgetMs` of timed samples; a
+ * sample runs `fn` enough times in a row to last ≥ 2 ms, so that short calls are timed above
+ * the clock's resolution.
+ */
 function median(fn, { reps = quick ? 9 : 41, warm = 5, budgetMs = quick ? 800 : 3000 } = {}) {
   for (let i = 0; i < warm; i++) fn();
+  const t = performance.now();
+  fn();
+  const inner = Math.max(1, Math.ceil(2 / Math.max(performance.now() - t, 1e-3)));
   const times = [];
   const start = performance.now();
   while (times.length < reps && (times.length < 5 || performance.now() - start < budgetMs)) {
     const t0 = now();
-    fn();
-    times.push(now() - t0);
+    for (let i = 0; i < inner; i++) fn();
+    times.push((now() - t0) / inner);
   }
   times.sort((a, b) => a - b);
   return times[times.length >> 1];
