@@ -9,12 +9,14 @@
 //   backward softmax:     slot_k += y_k·(g_k − Σ g·y)
 //   backward log-softmax: slot_k += g_k − exp(y_k)·Σ g
 //
-// exp and log are fdlibm's (fdlibm.ts), V8's Math.exp/Math.log. Only what cannot change the bits
-// is vectorised: the max (f32x4.max is exact, and max of float32 then widened = widened max) and
-// the elementwise passes (f64x2); the sums stay sequential scalar float64 as in the JS loop.
+// exp and log are fdlibm's (fdlibm.ts), V8's Math.exp/Math.log; exp runs two at a time
+// (fdlibmExp2: the same operations in f64x2 lanes). Only what cannot change the bits is
+// vectorised: the max (f32x4.max is exact, and max of float32 then widened = widened max), the
+// exps and the elementwise passes (f64x2); the sums stay sequential scalar float64 as in the JS
+// loop (lane 0 then lane 1).
 // The forward softmax keeps each row's exp(x_k − max) in `scratch` (cols float64) instead of
 // computing it twice as the JS loop does: the same values, half the exps.
-import { fdlibmExp, fdlibmLog } from "./fdlibm";
+import { fdlibmExp, fdlibmExp2, fdlibmLog } from "./fdlibm";
 
 // @ts-ignore: decorator
 @inline function ld(p: usize, i: i32): f64 { return <f64>load<f32>(p + (<usize>i << 2)); }
@@ -48,21 +50,36 @@ export function softmaxForward(x: usize, out: usize, rows: i32, cols: i32, log: 
     const mx = rowMax(xr, cols);
     let sum: f64 = 0;
     if (log != 0) {
-      for (let k = 0; k < cols; k++) sum += fdlibmExp(ld(xr, k) - mx);
-      const lse = fdlibmLog(sum);
-      const m2 = f64x2.splat(mx), l2 = f64x2.splat(lse);
+      const m2x = f64x2.splat(mx);
       let k = 0;
-      for (; k + 2 <= cols; k += 2) narrow(yr + (<usize>k << 2), f64x2.sub(f64x2.sub(widen(xr + (<usize>k << 2)), m2), l2));
+      for (; k + 2 <= cols; k += 2) {
+        const e = fdlibmExp2(f64x2.sub(widen(xr + (<usize>k << 2)), m2x));
+        sum += f64x2.extract_lane(e, 0);
+        sum += f64x2.extract_lane(e, 1);
+      }
+      for (; k < cols; k++) sum += fdlibmExp(ld(xr, k) - mx);
+      const lse = fdlibmLog(sum);
+      const l2 = f64x2.splat(lse);
+      k = 0;
+      for (; k + 2 <= cols; k += 2) narrow(yr + (<usize>k << 2), f64x2.sub(f64x2.sub(widen(xr + (<usize>k << 2)), m2x), l2));
       for (; k < cols; k++) st(yr, k, ld(xr, k) - mx - lse);
     } else {
-      for (let k = 0; k < cols; k++) {
+      const m2x = f64x2.splat(mx);
+      let k = 0;
+      for (; k + 2 <= cols; k += 2) {
+        const e = fdlibmExp2(f64x2.sub(widen(xr + (<usize>k << 2)), m2x));
+        v128.store(scratch + (<usize>k << 3), e);
+        sum += f64x2.extract_lane(e, 0);
+        sum += f64x2.extract_lane(e, 1);
+      }
+      for (; k < cols; k++) {
         const e = fdlibmExp(ld(xr, k) - mx);
         store<f64>(scratch + (<usize>k << 3), e);
         sum += e;
       }
       const inv = 1 / sum;
       const i2 = f64x2.splat(inv);
-      let k = 0;
+      k = 0;
       for (; k + 2 <= cols; k += 2) narrow(yr + (<usize>k << 2), f64x2.mul(v128.load(scratch + (<usize>k << 3)), i2));
       for (; k < cols; k++) st(yr, k, load<f64>(scratch + (<usize>k << 3)) * inv);
     }
@@ -78,7 +95,13 @@ export function softmaxBackward(y: usize, g: usize, slot: usize, rows: i32, cols
     let s: f64 = 0;
     if (log != 0) {
       for (let k = 0; k < cols; k++) s += ld(gr, k);
-      for (let k = 0; k < cols; k++) st(sr, k, ld(sr, k) + (ld(gr, k) - fdlibmExp(ld(yr, k)) * s));
+      const s2 = f64x2.splat(s);
+      let k = 0;
+      for (; k + 2 <= cols; k += 2) {
+        const e = <usize>k << 2;
+        narrow(sr + e, f64x2.add(widen(sr + e), f64x2.sub(widen(gr + e), f64x2.mul(fdlibmExp2(widen(yr + e)), s2))));
+      }
+      for (; k < cols; k++) st(sr, k, ld(sr, k) + (ld(gr, k) - fdlibmExp(ld(yr, k)) * s));
     } else {
       for (let k = 0; k < cols; k++) s += ld(gr, k) * ld(yr, k);
       const s2 = f64x2.splat(s);

@@ -184,6 +184,27 @@ describe.runIf(wasmSimdSupported())("wasm crossEntropy", () => {
     }
   });
 
+  it("the two-lane exp (fdlibmExp2) gives V8's bits: rows [0, v…] put each v ≤ 0 straight into exp", () => {
+    // Thresholds of the vector path (|x| ≥ 1.5·ln2 ≈ 1.0397, |x| < 704) and of fdlibm's branches,
+    // and a log-uniform sweep of magnitudes 2⁻³⁰…745; float64 outputs, so one ulp would show.
+    const edges = [0, -1e-9, -0.3, -0.3466, -0.35, -1, -1.0397, -1.03972, -1.0398, -1.5, -2, -10, -87.3, -703.99, -704, -704.01, -707.7, -708.5, -709.78, -744, -745.1, -746, -1e30, -Infinity];
+    const rng = logits(1, 4000, 77, 1);
+    const sweep = Array.from(rng, (u, i) => -Math.fround(2 ** (-30 + ((u + 1) / 2) * 39.55)) * (i % 7 === 0 ? 1 : 1 + u * 1e-3));
+    const vals = [...edges, ...sweep];
+    const classes = 9, rows = Math.ceil(vals.length / (classes - 1));
+    const x = new Float32Array(rows * classes).fill(-1e3);
+    for (let r = 0; r < rows; r++) {
+      x[r * classes] = 0;
+      for (let c = 1; c < classes; c++) x[r * classes + c] = vals[(r * (classes - 1) + c - 1) % vals.length];
+    }
+    const p = distributions(rows, classes, 5);
+    const wantL = new Float64Array(rows), wantD = new Float64Array(rows * classes), gotL = new Float64Array(rows), gotD = new Float64Array(rows * classes);
+    jsRowsProbs(x, rows, classes, p, 0.1, wantL, wantD);
+    k.crossEntropyProbs(x, rows, classes, p, 0.1, gotL, gotD);
+    expect(sameBits(gotL, wantL)).toBe(true);
+    expect(sameBits(gotD, wantD)).toBe(true);
+  });
+
   it("the module has no data segment (instantiating it must not write into a caller's memory)", () => {
     for (const b64 of [kernelsPrivateBase64, kernelsSharedBase64]) expect(sections(Buffer.from(b64, "base64"))).not.toContain(11);
   });

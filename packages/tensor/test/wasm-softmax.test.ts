@@ -66,6 +66,17 @@ describe.runIf(wasmSimdSupported())("wasm softmax / logSoftmax (last axis)", () 
     });
   }
 
+  it("log-softmax backward on arbitrary y (exp of both signs, up to overflow) gives the JS kernel's bits", () => {
+    const rows = 64, cols = 37, n = rows * cols;
+    const y = values(n, 12, 1).map((u, i) => u * 2 ** ((i * 7919) % 31 - 20) * (i % 5 === 0 ? 700 : 1));
+    const sp = [0, -0, 1, -1, 1.0397, -1.0397, 703.9, 704, 709.7, 709.8, -745.2, 88.7, 89, Infinity, -Infinity, NaN];
+    sp.forEach((v, i) => (y[5 + i * 3] = v));
+    const g = values(n, 13, 1), want = values(n, 14, 1), got = want.slice();
+    js.softmaxBackward(y, g, want, rows, cols, 1, true);
+    k.softmaxBackward(y, g, got, rows, cols, true);
+    expect(same(got, want)).toBe(true);
+  });
+
   it("rows that are all −∞ give NaN on both (x − max = NaN), and a NaN poisons only its row", () => {
     const x = new Float32Array([-Infinity, -Infinity, -Infinity, 1, NaN, 2, 0, -0, 3]);
     for (const log of [false, true]) {
