@@ -140,11 +140,15 @@ export function crossEntropyLoss(input: Tensor, target: Tensor | Int32Array | re
   const l = allocFloat64(rows);
   const d = allocFloat64(rows * classes);
   const x = input.data;
-  // Float32 logits with class indices under the wasm backend: the same loop in wasm (its exp and
-  // log are fdlibm's, as V8's, so l and d are the same bits — @weft/tensor's
-  // test/wasm-cross-entropy.test.ts). Measured 43 → 37 µs a call at [128, 10], 334 → 265 µs at
-  // [1024, 10] (2-vCPU dev machine): two exps per element dominate either way.
-  if (indices && x instanceof Float32Array && backend() === "wasm") wasmKernelsFor(x, l, d).crossEntropy(x, rows, classes, indices, eps, l, d);
+  // Float32 logits with class indices, or with float32 class probabilities, under the wasm
+  // backend: the same loop in wasm (its exp and log are fdlibm's, as V8's, so l and d are the
+  // same bits — @weft/tensor's test/wasm-cross-entropy.test.ts). Measured 30 → 17 µs a call at
+  // [128, 10], 236 → 130 µs at [1024, 10] (class indices), 21 → 11 ms at [1024, 1000] (probability
+  // targets; 2-vCPU dev machine): two exps per element dominate; wasm runs them two at a time.
+  // In place when the operands lie in this thread's kernel memory (an engine worker's arena).
+  const wasm = x instanceof Float32Array && backend() === "wasm";
+  if (wasm && indices) wasmKernelsFor(x, l, d).crossEntropy(x, rows, classes, indices, eps, l, d);
+  else if (wasm && probs instanceof Float32Array) wasmKernelsFor(x, l, d).crossEntropyProbs(x, rows, classes, probs, eps, l, d);
   else crossEntropyRows(x, rows, classes, indices, probs, eps, l, d);
   return reduce(input, l, d, reduction, [rows]);
 }

@@ -2,7 +2,7 @@
  * LayerNorm after torch.nn.LayerNorm: normalises each sample over its trailing dimensions; one
  * fused op with the closed-form backward.
  */
-import { Tensor, allocFloat64, allocLike, formatShape, fromOp, gradSlot } from "@weft/tensor";
+import { Tensor, allocFloat32, allocFloat64, allocLike, backend, formatShape, fromOp, gradSlot, wasmKernelsFor, type FloatArray } from "@weft/tensor";
 import { Module, Parameter } from "@weft/layers";
 
 /** The options of torch.nn.LayerNorm, camelCased; every default is PyTorch's. */
@@ -62,6 +62,8 @@ export class LayerNorm extends Module {
   }
 }
 
+const f32OrNull = (a: FloatArray | null): boolean => a === null || a instanceof Float32Array;
+
 /**
  * The fused op over rows of D values: y = x̂·γ + β with x̂ = (x − μ)·invstd per row. Backward, with
  * dŷ = dy·γ: dx = invstd/D · (D·dŷ − Σdŷ − x̂·Σ(dŷ·x̂)); dγ += Σ_rows dy·x̂; dβ += Σ_rows dy.
@@ -73,10 +75,20 @@ function layerNormOp(x: Tensor, D: number, eps: number, weight: Tensor | null, b
   // Per-row statistics in float64, two passes; kept for backward.
   const mean = allocFloat64(rows);
   const invstd = allocFloat64(rows);
-  const gamma = weight ? allocFloat64(weight.size) : null;
-  if (gamma && weight) gamma.set(weight.data);
+  // Float32 x, weight and bias under the wasm backend: the same loops in wasm
+  // (assembly/layer-norm.ts, the same arithmetic in the same order, so the same bits —
+  // @weft/tensor's test/wasm-layer-norm.test.ts); a speed choice only. In place when x and out
+  // lie in this thread's kernel memory (a @weft/parallel worker's step arena).
+  const wasm = xd instanceof Float32Array && f32OrNull(weight?.data ?? null) && f32OrNull(bias?.data ?? null) && backend() === "wasm"
+    ? wasmKernelsFor(xd, out) : null;
+  // γ as of the forward (float64 for the JS loops; the wasm kernels widen float32 themselves).
+  let w32: Float32Array | null = null;
+  let gamma: Float64Array | null = null;
+  if (weight && wasm) (w32 = allocFloat32(weight.size)).set(weight.data);
+  else if (weight) (gamma = allocFloat64(weight.size)).set(weight.data);
   const beta = bias ? bias.data : null;
-  for (let r = 0, o = 0; r < rows; r++, o += D) {
+  if (wasm) wasm.layerNormForward(xd as Float32Array, rows, D, eps, w32, beta as Float32Array | null, out as Float32Array, mean, invstd);
+  for (let r = 0, o = 0; !wasm && r < rows; r++, o += D) {
     let s = 0;
     for (let j = 0; j < D; j++) s += xd[o + j];
     const m = s / D;
@@ -97,6 +109,11 @@ function layerNormOp(x: Tensor, D: number, eps: number, weight: Tensor | null, b
     const gx = gradSlot(x);
     const gw = weight ? gradSlot(weight) : null;
     const gb = bias ? gradSlot(bias) : null;
+    if (wasm && g instanceof Float32Array && f32OrNull(gx) && f32OrNull(gw) && f32OrNull(gb)) {
+      wasm.layerNormBackward(xd as Float32Array, g, rows, D, mean, invstd, w32, gx as Float32Array | null, gw as Float32Array | null, gb as Float32Array | null);
+      return;
+    }
+    const gammaB = gamma ?? (w32 ? Float64Array.from(w32) : null);
     for (let r = 0, o = 0; r < rows; r++, o += D) {
       const m = mean[r];
       const is = invstd[r];
@@ -107,7 +124,7 @@ function layerNormOp(x: Tensor, D: number, eps: number, weight: Tensor | null, b
         const gy = g[o + j];
         if (gw) gw[j] += gy * xh;
         if (gb) gb[j] += gy;
-        const dyh = gy * (gamma ? gamma[j] : 1);
+        const dyh = gy * (gammaB ? gammaB[j] : 1);
         sdy += dyh;
         sdyx += dyh * xh;
       }
@@ -116,7 +133,7 @@ function layerNormOp(x: Tensor, D: number, eps: number, weight: Tensor | null, b
       const meanDyXhat = sdyx / D;
       for (let j = 0; j < D; j++) {
         const xh = (xd[o + j] - m) * is;
-        gx[o + j] += is * (g[o + j] * (gamma ? gamma[j] : 1) - meanDy - xh * meanDyXhat);
+        gx[o + j] += is * (g[o + j] * (gammaB ? gammaB[j] : 1) - meanDy - xh * meanDyXhat);
       }
     }
   });

@@ -112,3 +112,40 @@ export function fdlibmLog(x: f64): f64 {
   if (k == 0) return f - s * (f - R);
   return dk * ln2_hi - ((s * (f - R) - dk * ln2_lo) - f);
 }
+/**
+ * fdlibmExp of both lanes of an f64x2, with the same operations in the same order, hence the
+ * same bits. Lanes with 1.5·ln2 ≤ |x| < 704 (k = round-half-away(x/ln2) in ±[1, 1016], no
+ * special case) go through the vector path; if either lane is outside (NaN, ±∞, overflow,
+ * underflow, |x| < 1.5·ln2 with its ±ln2 and k = 0 branches), both take the scalar fdlibmExp.
+ */
+// @ts-ignore: decorator
+@inline export function fdlibmExp2(x: v128): v128 {
+  const ln2HI = 6.93147180369123816490e-01, ln2LO = 1.90821492927058770002e-10, invln2 = 1.44269504088896338700e+00;
+  const P1 = 1.66666666666666019037e-01, P2 = -2.77777777770155933842e-03, P3 = 6.61375632143793436117e-05;
+  const P4 = -1.65339022054652515390e-06, P5 = 4.13813679705723846039e-08;
+  const abs = v128.and(x, i64x2.splat(0x7FFFFFFFFFFFFFFF));
+  const inRange = v128.and(
+    i64x2.ge_s(abs, i64x2.splat(<i64>0x3FF0A2B2 << 32)),
+    i64x2.lt_s(abs, i64x2.splat(<i64>0x40860000 << 32)));
+  if (!i64x2.all_true(inRange)) {
+    return f64x2.replace_lane(f64x2.splat(fdlibmExp(f64x2.extract_lane(x, 0))), 1, fdlibmExp(f64x2.extract_lane(x, 1)));
+  }
+  // k = (int)(invln2·x ± 0.5): the sign of x on 0.5, truncated (|k| ≤ 1016 is exact either way).
+  const half = v128.or(f64x2.splat(0.5), v128.and(x, i64x2.splat(0x8000000000000000)));
+  const t = f64x2.trunc(f64x2.add(f64x2.mul(f64x2.splat(invln2), x), half));
+  const hi = f64x2.sub(x, f64x2.mul(t, f64x2.splat(ln2HI)));
+  const lo = f64x2.mul(t, f64x2.splat(ln2LO));
+  const r = f64x2.sub(hi, lo);
+  const tt = f64x2.mul(r, r);
+  let p = f64x2.add(f64x2.splat(P4), f64x2.mul(tt, f64x2.splat(P5)));
+  p = f64x2.add(f64x2.splat(P3), f64x2.mul(tt, p));
+  p = f64x2.add(f64x2.splat(P2), f64x2.mul(tt, p));
+  p = f64x2.add(f64x2.splat(P1), f64x2.mul(tt, p));
+  const c = f64x2.sub(r, f64x2.mul(tt, p));
+  const one = f64x2.splat(1.0);
+  const y = f64x2.sub(one, f64x2.sub(f64x2.sub(lo, f64x2.div(f64x2.mul(r, c), f64x2.sub(f64x2.splat(2.0), c))), hi));
+  // 2^k: the exponent field 1023 + k, from k's two int32 lanes widened to int64.
+  const k64 = i64x2.extend_low_i32x4_s(i32x4.trunc_sat_f64x2_s_zero(t));
+  const twopk = i64x2.shl(i64x2.add(k64, i64x2.splat(1023)), 52);
+  return f64x2.mul(y, twopk);
+}

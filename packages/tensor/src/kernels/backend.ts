@@ -144,6 +144,26 @@ export function sigmoidBackward(y: FloatArray, g: FloatArray, slot: FloatArray):
   else jsAct.sigmoidBackward(y, g, slot);
 }
 /**
+ * Softmax (log-softmax when `log`) over the middle axis of x viewed as [outer, dim, inner], into
+ * out of the same size — kernels/activation.ts's softmaxForward. Float32 with inner = 1 (the last
+ * axis) under the wasm backend: the wasm kernel (assembly/softmax.ts, the same bits); any other
+ * layout, float64, or the js backend: the TypeScript kernel.
+ */
+export function softmaxForward(x: FloatArray, out: FloatArray, outer: number, dim: number, inner: number, log: boolean): void {
+  if (inner === 1 && f32(x) && f32(out) && wasmFloat32()) wasmKernelsFor(x, out).softmaxForward(x, out, outer, dim, log);
+  else jsAct.softmaxForward(x, out, outer, dim, inner, log);
+}
+
+/**
+ * slot += dx from the forward's output y and the gradient g, all [outer, dim, inner] — the
+ * backward of {@link softmaxForward}, dispatched the same way (same bits either way).
+ */
+export function softmaxBackward(y: FloatArray, g: FloatArray, slot: FloatArray, outer: number, dim: number, inner: number, log: boolean): void {
+  if (inner === 1 && f32(y) && f32(g) && f32(slot) && wasmFloat32()) wasmKernelsFor(y, g, slot).softmaxBackward(y, g, slot, outer, dim, log);
+  else jsAct.softmaxBackward(y, g, slot, outer, dim, inner, log);
+}
+
+/**
  * dst[j] += Σ_r a[r·cols + j] for a: [rows, cols], dst: [cols] — linear's bias gradient.
  * Added row by row in dst's precision on either backend (for float32, the same bits); the wasm
  * kernel for float32 under the wasm backend.

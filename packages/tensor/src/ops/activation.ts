@@ -63,10 +63,10 @@ function softmaxOp(x: Tensor, axis: number, log: boolean): Tensor {
   const ax = normalizeAxis(axis, x.ndim, log ? "logSoftmax" : "softmax");
   const [outer, dim, inner] = splitAxis(x.shape, ax);
   const out = allocLike(x.data, x.size);
-  k.softmaxForward(x.data, out, outer, dim, inner, log);
+  b.softmaxForward(x.data, out, outer, dim, inner, log); // last axis, float32, wasm backend: the wasm kernel
   return fromOp(out, x.shape, [x], (g) => {
     const s = gradSlot(x);
-    if (s) k.softmaxBackward(out, g, s, outer, dim, inner, log);
+    if (s) b.softmaxBackward(out, g, s, outer, dim, inner, log);
   });
 }
 

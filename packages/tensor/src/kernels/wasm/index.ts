@@ -3,9 +3,10 @@
  * shipped inside the package (binary.generated.ts), instantiated synchronously in whichever
  * thread first uses them.
  */
-import { WasmKernels } from "./kernels.js";
+import { WasmKernels } from "./row-kernels.js";
 
-export { WasmKernels, type AdamStep, type RmspropStep, type SgdStep, type WasmKernelsOptions } from "./kernels.js";
+export { WasmKernels } from "./row-kernels.js";
+export { WasmKernelsBase, type AdamStep, type RmspropStep, type SgdStep, type WasmKernelsOptions } from "./kernels.js";
 export { wasmRelaxedSimd, wasmSimdSupported } from "./module.js";
 export type { WasmMemory } from "./wasm-api.js";
 

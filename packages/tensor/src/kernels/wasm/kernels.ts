@@ -87,17 +87,19 @@ function cachedView<T extends Float32Array | Float64Array>(cache: Map<number, Ma
 }
 
 /**
- * The WebAssembly SIMD kernels bound to one linear memory.
+ * The WebAssembly SIMD kernels bound to one linear memory — the elementwise, gemm, optimiser and
+ * BatchNorm ones; {@link WasmKernels} (row-kernels.ts) adds the per-row kernels (softmax,
+ * cross-entropy, LayerNorm) and is the class to use.
  *
  * Two levels of entry point:
  * - pointer level (`gemmPtr`, `adamPtr`, `sumPtr`, `reluForwardPtr`, `reluBackwardPtr`,
  *   the other activations' `*ForwardPtr` / `*BackwardPtr`,
- *   `columnSumPtr`, `crossEntropyPtr`, `batchNorm*Ptr`, `sgdPtr`, `rmspropPtr`): operands are byte addresses of data
+ *   `columnSumPtr`, `batchNorm*Ptr`, `sgdPtr`, `rmspropPtr`): operands are byte addresses of data
  *   already in `memory`; the kernels run in place, with zero copies. This is the path for
  *   a caller that keeps its tensors in (shared) wasm memory.
  * - array level (`gemm`, `adam`, `sum`, `reluForward`, `reluBackward`,
  *   `leakyRelu*`, `sigmoid*`, `tanh*`, `gelu*`, `columnSum`,
- *   `crossEntropy`, `batchNorm*`, `sgd`, `rmsprop`): ordinary typed arrays, copied into this instance's
+ *   `batchNorm*`, `sgd`, `rmsprop`): ordinary typed arrays, copied into this instance's
  *   scratch with `Float32Array.set`, computed, and copied back. An operand that already lies in
  *   `memory` (its `.buffer` is `memory.buffer`) is used in place instead.
  *
@@ -116,12 +118,12 @@ function cachedView<T extends Float32Array | Float64Array>(cache: Map<number, Ma
  * Not thread-safe by design: one instance per thread (each worker builds its own; several may
  * share one memory as long as their scratch ranges are disjoint).
  */
-export class WasmKernels {
+export class WasmKernelsBase {
   /** The memory the kernels read and write. */
   readonly memory: WasmMemory;
   /** Whether `memory` is shared (its buffer a SharedArrayBuffer). */
   readonly shared: boolean;
-  private readonly x: KernelExports;
+  protected readonly x: KernelExports;
   private readonly owned: boolean;
   private readonly scratchStart: number;
   private scratchEnd: number;
@@ -132,7 +134,7 @@ export class WasmKernels {
   private readonly views = new Map<number, Map<number, Float32Array>>();
   private readonly views64 = new Map<number, Map<number, Float64Array>>();
   /** Byte addresses of the operands of the array-level call in progress (reused: no allocation). */
-  private readonly ptrs: number[] = [];
+  protected readonly ptrs: number[] = [];
 
   constructor(options: WasmKernelsOptions = {}) {
     if (options.memory !== undefined) {
@@ -196,7 +198,7 @@ export class WasmKernels {
    * memory (by at least half its size, so growth stops once the largest call has been seen);
    * throws for a caller's memory whose scratch range is too small.
    */
-  private reserve(bytes: number): number {
+  protected reserve(bytes: number): number {
     const need = this.scratchStart + bytes;
     if (need > this.scratchEnd) {
       if (!this.owned) {
@@ -220,7 +222,7 @@ export class WasmKernels {
    * address: in place, or its staging slot, copied in when `copyIn[i]`. Null operands get 0.
    * Returns the address of the kernel scratch.
    */
-  private stage(ops: readonly (Float32Array | Float64Array | null)[], copyIn: readonly boolean[], workBytes = 0): number {
+  protected stage(ops: readonly (Float32Array | Float64Array | null)[], copyIn: readonly boolean[], workBytes = 0): number {
     let bytes = align(workBytes);
     for (const a of ops) if (a !== null && !this.holds(a)) bytes += align(a.byteLength);
     const base = this.reserve(bytes);
@@ -243,7 +245,7 @@ export class WasmKernels {
   }
 
   /** Copies operand i of the call in progress back from its staging slot (nothing when in place). */
-  private unstage(a: Float32Array | Float64Array, i: number): void {
+  protected unstage(a: Float32Array | Float64Array, i: number): void {
     if (this.holds(a) || a.length === 0) return;
     if (a instanceof Float64Array) a.set(cachedView(this.views64, this.f64(), 3, this.ptrs[i], a.length));
     else a.set(this.viewAt(this.ptrs[i], a.length));
@@ -346,11 +348,6 @@ export class WasmKernels {
   /** dst[j] += Σ_r a[r·cols + j] (float32, row order) for a [rows, cols] at byte addresses. */
   columnSumPtr(a: number, rows: number, cols: number, dst: number): void {
     this.x.columnSum(a, rows, cols, dst);
-  }
-
-  /** {@link crossEntropy} on byte addresses: x float32, target int32, loss and grad float64. */
-  crossEntropyPtr(x: number, rows: number, classes: number, target: number, eps: number, loss: number, grad: number): void {
-    this.x.crossEntropyIndex(x, rows, classes, target, eps, loss, grad);
   }
 
   // BatchNorm1d's kernels on byte addresses (x, dy, out, gx: float32 [n, c]; per-feature
@@ -586,25 +583,6 @@ export class WasmKernels {
     this.stage([a, dst], [true, true]);
     this.x.columnSum(this.ptrs[0], rows, cols, this.ptrs[1]);
     this.unstage(dst, 1);
-  }
-
-  /**
-   * Softmax cross-entropy of logits x: [rows, classes] against class indices `target` (rows
-   * integers in [0, classes), already checked) with label smoothing `eps`: loss[r] (float64) and
-   * the clean gradient grad[r, c] = p·Σq − q (float64), as @weft/layers' crossEntropyLoss.
-   */
-  crossEntropy(x: Float32Array, rows: number, classes: number, target: ArrayLike<number>, eps: number, loss: Float64Array, grad: Float64Array): void {
-    if (x.length !== rows * classes || target.length !== rows || loss.length !== rows || grad.length !== rows * classes) {
-      throw new Error(`WasmKernels.crossEntropy: expected x and grad of ${rows}×${classes}, target and loss of ${rows} elements`);
-    }
-    if (rows === 0) return;
-    const t = this.stage([x, loss, grad, null], [true, false, false, false], rows * 4);
-    // Class indices as int32 at the kernel scratch (from an Int32Array, number[] or Float32Array).
-    const i32 = new Int32Array(this.memory.buffer, t, rows);
-    for (let r = 0; r < rows; r++) i32[r] = target[r];
-    this.x.crossEntropyIndex(this.ptrs[0], rows, classes, t, eps, this.ptrs[1], this.ptrs[2]);
-    this.unstage(loss, 1);
-    this.unstage(grad, 2);
   }
 
   /** BatchNorm statistics of x: [n, c]: mean[c] and biased var[c] (float64), two passes as BatchNorm1d.batchStats. */

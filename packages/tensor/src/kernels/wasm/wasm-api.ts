@@ -37,6 +37,12 @@ export interface KernelExports {
   geluBackward(x: number, g: number, slot: number, n: number, approximate: number): void;
   columnSum(a: number, rows: number, cols: number, dst: number): void;
   crossEntropyIndex(x: number, rows: number, classes: number, target: number, eps: number, loss: number, grad: number): void;
+  crossEntropyProbs(x: number, rows: number, classes: number, probs: number, eps: number, loss: number, grad: number): void;
+  softmaxForward(x: number, out: number, rows: number, cols: number, log: number, scratch: number): void;
+  softmaxBackward(y: number, g: number, slot: number, rows: number, cols: number, log: number): void;
+  layerNormForward(x: number, rows: number, d: number, eps: number, weight: number, bias: number, out: number, mean: number, invstd: number): void;
+  layerNormBackward(x: number, g: number, rows: number, d: number, mean: number, invstd: number, weight: number,
+    gx: number, gw: number, gb: number): void;
   batchNormMeanVar(x: number, n: number, c: number, mean: number, variance: number): void;
   batchNormSums(x: number, n: number, c: number, sum: number, sumSq: number): void;
   batchNormForward(x: number, n: number, c: number, mean: number, scale: number, shift: number, out: number): void;

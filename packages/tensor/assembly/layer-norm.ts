@@ -1,0 +1,117 @@
+// LayerNorm over the trailing D values of each row of float32 x [rows, D], forward and backward:
+// the loops of packages/norm/src/layer-norm.ts, operation for operation in float64 and in the
+// same order, so both backends give the same bits (test/wasm-layer-norm.test.ts):
+//
+//   forward, per row: m = (Σ_j x_j) / D;  is = 1 / √((Σ_j (x_j − m)²) / D + eps)   (sequential sums)
+//                     y_j = (x_j − m)·is·γ_j + β_j      (γ = 1, β = 0 without weight / bias:
+//                                                        "+ 0" is kept, it turns −0 into +0)
+//   backward, per row: x̂_j = (x_j − m)·is;  dγ_j += dy_j·x̂_j;  dβ_j += dy_j     (float32 slots)
+//                     Σdŷ, Σdŷ·x̂ with dŷ = dy·γ (sequential);
+//                     dx_j += is·(dy_j·γ_j − Σdŷ/D − x̂_j·Σdŷx̂/D)
+//
+// The sums are sequential scalar float64 as in the JS loops (a lane-split sum would round
+// differently); the elementwise passes run in f64x2 lanes. Every optional operand is a byte
+// address, 0 = none.
+
+// @ts-ignore: decorator
+@inline function ld(p: usize, i: i32): f64 { return <f64>load<f32>(p + (<usize>i << 2)); }
+// @ts-ignore: decorator
+@inline function st(p: usize, i: i32, v: f64): void { store<f32>(p + (<usize>i << 2), <f32>v); }
+// @ts-ignore: decorator
+@inline function widen(ptr: usize): v128 { return f64x2.promote_low_f32x4(v128.load64_zero(ptr)); }
+// @ts-ignore: decorator
+@inline function narrow(ptr: usize, v: v128): void { v128.store64_lane(ptr, f32x4.demote_f64x2_zero(v), 0); }
+
+/**
+ * x, out: rows·D float32; weight, bias: D float32 or 0; mean, invstd: rows float64 out (kept
+ * for the backward).
+ */
+export function layerNormForward(x: usize, rows: i32, D: i32, eps: f64, weight: usize, bias: usize, out: usize, mean: usize, invstd: usize): void {
+  const rowBytes = <usize>D << 2;
+  const n = <f64>D;
+  const one = f64x2.splat(1), zero = f64x2.splat(0);
+  for (let r = 0; r < rows; r++) {
+    const xr = x + <usize>r * rowBytes, yr = out + <usize>r * rowBytes;
+    let s: f64 = 0;
+    for (let j = 0; j < D; j++) s += ld(xr, j);
+    const m = s / n;
+    let ss: f64 = 0;
+    for (let j = 0; j < D; j++) {
+      const dv = ld(xr, j) - m;
+      ss += dv * dv;
+    }
+    const is = 1 / Math.sqrt(ss / n + eps);
+    store<f64>(mean + (<usize>r << 3), m);
+    store<f64>(invstd + (<usize>r << 3), is);
+    const m2 = f64x2.splat(m), is2 = f64x2.splat(is);
+    let j = 0;
+    for (; j + 2 <= D; j += 2) {
+      const e = <usize>j << 2;
+      const gv = weight != 0 ? widen(weight + e) : one;
+      const bv = bias != 0 ? widen(bias + e) : zero;
+      narrow(yr + e, f64x2.add(f64x2.mul(f64x2.mul(f64x2.sub(widen(xr + e), m2), is2), gv), bv));
+    }
+    for (; j < D; j++) {
+      const gj: f64 = weight != 0 ? ld(weight, j) : 1;
+      const bj: f64 = bias != 0 ? ld(bias, j) : 0;
+      st(yr, j, (ld(xr, j) - m) * is * gj + bj);
+    }
+  }
+}
+
+/**
+ * x, g (dy): rows·D float32; mean, invstd: rows float64 (from the forward); weight: D float32
+ * or 0; gx: rows·D float32 slot or 0; gw, gb: D float32 slots or 0 — each accumulated into.
+ */
+export function layerNormBackward(
+  x: usize, g: usize, rows: i32, D: i32, mean: usize, invstd: usize, weight: usize, gx: usize, gw: usize, gb: usize,
+): void {
+  const rowBytes = <usize>D << 2;
+  const n = <f64>D;
+  const one = f64x2.splat(1);
+  for (let r = 0; r < rows; r++) {
+    const xr = x + <usize>r * rowBytes, gr = g + <usize>r * rowBytes;
+    const m = load<f64>(mean + (<usize>r << 3)), is = load<f64>(invstd + (<usize>r << 3));
+    const m2 = f64x2.splat(m), is2 = f64x2.splat(is);
+    let sdy: f64 = 0, sdyx: f64 = 0;
+    let j = 0;
+    for (; j + 2 <= D; j += 2) {
+      const e = <usize>j << 2;
+      const xh = f64x2.mul(f64x2.sub(widen(xr + e), m2), is2);
+      const gy = widen(gr + e);
+      if (gw != 0) narrow(gw + e, f64x2.add(widen(gw + e), f64x2.mul(gy, xh)));
+      if (gb != 0) narrow(gb + e, f64x2.add(widen(gb + e), gy));
+      const dyh = f64x2.mul(gy, weight != 0 ? widen(weight + e) : one);
+      const p = f64x2.mul(dyh, xh);
+      sdy += f64x2.extract_lane(dyh, 0);
+      sdy += f64x2.extract_lane(dyh, 1);
+      sdyx += f64x2.extract_lane(p, 0);
+      sdyx += f64x2.extract_lane(p, 1);
+    }
+    for (; j < D; j++) {
+      const xh = (ld(xr, j) - m) * is;
+      const gy = ld(gr, j);
+      if (gw != 0) st(gw, j, ld(gw, j) + gy * xh);
+      if (gb != 0) st(gb, j, ld(gb, j) + gy);
+      const dyh = gy * (weight != 0 ? ld(weight, j) : 1);
+      sdy += dyh;
+      sdyx += dyh * xh;
+    }
+    if (gx == 0) continue;
+    const meanDy = sdy / n, meanDyXhat = sdyx / n;
+    const md2 = f64x2.splat(meanDy), mdx2 = f64x2.splat(meanDyXhat);
+    const gxr = gx + <usize>r * rowBytes;
+    j = 0;
+    for (; j + 2 <= D; j += 2) {
+      const e = <usize>j << 2;
+      const xh = f64x2.mul(f64x2.sub(widen(xr + e), m2), is2);
+      const gyw = f64x2.mul(widen(gr + e), weight != 0 ? widen(weight + e) : one);
+      const d = f64x2.mul(is2, f64x2.sub(f64x2.sub(gyw, md2), f64x2.mul(xh, mdx2)));
+      narrow(gxr + e, f64x2.add(widen(gxr + e), d));
+    }
+    for (; j < D; j++) {
+      const xh = (ld(xr, j) - m) * is;
+      st(gxr, j, ld(gxr, j) + is * (ld(gr, j) * (weight != 0 ? ld(weight, j) : 1) - meanDy - xh * meanDyXhat));
+    }
+  }
+}
