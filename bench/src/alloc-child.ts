@@ -33,7 +33,8 @@ try {
   await train(steps);
   const ms = performance.now() - t0;
   console.log(END);
-  console.log(JSON.stringify({ ms, arena: (await dp.arenaStats())[0] }));
+  // The result goes to stderr: V8's GC lines share stdout and may land anywhere between lines.
+  process.stderr.write(`@@alloc-result ${JSON.stringify({ ms, arena: (await dp.arenaStats())[0] })}\n`);
 } finally {
   await dp.close();
 }

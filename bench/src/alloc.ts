@@ -71,9 +71,10 @@ function measure(backend: "js" | "wasm", bn: boolean, arena: boolean): AllocRow 
   });
   if (r.status !== 0) throw new Error(`bench:alloc child (${backend}, arena ${arena}) failed with ${r.status}: ${r.stderr.slice(-2000)}`);
   const lines = r.stdout.split("\n");
-  const start = lines.indexOf("@@alloc-start"), end = lines.indexOf("@@alloc-end");
-  if (start < 0 || end < 0) throw new Error("bench:alloc child printed no markers");
-  const result = JSON.parse(lines[end + 1]) as { ms: number; arena: { highWater: number; overflows: number } };
+  const start = lines.findIndex((l) => l.includes("@@alloc-start")), end = lines.findIndex((l) => l.includes("@@alloc-end"));
+  const resultLine = r.stderr.split("\n").find((l) => l.startsWith("@@alloc-result "));
+  if (start < 0 || end < 0 || !resultLine) throw new Error(`bench:alloc child printed no markers or result: ${r.stderr.slice(-1000)}`);
+  const result = JSON.parse(resultLine.slice("@@alloc-result ".length)) as { ms: number; arena: { highWater: number; overflows: number } };
   // Heap allocated between consecutive GCs of one isolate: its heap before a GC minus after the previous one.
   const lastAfter = new Map<string, number>();
   for (const l of lines.slice(0, start)) {
