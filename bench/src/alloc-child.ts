@@ -19,9 +19,12 @@ const batch = intArg(args, "batch", 128);
 const arenaBytes = intArg(args, "arena-bytes", 32 << 20);
 const rows = 64 * batch;
 const data = randomData(rows, 1);
-const dp = await DataParallel.create({ model: modelSpec([256, 128], args.has("bn")), loss: { type: "crossEntropyLoss" }, optimizer: OPTIMIZER, workers: 1, seed: 1, arenaBytes });
+// The dataset given at create lives in the run's memory; without the arena it is set afterwards,
+// in buffers of its own, as the engine worked before both.
+const arena = arenaBytes > 0;
+const dp = await DataParallel.create({ model: modelSpec([256, 128], args.has("bn")), loss: { type: "crossEntropyLoss" }, optimizer: OPTIMIZER, workers: 1, seed: 1, arenaBytes, ...(arena ? { data: { x: data.x, features: 784, y: data.y } } : {}) });
 try {
-  await dp.setData({ x: data.x, features: 784, y: data.y });
+  if (!arena) await dp.setData({ x: data.x, features: 784, y: data.y });
   const indices = Int32Array.from({ length: rows }, (_, i) => i);
   const batches = Array.from({ length: 64 }, (_, k) => [k * batch, batch] as [number, number]);
   const train = async (n: number) => {

@@ -45,8 +45,7 @@ export class EngineRunner implements Runner {
   }
 
   static async create(workers: number, hidden: readonly number[], bn: boolean, data: Dataset, seed: number): Promise<EngineRunner> {
-    const dp = await DataParallel.create({ model: modelSpec(hidden, bn), loss: { type: "crossEntropyLoss" }, optimizer: OPTIMIZER, workers, seed });
-    await dp.setData({ x: data.x, features: FEATURES, y: data.y });
+    const dp = await DataParallel.create({ model: modelSpec(hidden, bn), loss: { type: "crossEntropyLoss" }, optimizer: OPTIMIZER, workers, seed, data: { x: data.x, features: FEATURES, y: data.y } });
     return new EngineRunner(dp, data);
   }
 

@@ -138,6 +138,8 @@ export async function train(options: TrainOptions, run: RunFlags, reporter: Repo
     workers: W,
     seed: options.seed,
     hooks,
+    // In the run's shared memory: each step's batch gather then allocates nothing.
+    data: { x: data.x, features: data.features, y: data.y },
   });
   let current = doneEpochs;
   try {
@@ -148,7 +150,6 @@ export async function train(options: TrainOptions, run: RunFlags, reporter: Repo
         (doneEpochs > 0 ? `\nresuming after epoch ${doneEpochs}` : ""),
       { dir, data: data.source, rows: data.rows, model: config.model, parameters: dp.params.length, workers: W, epochs: options.epochs, resumedAfter: doneEpochs },
     );
-    await dp.setData({ x: data.x, features: data.features, y: data.y });
     if (ckpt) await dp.loadState(ckpt.model, ckpt.optimizer, ckpt.step);
 
     const stopper = options.earlyStopping ? new EarlyStopping({ patience: options.earlyStopping, restoreBestWeights: false }) : null;

@@ -12,7 +12,7 @@ import { Comlink, nodeEndpoint } from "./comlink.js";
 import { AbortedError, CTL, abort } from "./control.js";
 import { checkLossSpec, type L1Spec, type LossSpec } from "./loss-spec.js";
 import { buildModel, type LayerSpec } from "./model-spec.js";
-import { allocateMemory, planMemory, views } from "./memory.js";
+import { allocateMemory, dataBytes, planMemory, views, type MemoryLayout } from "./memory.js";
 import { OPTIMIZER_STATE_NAMES } from "./plan.js";
 import type { DataBuffers, EvalResult, NonFinitePolicy, OptimizerSpec, StepsRequest, StepsResult, WorkerInit } from "./protocol.js";
 
@@ -51,6 +51,13 @@ export interface DataParallelOptions {
    * tells. 0 turns the arenas off.
    */
   arenaBytes?: number;
+  /**
+   * The dataset, placed in the run's shared memory next to the workers' arenas (then each
+   * step's batch gather is one `copyWithin` a row, allocating nothing). Same as calling
+   * {@link DataParallel.setData} after create, which also accepts any other dataset later (one
+   * that does not fit this room gets buffers of its own).
+   */
+  data?: DataSet;
 }
 
 /** A dataset for {@link DataParallel.setData}: x [rows, features] and class indices or dense targets. */
@@ -100,6 +107,9 @@ export class DataParallel {
   private dataRows = 0;
   private targetWidth = 1;
   private optimizerType = "";
+  private runBuffer!: SharedArrayBuffer;
+  private inRun = false;
+  private layout!: MemoryLayout;
 
   private constructor(model: Sequential, worldSize: number, params: Float32Array, grad: Float32Array, optimizerState: Record<string, Float32Array>, control: Int32Array, threads: Worker[], losses: Float64Array, timings: Float64Array) {
     this.model = model;
@@ -132,7 +142,9 @@ export class DataParallel {
     if (options.state) model.loadStateDict(options.state);
     const n = model.parameters().reduce((s, p) => s + p.size, 0);
     const wasm = backend() === "wasm";
-    const layout = planMemory(n, worldSize, stateNames, wasm, options.arenaBytes);
+    const data = options.data;
+    const room = data ? dataBytes(data.x.length / data.features, data.features, data.targetWidth ?? 1).total : 0;
+    const layout = planMemory(n, worldSize, stateNames, wasm, options.arenaBytes, Number.isInteger(room) ? room : 0);
     const { buffer, memory } = allocateMemory(layout, wasm);
     const v = views(buffer, layout);
     const params = v.params;
@@ -148,6 +160,8 @@ export class DataParallel {
     for (let r = 0; r < worldSize; r++) threads.push(new Worker(new URL("./worker.js", import.meta.url)));
     const dp = new DataParallel(model, worldSize, params, worldSize === 1 ? v.grads[0] : v.reduced, v.state, control, threads, new Float64Array(new SharedArrayBuffer(8 * worldSize * 64)), new Float64Array(timingsSab));
     dp.optimizerType = options.optimizer.type;
+    dp.runBuffer = buffer;
+    dp.layout = layout;
     await dp.guard(
       -1,
       dp.remotes.map((w, rank) =>
@@ -158,6 +172,7 @@ export class DataParallel {
         }),
       ),
     );
+    if (data) await dp.setData(data);
     return dp;
   }
 
@@ -231,14 +246,20 @@ export class DataParallel {
     if (!dense && !(data.y instanceof Int32Array)) throw new Error("setData: class-index targets must be an Int32Array (or give targetWidth for dense targets)");
     const width = data.targetWidth ?? 1;
     if (data.y.length !== rows * width) throw new Error(`setData: ${rows} rows of x but ${data.y.length / width} rows of targets`);
-    const x = new SharedArrayBuffer(Math.max(4, data.x.length * 4));
-    new Float32Array(x).set(data.x);
-    const y = new SharedArrayBuffer(Math.max(4, data.y.length * 4));
-    if (dense) new Float32Array(y).set(data.y);
-    else new Int32Array(y).set(data.y);
+    // In the run's memory when it has the room (a dataset given to create), else in buffers of its own.
+    const need = dataBytes(rows, data.features, width);
+    const inRun = need.total <= this.layout.dataBytes;
+    const x = inRun ? this.runBuffer : new SharedArrayBuffer(Math.max(4, data.x.length * 4));
+    const y = inRun ? this.runBuffer : new SharedArrayBuffer(Math.max(4, data.y.length * 4));
+    const xOffset = inRun ? this.layout.data : 0;
+    const yOffset = inRun ? this.layout.data + need.x : 0;
+    new Float32Array(x, xOffset, data.x.length).set(data.x);
+    if (dense) new Float32Array(y, yOffset, data.y.length).set(data.y);
+    else new Int32Array(y, yOffset, data.y.length).set(data.y);
     this.dataRows = rows;
     this.targetWidth = width;
-    const buffers: DataBuffers = { x, features: data.features, y, targetKind: dense ? "dense" : "index", targetWidth: width, rows };
+    this.inRun = inRun;
+    const buffers: DataBuffers = { x, xOffset, inRun, y, yOffset, features: data.features, targetKind: dense ? "dense" : "index", targetWidth: width, rows };
     await this.guard(this.stepCount, this.remotes.map((w) => w.setData(buffers)));
   }
 
@@ -301,6 +322,11 @@ export class DataParallel {
   /** Rows of the current dataset. */
   get rows(): number {
     return this.dataRows;
+  }
+
+  /** Whether the current dataset lies in the run's shared memory (see the `data` option), where the batch gather allocates nothing. */
+  get dataInRunMemory(): boolean {
+    return this.inRun;
   }
 
   /** Each worker's step-arena statistics (bytes of the largest step, heap fallbacks), by rank. */

@@ -1,6 +1,7 @@
 /**
  * The run's shared state in ONE buffer: parameters, W gradient slots, the reduced gradient,
- * the optimiser state, each worker's step arena and (wasm backend) its kernel scratch. With the wasm backend the
+ * the optimiser state, each worker's step arena and (wasm backend) its kernel scratch, and the
+ * dataset when it is known at creation. With the wasm backend the
  * buffer is a shared `WebAssembly.Memory`, so the SIMD kernels work on parameters, gradients and
  * optimiser state in place — the all-reduce and the Adam step copy nothing — and on each
  * worker's activations in its arena: gemm, the activations, BatchNorm and the loss read and write
@@ -28,6 +29,9 @@ export interface MemoryLayout {
   /** Worker r's step arena (its batch, activations, their gradients, loss temporaries) at `arena + r · arenaBytes`. */
   arena: number;
   arenaBytes: number;
+  /** Room for the dataset (x, then its targets), when one was given to DataParallel.create; 0 bytes otherwise. */
+  data: number;
+  dataBytes: number;
   totalBytes: number;
 }
 
@@ -39,7 +43,14 @@ const align = (x: number): number => Math.ceil(x / 64) * 64;
 /** Default step arena per worker: the standard MLP at 1,024 rows a worker needs ≈ 8 MB. */
 export const DEFAULT_ARENA_BYTES = 32 << 20;
 
-export function planMemory(n: number, worldSize: number, stateNames: readonly string[], wasm: boolean, arenaBytes = DEFAULT_ARENA_BYTES): MemoryLayout {
+/** Bytes of a dataset's x and targets in the run's memory (each 64-byte aligned). */
+export function dataBytes(rows: number, features: number, targetWidth: number): { x: number; y: number; total: number } {
+  const x = align(rows * features * 4);
+  const y = align(rows * targetWidth * 4);
+  return { x, y, total: x + y };
+}
+
+export function planMemory(n: number, worldSize: number, stateNames: readonly string[], wasm: boolean, arenaBytes = DEFAULT_ARENA_BYTES, dataBytes = 0): MemoryLayout {
   if (!Number.isInteger(arenaBytes) || arenaBytes < 0) throw new Error(`arenaBytes must be a non-negative integer, got ${arenaBytes}`);
   let at = 64; // nothing at address 0 (a null pointer to the kernels)
   const take = (bytes: number): number => {
@@ -57,7 +68,8 @@ export function planMemory(n: number, worldSize: number, stateNames: readonly st
   const scratch = take(scratchBytes * worldSize);
   const arenaStride = align(arenaBytes);
   const arena = take(arenaStride * worldSize);
-  return { n, worldSize, params, grads, gradStride, reduced, state, scratch, scratchBytes, arena, arenaBytes: arenaStride, totalBytes: Math.ceil(at / PAGE) * PAGE };
+  const data = take(dataBytes);
+  return { n, worldSize, params, grads, gradStride, reduced, state, scratch, scratchBytes, arena, arenaBytes: arenaStride, data, dataBytes: align(dataBytes), totalBytes: Math.ceil(at / PAGE) * PAGE };
 }
 
 /** The run's memory: a shared WebAssembly.Memory (wasm) or a SharedArrayBuffer (js). */

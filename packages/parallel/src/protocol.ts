@@ -41,7 +41,12 @@ export interface WorkerInit {
 }
 
 export interface DataBuffers {
+  /** The buffer x lies in at byte `xOffset`: the run's own (dataset given at creation) or one of its own. */
   x: SharedArrayBuffer;
+  xOffset: number;
+  /** True when x and y lie in the run's buffer, next to the workers' arenas: the batch gather is a copyWithin, no allocation. */
+  inRun: boolean;
+  yOffset: number;
   features: number;
   /** Int32 class indices, or float32 rows of `targetWidth`. */
   y: SharedArrayBuffer;

@@ -53,6 +53,8 @@ class Worker {
   private data: (DataBuffers & { xView: Float32Array; yIndex: Int32Array; yDense: Float32Array }) | null = null;
   /** This worker's step arena in the shared memory: reset at every step (and evaluation batch). */
   private arena!: Arena;
+  /** The whole run buffer as float32: the gather's copyWithin source and destination. */
+  private all32: Float32Array = new Float32Array(0);
   private transform: TransformBatch | null = null;
   /** This worker's generator; each step draws from `rng.split(step)`. */
   private rng!: Rng;
@@ -142,7 +144,14 @@ class Worker {
 
   setData(data: DataBuffers): void {
     const index = data.targetKind === "index";
-    this.data = { ...data, xView: new Float32Array(data.x), yIndex: new Int32Array(index ? data.y : new SharedArrayBuffer(0)), yDense: new Float32Array(index ? new SharedArrayBuffer(0) : data.y) };
+    const n = data.rows * data.targetWidth;
+    this.data = {
+      ...data,
+      xView: new Float32Array(data.x, data.xOffset, data.rows * data.features),
+      yIndex: index ? new Int32Array(data.y, data.yOffset, n) : new Int32Array(0),
+      yDense: index ? new Float32Array(0) : new Float32Array(data.y, data.yOffset, n),
+    };
+    this.all32 = new Float32Array(this.init.buffer);
   }
 
   /** Gathers rows `indices[from, to)` into the step arena (reset by the caller); returns the tensor and targets. */
@@ -154,10 +163,14 @@ class Worker {
     const arena = this.arena;
     const xAll = d.xView;
     const x = arena.float32(rows * f);
+    // Dataset and arena in the run buffer: a copyWithin a row (no view objects); else a view a row.
+    const within = d.inRun && x.buffer === this.init.buffer;
+    const src0 = d.xOffset >> 2, dst0 = x.byteOffset >> 2;
     for (let i = 0; i < rows; i++) {
       const row = indices[from + i];
       if (row < 0 || row >= d.rows) throw new Error(`row index ${row} out of range for ${d.rows} rows`);
-      x.set(xAll.subarray(row * f, row * f + f), i * f);
+      if (within) this.all32.copyWithin(dst0 + i * f, src0 + row * f, src0 + row * f + f);
+      else x.set(xAll.subarray(row * f, row * f + f), i * f);
     }
     let targets: Targets;
     if (d.targetKind === "index") {
@@ -169,7 +182,10 @@ class Worker {
       const w = d.targetWidth;
       const yAll = d.yDense;
       const y = arena.float32(rows * w);
-      for (let i = 0; i < rows; i++) y.set(yAll.subarray(indices[from + i] * w, indices[from + i] * w + w), i * w);
+      for (let i = 0; i < rows; i++) {
+        const o = indices[from + i] * w;
+        for (let j = 0; j < w; j++) y[i * w + j] = yAll[o + j]; // targets are narrow: a loop, no views
+      }
       targets = { kind: "dense", data: y, width: w };
     }
     return [new Tensor(x, [rows, f]), targets];
@@ -200,11 +216,18 @@ class Worker {
         this.arena.reset();
         const offset = req.batches[2 * s];
         const size = req.batches[2 * s + 1];
-        const [from, to] = shardRange(size, worldSize, rank);
-        const [x, targets] = this.gather(indices, offset + from, offset + to);
-        const stepRng = this.rng.split(step);
-        for (const d of this.dropouts) d.rng = stepRng;
-        if (this.transform && req.train) this.transform(x.data as Float32Array, to - from, x.shape[1], stepRng, rank, step);
+        // Indexing rather than destructuring, and the step's generator only when something draws
+        // from it: the hot loop makes as few objects as it can (bench:alloc).
+        const shard = shardRange(size, worldSize, rank);
+        const from = shard[0], to = shard[1];
+        const batch = this.gather(indices, offset + from, offset + to);
+        const x = batch[0], targets = batch[1];
+        const transform = req.train ? this.transform : null;
+        if (this.dropouts.length > 0 || transform) {
+          const stepRng = this.rng.split(step);
+          for (let k = 0; k < this.dropouts.length; k++) this.dropouts[k].rng = stepRng;
+          if (transform) transform(x.data as Float32Array, to - from, x.shape[1], stepRng, rank, step);
+        }
         this.gradSlots[rank].fill(0);
         const out = this.model.forward(x);
         const sum = lossSum(this.init.loss, out, targets);

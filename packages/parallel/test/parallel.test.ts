@@ -151,6 +151,32 @@ describe("data-parallel engine", () => {
     expect(Array.from(results[0].losses)).toEqual(Array.from(results[1].losses));
   });
 
+  it("trains to the same bits with the dataset in the run's memory (given at create) or in its own buffers", async () => {
+    const data = randomData(96, 6, 3, 5);
+    const bigger = randomData(200, 6, 3, 6);
+    const [idx, batches] = schedule(6, 16);
+    const run = async (given: boolean, second: typeof data | null) => {
+      const dp = await engine([...SMALL.slice(0, 3), { type: "Dropout", p: 0.2 }, SMALL[3]], 2, given ? { data } : {});
+      if (!given) await dp.setData(data);
+      expect(dp.dataInRunMemory).toBe(given);
+      const { losses } = await dp.runSteps(idx, batches);
+      let more: Float64Array | null = null;
+      if (second) {
+        await dp.setData(second); // does not fit the room made for `data`: buffers of its own
+        expect(dp.dataInRunMemory).toBe(false);
+        more = (await dp.runSteps(idx, batches)).losses;
+      }
+      const out = { params: Float32Array.from(dp.params), losses: Float64Array.from(losses), more, eval: await dp.evaluate(idx, 7) };
+      await dp.close();
+      return out;
+    };
+    const inRun = await run(true, bigger), own = await run(false, bigger);
+    expect(Buffer.from(inRun.params.buffer).equals(Buffer.from(own.params.buffer))).toBe(true);
+    expect(Array.from(inRun.losses)).toEqual(Array.from(own.losses));
+    expect(Array.from(inRun.more!)).toEqual(Array.from(own.more!));
+    expect(inRun.eval).toEqual(own.eval);
+  });
+
   it("handles uneven and tiny batches: shards of 1 row and empty shards", async () => {
     const data = randomData(30, 6, 3, 4);
     const idx = Int32Array.from({ length: 30 }, (_, i) => i);
