@@ -86,6 +86,9 @@ export class WorkerError extends Error {
 }
 
 
+/** The run's memory stays under 2 GiB with the dataset in it (a wasm32 memory can hold 4 GiB; headroom for the rest of the process). */
+const MAX_RUN_BYTES = 2 ** 31;
+
 export class DataParallel {
   /** The main thread's copy of the model: its parameters are the shared ones (live). */
   readonly model: Sequential;
@@ -144,7 +147,9 @@ export class DataParallel {
     const wasm = backend() === "wasm";
     const data = options.data;
     const room = data ? dataBytes(data.x.length / data.features, data.features, data.targetWidth ?? 1).total : 0;
-    const layout = planMemory(n, worldSize, stateNames, wasm, options.arenaBytes, Number.isInteger(room) ? room : 0);
+    // A dataset too big for one 32-bit memory next to the rest keeps buffers of its own (setData's path).
+    const fits = Number.isInteger(room) && planMemory(n, worldSize, stateNames, wasm, options.arenaBytes, room).totalBytes <= MAX_RUN_BYTES;
+    const layout = planMemory(n, worldSize, stateNames, wasm, options.arenaBytes, fits ? room : 0);
     const { buffer, memory } = allocateMemory(layout, wasm);
     const v = views(buffer, layout);
     const params = v.params;
