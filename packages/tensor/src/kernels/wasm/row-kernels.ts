@@ -6,7 +6,16 @@
  * sequential; exp and log are fdlibm's, V8's algorithms), so the two backends give the same
  * bits: test/wasm-softmax.test.ts, wasm-cross-entropy.test.ts, wasm-layer-norm.test.ts.
  */
+import { copyIn } from "./core.js";
 import { WasmKernelsBase } from "./kernels.js";
+
+// Which operands each stage() call copies in (the rest are only written).
+const READ_1_WRITE_1 = copyIn(1, 1);
+const READ_1_WRITE_3 = copyIn(1, 3);
+const READ_2_WRITE_2 = copyIn(2, 2);
+const READ_3 = copyIn(3);
+const READ_3_WRITE_3 = copyIn(3, 3);
+const READ_8 = copyIn(8);
 
 /**
  * The WebAssembly SIMD kernels bound to one linear memory: everything of {@link WasmKernelsBase}
@@ -72,7 +81,7 @@ export class WasmKernels extends WasmKernelsBase {
   softmaxForward(x: Float32Array, out: Float32Array, rows: number, cols: number, log: boolean): void {
     if (x.length !== rows * cols || out.length !== x.length) throw new Error(`WasmKernels.softmaxForward: expected x and out of ${rows}×${cols}, got ${x.length} and ${out.length} elements`);
     if (x.length === 0) return;
-    const work = this.stage([x, out], [true, false], log ? 0 : cols * 8);
+    const work = this.stage(READ_1_WRITE_1, log ? 0 : cols * 8, x, out);
     this.x.softmaxForward(this.ptrs[0], this.ptrs[1], rows, cols, log ? 1 : 0, work);
     this.unstage(out, 1);
   }
@@ -86,7 +95,7 @@ export class WasmKernels extends WasmKernelsBase {
       throw new Error(`WasmKernels.softmaxBackward: expected y, g and slot of ${rows}×${cols}, got ${y.length}, ${g.length}, ${slot.length} elements`);
     }
     if (y.length === 0) return;
-    this.stage([y, g, slot], [true, true, true]);
+    this.stage(READ_3, 0, y, g, slot);
     this.x.softmaxBackward(this.ptrs[0], this.ptrs[1], this.ptrs[2], rows, cols, log ? 1 : 0);
     this.unstage(slot, 2);
   }
@@ -101,7 +110,7 @@ export class WasmKernels extends WasmKernelsBase {
       throw new Error(`WasmKernels.crossEntropy: expected x and grad of ${rows}×${classes}, target and loss of ${rows} elements`);
     }
     if (rows === 0) return;
-    const t = this.stage([x, loss, grad, null], [true, false, false, false], rows * 4);
+    const t = this.stage(READ_1_WRITE_3, rows * 4, x, loss, grad, null);
     // Class indices as int32 at the kernel scratch (from an Int32Array, number[] or Float32Array).
     const i32 = new Int32Array(this.memory.buffer, t, rows);
     for (let r = 0; r < rows; r++) i32[r] = target[r];
@@ -119,7 +128,7 @@ export class WasmKernels extends WasmKernelsBase {
       throw new Error(`WasmKernels.crossEntropyProbs: expected x, probs and grad of ${rows}×${classes}, loss of ${rows} elements`);
     }
     if (rows === 0) return;
-    this.stage([x, probs, loss, grad], [true, true, false, false]);
+    this.stage(READ_2_WRITE_2, 0, x, probs, loss, grad);
     this.x.crossEntropyProbs(this.ptrs[0], rows, classes, this.ptrs[1], eps, this.ptrs[2], this.ptrs[3]);
     this.unstage(loss, 2);
     this.unstage(grad, 3);
@@ -137,7 +146,7 @@ export class WasmKernels extends WasmKernelsBase {
     this.checkLn("layerNormForward", x, rows, d, mean, invstd, weight, bias);
     if (out.length !== x.length) throw new Error(`WasmKernels.layerNormForward: out has ${out.length} elements, x has ${x.length}`);
     if (x.length === 0) return;
-    this.stage([x, weight, bias, out, mean, invstd], [true, true, true, false, false, false]);
+    this.stage(READ_3_WRITE_3, 0, x, weight, bias, out, mean, invstd);
     const p = this.ptrs;
     this.x.layerNormForward(p[0], rows, d, eps, p[1], p[2], p[3], p[4], p[5]);
     this.unstage(out, 3);
@@ -157,7 +166,7 @@ export class WasmKernels extends WasmKernelsBase {
     this.checkLn("layerNormBackward", x, rows, d, mean, invstd, weight, gw, gb);
     if (dy.length !== x.length || (gx !== null && gx.length !== x.length)) throw new Error("WasmKernels.layerNormBackward: dy and gx must match x");
     if (x.length === 0 || (gx === null && gw === null && gb === null)) return;
-    this.stage([x, dy, mean, invstd, weight, gx, gw, gb], [true, true, true, true, true, true, true, true]);
+    this.stage(READ_8, 0, x, dy, mean, invstd, weight, gx, gw, gb);
     const p = this.ptrs;
     this.x.layerNormBackward(p[0], p[1], rows, d, p[2], p[3], p[4], p[5], p[6], p[7]);
     if (gx !== null) this.unstage(gx, 5);
