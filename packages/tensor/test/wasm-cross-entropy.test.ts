@@ -7,7 +7,8 @@ import { kernelsPrivateBase64, kernelsSharedBase64 } from "../src/kernels/wasm/b
 // algorithms, so loss and gradient are expected to be the same float64 bits (Object.is); and
 // against a float64 reference computed another way (Σ p·… with exp(x − lse)), rtol 1e-12.
 
-function jsRows(x: Float32Array, rows: number, classes: number, t: ArrayLike<number>, eps: number, l: Float64Array, d: Float64Array): void {
+/** crossEntropyRows of @weft/layers: class indices `t`, or probabilities `probs` when t is null. */
+function jsRowsAny(x: Float32Array, rows: number, classes: number, t: ArrayLike<number> | null, probs: Float32Array | null, eps: number, l: Float64Array, d: Float64Array): void {
   for (let r = 0; r < rows; r++) {
     const o = r * classes;
     let max = -Infinity;
@@ -17,7 +18,7 @@ function jsRows(x: Float32Array, rows: number, classes: number, t: ArrayLike<num
     const lse = max + Math.log(sum);
     let loss = 0, qSum = 0;
     for (let c = 0; c < classes; c++) {
-      const q = (1 - eps) * (t[r] === c ? 1 : 0) + eps / classes;
+      const q = (1 - eps) * (probs ? probs[o + c] : t![r] === c ? 1 : 0) + eps / classes;
       if (q !== 0) loss -= q * (x[o + c] - lse);
       d[o + c] = -q;
       qSum += q;
@@ -26,27 +27,8 @@ function jsRows(x: Float32Array, rows: number, classes: number, t: ArrayLike<num
     l[r] = loss;
   }
 }
-
-/** The same loop with probability targets (crossEntropyRows' `probs` branch). */
-function jsRowsProbs(x: Float32Array, rows: number, classes: number, probs: Float32Array, eps: number, l: Float64Array, d: Float64Array): void {
-  for (let r = 0; r < rows; r++) {
-    const o = r * classes;
-    let max = -Infinity;
-    for (let c = 0; c < classes; c++) max = Math.max(max, x[o + c]);
-    let sum = 0;
-    for (let c = 0; c < classes; c++) sum += Math.exp(x[o + c] - max);
-    const lse = max + Math.log(sum);
-    let loss = 0, qSum = 0;
-    for (let c = 0; c < classes; c++) {
-      const q = (1 - eps) * probs[o + c] + eps / classes;
-      if (q !== 0) loss -= q * (x[o + c] - lse);
-      d[o + c] = -q;
-      qSum += q;
-    }
-    for (let c = 0; c < classes; c++) d[o + c] += Math.exp(x[o + c] - lse) * qSum;
-    l[r] = loss;
-  }
-}
+const jsRows = (x: Float32Array, rows: number, classes: number, t: ArrayLike<number>, eps: number, l: Float64Array, d: Float64Array) => jsRowsAny(x, rows, classes, t, null, eps, l, d);
+const jsRowsProbs = (x: Float32Array, rows: number, classes: number, probs: Float32Array, eps: number, l: Float64Array, d: Float64Array) => jsRowsAny(x, rows, classes, null, probs, eps, l, d);
 
 /** Rows of non-negative float32 weights normalised to sum ≈ 1, with some exact zeros. */
 function distributions(rows: number, classes: number, seed: number): Float32Array {
