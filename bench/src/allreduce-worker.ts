@@ -8,7 +8,7 @@
  * its timings.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { SharedCommunicator, paramRange } from "@weft/parallel";
+import { SharedCommunicator, paramRange, sumSlots } from "@weft/parallel";
 import { WasmKernels, type WasmMemory } from "@weft/tensor";
 
 export interface AllReduceJob {
@@ -46,11 +46,7 @@ function reduceOwnRange(): void {
     kernels.sumPtr(job.reduced + lo * 4, job.slots + lo * 4, job.stride, worldSize, hi - lo);
     return;
   }
-  for (let i = lo; i < hi; i++) {
-    let acc = 0;
-    for (let r = 0; r < worldSize; r++) acc += slots[r][i];
-    red[i] = acc;
-  }
+  sumSlots(red, slots, lo, hi);
 }
 
 const times: number[] = [];

@@ -8,3 +8,4 @@ export type { LossSpec, LossType, L1Spec, Targets } from "./loss-spec.js";
 export type { OptimizerSpec, NonFinitePolicy } from "./protocol.js";
 export { SharedCommunicator } from "./shared-communicator.js";
 export { shardRange, paramRange } from "./plan.js";
+export { sumSlots } from "./reduce.js";

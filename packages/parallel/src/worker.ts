@@ -14,6 +14,7 @@ import { l1Term, lossSum, type Targets } from "./loss-spec.js";
 import { buildModel } from "./model-spec.js";
 import { views, workerKernels } from "./memory.js";
 import { paramRange, shardRange } from "./plan.js";
+import { sumSlots } from "./reduce.js";
 import type { DataBuffers, EvalResult, StepsRequest, StepsResult, WorkerInit } from "./protocol.js";
 import { SharedCommunicator } from "./shared-communicator.js";
 
@@ -255,12 +256,7 @@ class Worker {
         const red = this.reduced;
         if (worldSize > 1 && this.sumInPlace) this.sumInPlace(lo, hi);
         else if (worldSize > 1) {
-          const slots = this.gradSlots;
-          for (let i = lo; i < hi; i++) {
-            let acc = 0;
-            for (let r = 0; r < worldSize; r++) acc += slots[r][i];
-            red[i] = acc;
-          }
+          sumSlots(red, this.gradSlots, lo, hi);
         }
         let bad = -1;
         if (this.firstNonFinite) bad = this.firstNonFinite(lo, hi);

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { crossEntropyLoss } from "@weft/layers";
 import { createOptimizer } from "@weft/optim";
 import { Rng, Tensor } from "@weft/tensor";
-import { DataParallel, WorkerError, buildModel, paramRange, shardRange, type LayerSpec } from "@weft/parallel";
+import { DataParallel, WorkerError, buildModel, paramRange, shardRange, sumSlots, type LayerSpec } from "@weft/parallel";
 
 // A Linear before BatchNorm has no bias (as in the golden mlp_bn case): BatchNorm cancels it, so
 // its gradient is zero up to rounding, and Adam would turn that rounding noise into ±lr steps
@@ -70,6 +70,28 @@ describe("plan", () => {
     const ranges = [0, 1, 2].map((r) => paramRange(1000, 3, r));
     expect(ranges.map((r) => r[0] % 16)).toEqual([0, 0, 0]);
     expect(ranges[2][1]).toBe(1000);
+  });
+});
+
+describe("sumSlots (the js backend's all-reduce of a range)", () => {
+  it("gives the rank-ordered double sum rounded once, for W = 1…4, on its range only", () => {
+    const n = 37;
+    for (const w of [1, 2, 3, 4]) {
+      const slots = Array.from({ length: w }, (_, r) => Float32Array.from({ length: n }, (_, i) => (i === 0 ? -0 : i === 1 ? 3.4e38 : Math.sin(i * 7 + r) * 10 ** ((i + r) % 9 - 4))));
+      const dst = new Float32Array(n).fill(42);
+      sumSlots(dst, slots, 2, n - 1);
+      const want = Float32Array.from({ length: n }, (_, i) => {
+        if (i < 2 || i >= n - 1) return 42;
+        let acc = 0;
+        for (let r = 0; r < w; r++) acc += slots[r][i];
+        return acc;
+      });
+      expect(Array.from(dst).every((v, i) => Object.is(v, want[i]))).toBe(true);
+    }
+    // −0 + −0 starts from +0, as the loop's acc = 0 does.
+    const z = new Float32Array(1);
+    sumSlots(z, [Float32Array.of(-0), Float32Array.of(-0)], 0, 1);
+    expect(Object.is(z[0], 0)).toBe(true);
   });
 });
 
