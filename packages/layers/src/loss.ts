@@ -148,7 +148,7 @@ export function crossEntropyLoss(input: Tensor, target: Tensor | Int32Array | re
   // In place when the operands lie in this thread's kernel memory (an engine worker's arena).
   const wasm = x instanceof Float32Array && backend() === "wasm";
   if (wasm && indices) wasmKernelsFor(x, l, d).crossEntropy(x, rows, classes, indices, eps, l, d);
-  else if (wasm && probs instanceof Float32Array) wasmKernelsFor(x, l, d).crossEntropyProbs(x, rows, classes, probs, eps, l, d);
+  else if (wasm && probs instanceof Float32Array) wasmKernelsFor(x, probs, l, d).crossEntropyProbs(x, rows, classes, probs, eps, l, d);
   else crossEntropyRows(x, rows, classes, indices, probs, eps, l, d);
   return reduce(input, l, d, reduction, [rows]);
 }

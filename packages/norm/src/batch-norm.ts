@@ -247,7 +247,8 @@ function batchNormOp(x: Tensor, { n, c: C, inner }: Layout, mean: Float64Array, 
     // sums = [Σdy (C), Σdy·x̂ (C)] over the rows of x.
     const sums = allocFloat64(2 * C);
     const wasmBack = wasm !== null && g instanceof Float32Array;
-    if (wasmBack) wasm.batchNormBackwardSums(xd as Float32Array, g, n, C, mean, invstd, sums);
+    // The kernels chosen again with the backward's own large operands (dy and dx may not lie where x did).
+    if (wasmBack) wasmKernelsFor(xd, g).batchNormBackwardSums(xd as Float32Array, g, n, C, mean, invstd, sums);
     else {
       for (let i = 0, idx = 0; i < n; i++) {
         for (let c = 0; c < C; c++) {
@@ -281,7 +282,7 @@ function batchNormOp(x: Tensor, { n, c: C, inner }: Layout, mean: Float64Array, 
         meanDy[c] = sums[c] * invCount;
         meanDyXhat[c] = sums[C + c] * invCount;
       }
-      wasm.batchNormBackwardDx(xd as Float32Array, g, n, C, mean, invstd, k, meanDy, meanDyXhat, gx);
+      wasmKernelsFor(xd, g, gx).batchNormBackwardDx(xd as Float32Array, g, n, C, mean, invstd, k, meanDy, meanDyXhat, gx);
       return;
     }
     for (let i = 0, idx = 0; i < n; i++) {

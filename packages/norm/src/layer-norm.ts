@@ -110,7 +110,8 @@ function layerNormOp(x: Tensor, D: number, eps: number, weight: Tensor | null, b
     const gw = weight ? gradSlot(weight) : null;
     const gb = bias ? gradSlot(bias) : null;
     if (wasm && g instanceof Float32Array && f32OrNull(gx) && f32OrNull(gw) && f32OrNull(gb)) {
-      wasm.layerNormBackward(xd as Float32Array, g, rows, D, mean, invstd, w32, gx as Float32Array | null, gw as Float32Array | null, gb as Float32Array | null);
+      // Chosen again with the backward's own large operands (dy and dx may not lie where x did).
+      wasmKernelsFor(xd as Float32Array, g, gx).layerNormBackward(xd as Float32Array, g, rows, D, mean, invstd, w32, gx as Float32Array | null, gw as Float32Array | null, gb as Float32Array | null);
       return;
     }
     const gammaB = gamma ?? (w32 ? Float64Array.from(w32) : null);

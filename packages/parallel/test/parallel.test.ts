@@ -199,6 +199,21 @@ describe("data-parallel engine", () => {
     expect(inRun.eval).toEqual(own.eval);
   });
 
+  it("a step bigger than its arena still runs: operands on the heap are not staged into the worker's fixed scratch", async () => {
+    // 2048 × 1500 float32 activations are 12 MB each: x and the norm's output fit the 32 MiB
+    // arena, its gradients do not, and staging those two (24 MB) would not fit the worker's 16 MiB
+    // kernel scratch — the backward must not stay on the kernels the forward chose.
+    const data = randomData(2048, 8, 3, 9);
+    const [idx, batches] = schedule(1, 2048);
+    for (const norm of [{ type: "LayerNorm", normalizedShape: [1500] }, { type: "BatchNorm1d", numFeatures: 1500 }] as LayerSpec[]) {
+      const dp = await engine([{ type: "Linear", inFeatures: 8, outFeatures: 1500 }, norm, { type: "Linear", inFeatures: 1500, outFeatures: 3 }], 1, { data });
+      const { losses } = await dp.runSteps(idx, batches);
+      expect(Number.isFinite(losses[0])).toBe(true);
+      expect((await dp.arenaStats())[0].overflows).toBeGreaterThan(0);
+      await dp.close();
+    }
+  });
+
   it("handles uneven and tiny batches: shards of 1 row and empty shards", async () => {
     const data = randomData(30, 6, 3, 4);
     const idx = Int32Array.from({ length: 30 }, (_, i) => i);

@@ -35,14 +35,20 @@ export function threadWasmKernels(): WasmKernels | null {
 
 /**
  * The instance for an array-level call on these operands: this thread's kernels (see
- * {@link setThreadWasmKernels}) when every operand lies in their memory, so that the call runs
- * in place with zero copies; else the default instance, which stages operands through its
- * private memory (faster to copy into than a shared one).
+ * {@link setThreadWasmKernels}) when every operand given lies in their memory, so that the call
+ * runs in place with zero copies; else the default instance, which stages operands through its
+ * private memory (faster to copy into than a shared one, and it grows as needed). Pass every
+ * operand that can be large: one left out and outside the memory would be staged into the
+ * thread instance's fixed scratch range, which may be too small.
  */
-export function wasmKernelsFor(a: Float32Array | Float64Array, b?: Float32Array | Float64Array, c?: Float32Array | Float64Array): WasmKernels {
+export function wasmKernelsFor(...operands: (Float32Array | Float64Array | null | undefined)[]): WasmKernels {
   const t = threadInstance;
-  if (t !== null && t.holds(a) && (b === undefined || t.holds(b)) && (c === undefined || t.holds(c))) return t;
-  return defaultWasmKernels();
+  if (t === null) return defaultWasmKernels();
+  for (let i = 0; i < operands.length; i++) {
+    const a = operands[i];
+    if (a !== null && a !== undefined && !t.holds(a)) return defaultWasmKernels();
+  }
+  return t;
 }
 
 /**
