@@ -86,6 +86,17 @@ export class WorkerError extends Error {
 }
 
 
+/** Rows, target kind and width of a dataset; throws naming `what` when its parts do not agree. */
+function checkDataSet(what: string, data: DataSet): { rows: number; dense: boolean; width: number } {
+  const rows = data.x.length / data.features;
+  if (!Number.isInteger(rows)) throw new Error(`${what}: x has ${data.x.length} values, not a multiple of ${data.features} features`);
+  const dense = data.targetWidth !== undefined;
+  if (!dense && !(data.y instanceof Int32Array)) throw new Error(`${what}: class-index targets must be an Int32Array (or give targetWidth for dense targets)`);
+  const width = data.targetWidth ?? 1;
+  if (data.y.length !== rows * width) throw new Error(`${what}: ${rows} rows of x but ${data.y.length / width} rows of targets`);
+  return { rows, dense, width };
+}
+
 /** The run's memory stays under 2 GiB with the dataset in it (a wasm32 memory can hold 4 GiB; headroom for the rest of the process). */
 const MAX_RUN_BYTES = 2 ** 31;
 
@@ -112,6 +123,8 @@ export class DataParallel {
   private optimizerType = "";
   private runBuffer!: SharedArrayBuffer;
   private inRun = false;
+  /** Calls to the workers in flight (setData must not overwrite the data region under one). */
+  private busy = 0;
   private layout!: MemoryLayout;
 
   private constructor(model: Sequential, worldSize: number, params: Float32Array, grad: Float32Array, optimizerState: Record<string, Float32Array>, control: Int32Array, threads: Worker[], losses: Float64Array, timings: Float64Array) {
@@ -146,6 +159,7 @@ export class DataParallel {
     const n = model.parameters().reduce((s, p) => s + p.size, 0);
     const wasm = backend() === "wasm";
     const data = options.data;
+    if (data) checkDataSet("data", data); // before any worker exists: a bad dataset costs no pool
     const room = data ? dataBytes(data.x.length / data.features, data.features, data.targetWidth ?? 1).total : 0;
     // A dataset too big for one 32-bit memory next to the rest keeps buffers of its own (setData's path).
     const fits = Number.isInteger(room) && planMemory(n, worldSize, stateNames, wasm, options.arenaBytes, room).totalBytes <= MAX_RUN_BYTES;
@@ -177,7 +191,14 @@ export class DataParallel {
         }),
       ),
     );
-    if (data) await dp.setData(data);
+    if (data) {
+      try {
+        await dp.setData(data);
+      } catch (e) {
+        await dp.close(); // the caller never gets dp: nothing else could end its threads
+        throw e;
+      }
+    }
     return dp;
   }
 
@@ -193,6 +214,15 @@ export class DataParallel {
    * WorkerError naming that worker and step — never waiting on a worker that cannot answer.
    */
   private async guard<T>(step: number, calls: Promise<T>[]): Promise<T[]> {
+    this.busy++;
+    try {
+      return await this.settle(step, calls);
+    } finally {
+      this.busy--;
+    }
+  }
+
+  private async settle<T>(step: number, calls: Promise<T>[]): Promise<T[]> {
     const errors = new Map<number, unknown>();
     let wake: () => void = () => {};
     const failed = new Promise<void>((resolve) => (wake = resolve));
@@ -245,12 +275,9 @@ export class DataParallel {
   /** Copies a dataset into shared memory once; steps then address rows by index. */
   async setData(data: DataSet): Promise<void> {
     this.ensureOpen();
-    const rows = data.x.length / data.features;
-    if (!Number.isInteger(rows)) throw new Error(`setData: x has ${data.x.length} values, not a multiple of ${data.features} features`);
-    const dense = data.targetWidth !== undefined;
-    if (!dense && !(data.y instanceof Int32Array)) throw new Error("setData: class-index targets must be an Int32Array (or give targetWidth for dense targets)");
-    const width = data.targetWidth ?? 1;
-    if (data.y.length !== rows * width) throw new Error(`setData: ${rows} rows of x but ${data.y.length / width} rows of targets`);
+    // The run's data region may be the one a running step gathers from: no overwriting under it.
+    if (this.busy > 0) throw new Error("setData: a runSteps or evaluate call is still in flight; await it first");
+    const { rows, dense, width } = checkDataSet("setData", data);
     // In the run's memory when it has the room (a dataset given to create), else in buffers of its own.
     const need = dataBytes(rows, data.features, width);
     const inRun = need.total <= this.layout.dataBytes;

@@ -355,4 +355,22 @@ describe("data-parallel engine", () => {
     await expect(DataParallel.create({ model: SMALL, loss: { type: "crossEntropyLoss" }, optimizer: { type: "Adamax", config: {} }, workers: 1 })).rejects.toThrow(/unknown type "Adamax"/);
     await expect(DataParallel.create({ model: [{ type: "Conv2d" } as never], loss: { type: "crossEntropyLoss" }, optimizer: { type: "Adam", config: {} }, workers: 1 })).rejects.toThrow(/layer 0: unknown type "Conv2d"/);
   });
+
+  it("checks a dataset given to create before starting any worker", async () => {
+    const base = { model: SMALL, loss: { type: "crossEntropyLoss" } as const, optimizer: { type: "Adam", config: {} }, workers: 2 };
+    await expect(DataParallel.create({ ...base, data: { x: new Float32Array(40), features: 6, y: new Int32Array(6) } })).rejects.toThrow(/data: x has 40 values, not a multiple of 6 features/);
+    await expect(DataParallel.create({ ...base, data: { x: new Float32Array(36), features: 6, y: new Float32Array(6) } })).rejects.toThrow(/data: class-index targets must be an Int32Array/);
+    await expect(DataParallel.create({ ...base, data: { x: new Float32Array(36), features: 6, y: new Int32Array(5) } })).rejects.toThrow(/data: 6 rows of x but 5 rows of targets/);
+  });
+
+  it("refuses setData while a call is in flight (the data region may be under a running step)", async () => {
+    const data = randomData(64, 6, 3, 4);
+    const dp = await engine(SMALL, 2, { data });
+    const [idx, batches] = schedule(4, 16);
+    const running = dp.runSteps(idx, batches);
+    await expect(dp.setData(data)).rejects.toThrow(/setData: a runSteps or evaluate call is still in flight; await it first/);
+    await running;
+    await dp.setData(data); // and takes it once the call is done
+    expect(dp.dataInRunMemory).toBe(true);
+  });
 });
