@@ -10,12 +10,13 @@
 
 /**
  * e^x per lane (Cephes expf): n = round(x·log2 e), r = x − n·ln 2 (in two parts), a degree-6
- * polynomial for e^r, times 2^n built in the exponent bits, for x in [−87.3, 88.7]; +∞ above
- * that range, 0 below (float32's own limits are 88.72 and −103.3 with subnormals); NaN stays NaN.
+ * polynomial for e^r, times 2^n built in the exponent bits, for x in [−87.3, 88.37] (n ≤ 127, so
+ * 2^n is a normal float); +∞ above — where e^x is within 30% of float32's largest value anyway —
+ * and 0 below (float32's own limits are 88.72 and −103.3 with subnormals); NaN stays NaN.
  */
 // @ts-ignore: decorator
 @inline export function expV(x0: v128): v128 {
-  const x = f32x4.max(f32x4.min(x0, splat(88.7)), splat(-87.3));
+  const x = f32x4.max(f32x4.min(x0, splat(88.37)), splat(-87.3));
   const n = f32x4.nearest(f32x4.mul(x, splat(1.44269504088896341)));
   let r = f32x4.sub(x, f32x4.mul(n, splat(0.693359375)));
   r = f32x4.sub(r, f32x4.mul(n, splat(-2.12194440e-4)));
@@ -28,7 +29,7 @@
   const y = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), splat(1));
   const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
   // Past the clamp: +∞ above, 0 below (so σ(x) and x·σ(x) go to exact 0 for huge negative x).
-  const e = v128.bitselect(f32x4.splat(Infinity), f32x4.mul(y, scale), f32x4.gt(x0, splat(88.7)));
+  const e = v128.bitselect(f32x4.splat(Infinity), f32x4.mul(y, scale), f32x4.gt(x0, splat(88.37)));
   return v128.andnot(e, f32x4.lt(x0, splat(-87.3)));
 }
 

@@ -25,7 +25,12 @@ interface ViewCtor {
 
 /** Where an arena's bytes are. */
 export interface ArenaOptions {
-  /** The buffer to carve from (a SharedArrayBuffer or a `WebAssembly.Memory`'s buffer). Default: a new ArrayBuffer of `byteLength`. */
+  /**
+   * The buffer to carve from: an ArrayBuffer, a SharedArrayBuffer, or a *shared*
+   * `WebAssembly.Memory`'s buffer (shared memories never move). Not a plain wasm memory's buffer
+   * that may grow — growth detaches it and every view handed out — and not a range some kernel
+   * instance uses as scratch. Default: a new ArrayBuffer of `byteLength`.
+   */
   buffer?: ArrayBufferLike;
   /** First byte of the arena in `buffer` (a multiple of 64). Default 0. */
   byteOffset?: number;
@@ -124,6 +129,9 @@ export class Arena {
     this.stepBytes += need;
     if (this.stepBytes > this.highWater) this.highWater = this.stepBytes;
     const start = this.at;
+    if (this.buffer.byteLength === 0 && this.byteLength > 0) {
+      throw new Error("Arena: its buffer has been detached (a non-shared WebAssembly.Memory that grew?): carve arenas from a SharedArrayBuffer or a shared memory");
+    }
     if (start + need > this.byteOffset + this.byteLength) {
       this.overflows++;
       this.overflowBytes += bytes;

@@ -241,7 +241,7 @@ export function gradSlot(t: Tensor): FloatArray | null {
 // topologicalOrder's DFS stack, reused by every backward pass (no garbage per step); a pass
 // marks the nodes it visits with its own number (Tensor._mark) instead of filling a Set.
 let pass = 0;
-const stackNodes: Tensor[] = [];
+const stackNodes: (Tensor | null)[] = [];
 const stackNext: number[] = [];
 
 /** Nodes reachable from `root` that require grad, inputs before outputs (iterative DFS). */
@@ -253,7 +253,7 @@ function topologicalOrder(root: Tensor): Tensor[] {
   stackNext[0] = 0;
   root._mark = mark;
   while (top >= 0) {
-    const node = stackNodes[top];
+    const node = stackNodes[top] as Tensor;
     const inputs = node._inputs;
     if (inputs !== null && stackNext[top] < inputs.length) {
       const child = inputs[stackNext[top]++];
@@ -264,7 +264,7 @@ function topologicalOrder(root: Tensor): Tensor[] {
         stackNext[top] = 0;
       }
     } else {
-      stackNodes[top] = root; // drop the reference
+      stackNodes[top] = null; // keep no graph alive after the pass
       top--;
       order.push(node);
     }

@@ -55,6 +55,15 @@ describe("Arena", () => {
     expect(arena.stats().highWater).toBe(192);
   });
 
+  it("says so when its buffer was detached (a plain wasm memory that grew), instead of handing out dead views", () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 4 });
+    const arena = new Arena({ buffer: memory.buffer, byteOffset: 0, byteLength: 1024 });
+    arena.float32(4);
+    memory.grow(1);
+    arena.reset();
+    expect(() => arena.float32(4)).toThrow(/buffer has been detached .* shared memory/);
+  });
+
   it("rejects a range outside its buffer or a misaligned start", () => {
     expect(() => new Arena({ buffer: new ArrayBuffer(100), byteOffset: 64, byteLength: 64 })).toThrow(/must lie inside the buffer's 100 bytes/);
     expect(() => new Arena({ buffer: new ArrayBuffer(100), byteOffset: 8 })).toThrow(/multiple of 64/);
