@@ -96,6 +96,12 @@ describe("bench smoke (quick mode, no timing assertions)", () => {
     expect(js.rows.filter((x: { kind: string }) => x.kind === "allreduce").map((x: { backend: string }) => x.backend)).toEqual(["js", "js"]);
   });
 
+  it.runIf(wasmSimdSupported())("bench rows --quick times every per-row op three ways", async () => {
+    const r = await runJson("rows.js", ["--quick", "--json"]);
+    expect(r.rows.map((x: { op: string }) => x.op)).toEqual(expect.arrayContaining(["softmax fwd+bwd", "logSoftmax fwd+bwd", "LayerNorm fwd+bwd", "crossEntropy (probabilities) fwd+bwd"]));
+    for (const row of r.rows) for (const k of ["js", "staged", "inplace"]) expect(row[k]).toBeGreaterThan(0);
+  });
+
   it("bench:peers --quick runs weft, TF.js (cpu, wasm) and mind-net.js", async () => {
     const r = await runJson("peers.js", ["--quick", "--json"]);
     expect(r.rows.map((x: { id: string }) => x.id)).toEqual(expect.arrayContaining(["weft-1", "tfjs-cpu", "tfjs-wasm", "mind-net"]));
