@@ -187,6 +187,12 @@ export function allocLike(like: FloatArray, n: number): FloatArray {
   return like instanceof Float64Array ? allocFloat64(n) : allocFloat32(n);
 }
 
+/** n zeroed values of exactly `like`'s element type (float32, float64 or int32): from the active arena, else the heap. */
+export function allocSame<D extends FloatArray | Int32Array>(like: D, n: number): D {
+  if (like instanceof Int32Array) return allocInt32(n) as D;
+  return (like instanceof Float64Array ? allocFloat64(n) : allocFloat32(n)) as D;
+}
+
 /** n zeroed bytes (masks): from the active arena, else the heap. */
 export function allocUint8(n: number): Uint8Array {
   return active !== null ? active.uint8(n) : new Uint8Array(n);

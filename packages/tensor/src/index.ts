@@ -2,13 +2,15 @@
  * @weft/tensor: tensors over (shared) float storage, reverse-mode autograd, kernels, RNG,
  * gradcheck, safetensors and the Communicator interface.
  */
-export { Tensor, noGrad, isGradEnabled, fromOp, gradSlot, shapeSize, formatShape } from "./tensor.js";
-export type { FloatArray, DType, BackwardFn, NestedArray } from "./tensor.js";
-export { tensor, zeros, ones, full, randn, rand, arange } from "./create.js";
-export type { TensorOptions } from "./create.js";
+export { Tensor, noGrad, isGradEnabled, fromOp, gradSlot, shapeSize, formatShape, dtypeOf, SAVES_NOTHING } from "./tensor.js";
+export type { FloatArray, TensorData, DType, BackwardFn, BackwardOptions, NestedArray } from "./tensor.js";
+export { requireFloat, requireInt } from "./dtype-check.js";
+export { permuteInto, copyBox } from "./kernels/strided.js";
+export { tensor, zeros, ones, full, randn, rand, randint, arange } from "./create.js";
+export type { TensorOptions, IntTensorOptions, FloatTensorOptions } from "./create.js";
 export * from "./ops/index.js";
 export { broadcastShapes } from "./shape.js";
-export { Arena, withArena, activeArena, allocLike, allocFloat32, allocFloat64, allocInt32, allocUint8 } from "./arena.js";
+export { Arena, withArena, activeArena, allocLike, allocSame, allocFloat32, allocFloat64, allocInt32, allocUint8 } from "./arena.js";
 export type { ArenaOptions, ArenaStats } from "./arena.js";
 export { gemm } from "./kernels/backend.js";
 export { gemm as jsGemm } from "./kernels/gemm.js";
