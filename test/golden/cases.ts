@@ -1,7 +1,7 @@
 /** Loading golden cases (format weft-golden/1) and comparing against them with the case's tolerance. */
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { Tensor, formatShape } from "@weft/tensor";
+import { Tensor, formatShape, type TensorData } from "@weft/tensor";
 
 export interface Tol { rtol: number; atol: number }
 export interface GTensor { shape: number[]; data: number[]; dtype?: "int" }
@@ -20,8 +20,9 @@ export function loadGoldenFiles(): GFile[] {
   });
 }
 
-/** A float32 tensor from a golden tensor. */
-export function toTensor(g: GTensor, requiresGrad = false): Tensor {
+/** A float32 tensor from a golden tensor — int32 (never requiring grad) for `"dtype": "int"`. */
+export function toTensor(g: GTensor, requiresGrad = false): Tensor<TensorData> {
+  if (g.dtype === "int") return new Tensor(Int32Array.from(g.data), g.shape);
   return new Tensor(Float32Array.from(g.data), g.shape, requiresGrad);
 }
 

@@ -1,5 +1,6 @@
 /** Elementwise binary ops with NumPy/PyTorch broadcasting; each backward rule sits under its forward. */
-import { Tensor, fromOp, gradSlot, type FloatArray } from "../tensor.js";
+import { Tensor, fromOp, gradSlot, SAVES_NOTHING, type FloatArray } from "../tensor.js";
+import { requireFloat } from "../dtype-check.js";
 import { broadcastIndex, broadcastShapes } from "../shape.js";
 import { allocFloat32, allocFloat64 } from "../arena.js";
 
@@ -24,6 +25,8 @@ interface Prepared {
 
 function prepare(name: string, x: Operand, y: Operand): Prepared {
   if (!(x instanceof Tensor) && !(y instanceof Tensor)) throw new Error(`${name}: at least one operand must be a Tensor`);
+  if (x instanceof Tensor) requireFloat(x, name, "input");
+  if (y instanceof Tensor) requireFloat(y, name, "other");
   const a = asTensor(x, (x instanceof Tensor ? x : y) as Tensor);
   const b = asTensor(y, a);
   const shape = broadcastShapes(a.shape, b.shape, name);
@@ -45,7 +48,7 @@ export function add(x: Operand, y: Operand): Tensor {
     if (sa) for (let i = 0; i < n; i++) sa[mapA ? mapA[i] : i] += g[i];
     const sb = gradSlot(b);
     if (sb) for (let i = 0; i < n; i++) sb[mapB ? mapB[i] : i] += g[i];
-  });
+  }, SAVES_NOTHING);
 }
 
 /** `a - b` with broadcasting. */
@@ -58,7 +61,7 @@ export function sub(x: Operand, y: Operand): Tensor {
     if (sa) for (let i = 0; i < n; i++) sa[mapA ? mapA[i] : i] += g[i];
     const sb = gradSlot(b);
     if (sb) for (let i = 0; i < n; i++) sb[mapB ? mapB[i] : i] -= g[i];
-  });
+  }, SAVES_NOTHING);
 }
 
 /** `a * b` elementwise with broadcasting. */

@@ -7,7 +7,7 @@
 import { Tensor, fromOp, gradSlot, formatShape, shapeSize, SAVES_NOTHING, type DType, type TensorData } from "../tensor.js";
 import { allocFloat32, allocFloat64, allocInt32, allocSame } from "../arena.js";
 import { normalizeAxis } from "../shape.js";
-import { broadcastIndex, broadcastShapes } from "../shape.js";
+import { broadcastIndex } from "../shape.js";
 import { permuteInto } from "../kernels/strided.js";
 
 /** A view over the same storage with another shape; the gradient passes through unchanged. */
@@ -113,8 +113,10 @@ export function expand<D extends TensorData>(x: Tensor<D>, shape: readonly numbe
   const lead = shape.length - x.ndim;
   if (lead < 0) throw new Error(`expand: shape ${formatShape(shape)} has fewer dims than the input ${formatShape(x.shape)}`);
   const target = shape.map((d, i) => (d === -1 && i >= lead ? x.shape[i - lead] : d));
-  const b = broadcastShapes(x.shape, target, "expand");
-  if (b.some((d, i) => d !== target[i])) throw new Error(`expand: cannot expand shape ${formatShape(x.shape)} to ${formatShape(shape)}: only size-1 dims can grow`);
+  for (let i = 0; i < x.ndim; i++) {
+    const from = x.shape[i], to = target[i + lead];
+    if (from !== to && from !== 1) throw new Error(`expand: cannot expand shape ${formatShape(x.shape)} to ${formatShape(shape)}: only size-1 dims can grow (dim ${i}: ${from} → ${to})`);
+  }
   const map = broadcastIndex(x.shape, target);
   const n = shapeSize(target);
   const out = allocSame(x.data, n);
