@@ -95,8 +95,8 @@ export class Tensor<D extends TensorData = FloatArray> {
   /** @internal the tensors the backward rule reads (checked against in-place changes), and their version sum then. */
   _saved: readonly Tensor<TensorData>[] = SAVES_NOTHING;
   _savedVersion = 0;
-  /** @internal the version counter, shared with views of the same storage. */
-  _versionBox: VersionBox;
+  /** @internal the version counter, shared with views of the same storage; created on first need (most tensors never need one). */
+  _versionBox: VersionBox | null = null;
 
   constructor(data: D, shape: readonly number[], requiresGrad = false) {
     // Indexed loops, and a frozen shape shared rather than copied: no garbage per op.
@@ -118,7 +118,6 @@ export class Tensor<D extends TensorData = FloatArray> {
     this.data = data;
     this.shape = Object.isFrozen(shape) ? shape : Object.freeze(shape.slice());
     this.requiresGrad = requiresGrad;
-    this._versionBox = { n: 0 };
   }
 
   get size(): number {
@@ -148,16 +147,18 @@ export class Tensor<D extends TensorData = FloatArray> {
    * A backward rule that reads a tensor modified after the op saved it is an error.
    */
   get version(): number {
-    return this._versionBox.n;
+    return this._versionBox === null ? 0 : this._versionBox.n;
   }
 
   /** @internal records an in-place modification of the storage (every view sees it). */
   _bumpVersion(): void {
+    if (this._versionBox === null) this._versionBox = { n: 0 };
     this._versionBox.n++;
   }
 
   /** @internal makes this tensor a view of `base`'s storage for version counting. */
   _shareVersion(base: Tensor<TensorData>): this {
+    if (base._versionBox === null) base._versionBox = { n: 0 };
     this._versionBox = base._versionBox;
     return this;
   }
@@ -370,7 +371,7 @@ export function fromOp<D extends TensorData = FloatArray>(
   if (savesOutput) saved = saved.length === 0 ? [out as Tensor<TensorData>] : [...saved, out as Tensor<TensorData>];
   out._saved = saved;
   let v = 0;
-  for (let i = 0; i < saved.length; i++) v += saved[i]._versionBox.n;
+  for (let i = 0; i < saved.length; i++) v += saved[i].version;
   out._savedVersion = v;
   return out;
 }
@@ -406,7 +407,7 @@ function checkGraph(order: readonly Tensor<TensorData>[]): void {
     const saved = node._saved;
     if (saved.length === 0) continue;
     let v = 0;
-    for (let j = 0; j < saved.length; j++) v += saved[j]._versionBox.n;
+    for (let j = 0; j < saved.length; j++) v += saved[j].version;
     if (v !== node._savedVersion) {
       const which = saved.map((s) => `${s.dtype} ${formatShape(s.shape)} at version ${s.version}`).join(", ");
       throw new Error(
