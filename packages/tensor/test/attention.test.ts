@@ -127,7 +127,7 @@ const CASES: [string, Spec][] = [
   ["causal, scale 8 (both row paths) across query blocks", { q: [1, 1, 100, 8], s: 100, dv: 3, opts: () => ({ isCausal: true, scale: 8 }) }],
   ["2-D [5,3] (no leading dims)", { q: [5, 3], s: 4, dv: 2 }],
   ["causal T = S = 9", { q: [2, 2, 9, 4], s: 9, dv: 3, opts: () => ({ isCausal: true }) }],
-  ["causal T = S = 150 (query blocks of 64)", { q: [1, 2, 150, 8], s: 150, dv: 5, opts: () => ({ isCausal: true }) }],
+  ["causal T = S = 150 (query blocks of 32, the last partial)", { q: [1, 2, 150, 8], s: 150, dv: 5, opts: () => ({ isCausal: true }) }],
   ["causal T < S (top-left: row i sees keys 0…i)", { q: [2, 5, 4], s: 9, dv: 3, opts: () => ({ isCausal: true }) }],
   ["causal T > S (rows past S see every key)", { q: [2, 90, 4], s: 70, dv: 3, opts: () => ({ isCausal: true }) }],
   ["bool mask [T, S] broadcast over [B, H]", { q: [2, 3, 5, 4], s: 6, dv: 4, opts: (l, t, s) => ({ attnMask: boolMask([t, s], (f) => (f * 7) % 5 !== 0) }) }],

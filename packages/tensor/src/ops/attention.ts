@@ -27,12 +27,13 @@ export interface AttentionOptions {
 const OP = "scaledDotProductAttention";
 
 /**
- * Query rows per block when causal: a block's gemms stop at its last visible key, which saves
- * ≈ 3/8 of the work at T = S = 256. Blocks of 32 … all rows, forward + backward, B·H = 8, wasm
- * backend (scripts/bench-attention.mjs): 64 was best or within noise of the best at T = 128 and
- * 256 (D = 16 … 64); at T ≤ 64 there is one block anyway.
+ * Query rows per block when causal: a block's gemms stop at its last visible key (at T = S = 256
+ * that skips 7/16 of the gemm work). Blocks of 16, 32, 48, 64, 96, 128 and all rows compared,
+ * forward + backward at B·H = 8, T = 128 and 256, D = 16 … 64 (wasm backend, CPU-time medians):
+ * 32 was the fastest or within 3% of it in all six (T = 256, D = 64: 20.5 ms; 64 rows 25.9;
+ * one block 33.2). Small blocks pay more gemm calls and operand packing, big ones skip less.
  */
-const CAUSAL_ROWS = 64;
+const CAUSAL_ROWS = 32;
 
 /**
  * A row whose scores provably lie in [−NO_SHIFT, NO_SHIFT] (Cauchy–Schwarz: |scale|·‖qᵢ‖·maxⱼ‖kⱼ‖)
@@ -181,7 +182,7 @@ function rowNorm(x: FloatArray, off: number, n: number): number {
  * Fused: per (batch, head) one gemm (`scale` as its alpha) writes the scores, the rows are masked
  * and exponentiated in place, one gemm multiplies them with v and each output row is divided by
  * its sum — float32 on the wasm SIMD gemm under the wasm backend. With `isCausal`, query blocks
- * of 64 rows stop their gemms at their last visible key.
+ * of 32 rows stop their gemms at their last visible key.
  *
  * What the backward keeps: E = exp(scores − shift), the unnormalised probabilities
  * `[..., T, S]` in q's dtype, and 1/Σⱼ E per row `[..., T]` (float64) — the probabilities up to
