@@ -174,6 +174,23 @@ describe("scaledDotProductAttention against a float64 reference from the 2-D ops
     }
   }
 
+  it.each(BACKENDS)("[%s] float32 weights within 1.5 ulp of the float64 softmax (exact scores, v = identity)", (b) => {
+    setBackend(b);
+    // D = 1 and scale 1: the scores a_i·b_j are exact in float32, so what is left is the exp
+    // (table + cubic) and two roundings; rows with |scores| ≤ 60 skip the max shift, rows past it do not.
+    const S = 32, rowsA = [0.25, -1.5, 3, 7.25, -7.5, 10, -12.5];
+    const q = new Tensor(Float32Array.from(rowsA), [rowsA.length, 1]);
+    const k = new Tensor(Float32Array.from({ length: S }, (_, j) => (j - 16) / 2), [S, 1]);
+    const v = new Tensor(Float32Array.from({ length: S * S }, (_, i) => (i % (S + 1) === 0 ? 1 : 0)), [S, S]);
+    const p = sdpa(q, k, v, { scale: 1 }).data;
+    for (let i = 0; i < rowsA.length; i++) {
+      const sc = Array.from({ length: S }, (_, j) => rowsA[i] * k.data[j]);
+      const max = Math.max(...sc), sum = sc.reduce((a, x) => a + Math.exp(x - max), 0);
+      const want = sc.map((x) => Math.exp(x - max) / sum);
+      expectClose(p.subarray(i * S, (i + 1) * S), want, 1e-38, 1.5 * 2 ** -23, `row ${i}`);
+    }
+  });
+
   it("gives 0, not NaN, for a row whose every key is masked, and sends no gradient through it", () => {
     const q = randn([1, 3, 2]), k = randn([1, 4, 2]), v = randn([1, 4, 2]);
     const mask = boolMask([3, 4], (f) => f >= 4 && f < 8); // only row 1 may attend
