@@ -3,7 +3,7 @@
  * scores, the masked softmax and the weighted sum of each (batch, head) in one pass over gemm
  * calls with offsets, and the backward the same way in one closure.
  */
-import { Tensor, fromOp, gradSlot, formatShape, isGradEnabled, type FloatArray } from "../tensor.js";
+import { Tensor, fromOp, gradSlot, formatShape, isGradEnabled, type FloatArray, type TensorData } from "../tensor.js";
 import { allocFloat64, allocLike } from "../arena.js";
 import { gemm } from "../kernels/backend.js";
 
@@ -19,7 +19,7 @@ export interface AttentionOptions {
    * Broadcastable to `[..., T, S]`: int32 (PyTorch's bool mask: nonzero = may attend, 0 = masked)
    * or float (added to the scaled scores; `−∞` masks; gets a gradient if it requires one).
    */
-  attnMask?: Tensor | null;
+  attnMask?: Tensor<TensorData> | null;
   /** Only 0: dropout on the attention weights is not supported yet (anything else throws). */
   dropoutP?: number;
 }
@@ -94,7 +94,7 @@ interface Mask {
   colStride: number;
 }
 
-function planMask(mask: Tensor | null | undefined, lead: readonly number[], t: number, s: number): Mask {
+function planMask(mask: Tensor<TensorData> | null | undefined, lead: readonly number[], t: number, s: number): Mask {
   if (mask === null || mask === undefined) return { kind: 0, data: null, lead: lead.map(() => 0), rowStride: 0, colStride: 0 };
   if (!(mask instanceof Tensor)) throw new Error(`${OP}: attnMask must be a Tensor (int32 for a boolean mask, or float), got ${typeof mask}`);
   const target = [...lead, t, s];
@@ -280,9 +280,8 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, optio
   }
 
   const inputs = attnMask ? [q, k, v, attnMask] : [q, k, v];
-  // The backward reads `out` (rowsum(dO∘O)): when fromOp can be told it saves the output (the
-  // version counters of issue 11), this op should say so.
-  return fromOp(out, [...lead, T, Dv], inputs, (g) => {
+  // The backward reads q, k, v, the mask and `out` (rowsum(dO∘O)): all are checked for in-place changes.
+  return fromOp(out, [...lead, T, Dv], inputs as Tensor<TensorData>[], (g) => {
     const sq = gradSlot(q), sk = gradSlot(k), sv = gradSlot(v);
     const sm = mask.kind === 2 ? gradSlot(attnMask as Tensor) : null;
     const ds = sq !== null || sk !== null || sm !== null ? allocLike(qd, rowsPer * S) : null; // dP, then dS
@@ -321,5 +320,5 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, optio
         if (sk) gemm(true, false, keys, D, rows, scale, ds, 0, S, qd, qo + i0 * D, D, 1, sk, ko, D);
       }
     }
-  });
+  }, inputs as Tensor<TensorData>[], true);
 }

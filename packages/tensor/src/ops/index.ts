@@ -6,3 +6,5 @@ export { matmul, linear } from "./matmul.js";
 export { reshape, flatten, unflatten, squeeze, unsqueeze, permute, transpose, expand, clone, toDtype } from "./shape.js";
 export { narrow, slice, split, chunk, cat, stack, pad } from "./slice.js";
 export { fill_, copy_, add_, mul_, maskedFill_ } from "./inplace.js";
+export { scaledDotProductAttention } from "./attention.js";
+export type { AttentionOptions } from "./attention.js";
