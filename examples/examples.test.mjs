@@ -3,6 +3,8 @@ import { describe, expect, it } from "vitest";
 import { descend } from "./gradient-descent-1d.mjs";
 import { DEFAULTS, INPUTS, TARGETS, trainByAutograd, trainByHand } from "./xor.mjs";
 import { TRUE_B, TRUE_W, compareVariants } from "./gradient-descent-variants.mjs";
+import { DEFAULTS as MLP_DEFAULTS, ResidualMLP, train } from "./residual-mlp.mjs";
+import { Rng } from "@weft/tensor";
 
 describe("gradient-descent-1d: f(x) = x² from x = 5", () => {
   it("η = 0.1 gives the table 5 → 4 → 3.2 → 2.56 → 2.048 (each step × 0.8)", () => {
@@ -70,5 +72,27 @@ describe("gradient-descent-variants: batch vs mini-batch vs stochastic", () => {
 
   it("is deterministic: same seed, same losses", () => {
     expect(compareVariants().map((r) => r.losses)).toEqual(results.map((r) => r.losses));
+  });
+});
+
+describe("residual-mlp: a custom Module with its children as plain properties", () => {
+  const result = train(MLP_DEFAULTS);
+
+  it("registers the properties, in assignment order, with PyTorch's keys (blocks through the ModuleList)", () => {
+    const block = (i) => ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias"].map((k) => `blocks.${i}.${k}`);
+    expect(Object.keys(result.model.stateDict())).toEqual(["inp.weight", "inp.bias", ...block(0), ...block(1), "head.weight", "head.bias"]);
+    expect(Object.keys(new ResidualMLP(2, 4, 3, { depth: 3, rng: new Rng(0) }).stateDict())).toHaveLength(2 + 3 * 4 + 2);
+  });
+
+  it("trains: every parameter moves, the loss falls below a tenth, the points are classified", () => {
+    const fresh = new ResidualMLP(2, MLP_DEFAULTS.hidden, 3, { rng: new Rng(MLP_DEFAULTS.seed) });
+    const trained = result.model.parameters();
+    fresh.parameters().forEach((p, i) => expect(Array.from(trained[i].data)).not.toEqual(Array.from(p.data)));
+    expect(result.losses[result.losses.length - 1]).toBeLessThan(result.losses[0] / 10);
+    expect(result.accuracy).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it("is deterministic: same seed, same losses", () => {
+    expect(train({ ...MLP_DEFAULTS, steps: 20 }).losses).toEqual(result.losses.slice(0, 20));
   });
 });

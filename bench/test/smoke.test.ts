@@ -102,6 +102,15 @@ describe("bench smoke (quick mode, no timing assertions)", () => {
     for (const row of r.rows) for (const k of ["js", "staged", "inplace"]) expect(row[k]).toBeGreaterThan(0);
   });
 
+  it("bench:module --quick times each case plain and through a Proxy, and the registry scan", async () => {
+    const r = await runJson("module-access.js", ["--quick", "--json"]);
+    expect(r.bench).toBe("module-access");
+    expect(r.rows.map((x: { case: string }) => x.case)).toEqual(expect.arrayContaining(["Dropout(0.5) forward, [128, 256]"]));
+    for (const row of r.rows) for (const k of ["plainMs", "proxyMs", "proxyVsPlain"]) expect(row[k]).toBeGreaterThan(0);
+    expect(r.scans).toHaveLength(3);
+    for (const s of r.scans) expect(s.ms).toBeGreaterThan(0);
+  });
+
   it("bench:peers --quick runs weft, TF.js (cpu, wasm) and mind-net.js", async () => {
     const r = await runJson("peers.js", ["--quick", "--json"]);
     expect(r.rows.map((x: { id: string }) => x.id)).toEqual(expect.arrayContaining(["weft-1", "tfjs-cpu", "tfjs-wasm", "mind-net"]));

@@ -1,7 +1,9 @@
-/** @weft/layers: Module, Linear, activations, Dropout, losses, init and checkpoints. */
+/** @weft/layers: Module, Sequential, ModuleList, ModuleDict, Linear, activations, Dropout, losses, init and checkpoints. */
 export { Module, Parameter } from "./module.js";
 export type { StateEntry, FlatParameters } from "./module.js";
 export { Sequential } from "./sequential.js";
+export { ModuleList } from "./module-list.js";
+export { ModuleDict } from "./module-dict.js";
 export { Linear } from "./linear.js";
 export type { LinearOptions } from "./linear.js";
 export { ReLU, Sigmoid, Tanh, LeakyReLU, GELU, Softmax } from "./activation.js";
