@@ -120,6 +120,8 @@ export interface MemoryPlan {
   totalBytes: number;
   /** The parameter-sized arrays among them: 1 + W + 1 + the optimiser's state arrays. */
   parameterCopies: number;
+  /** Names of the optimiser's state arrays (what its checkpoints hold). */
+  optimizerState: string[];
   /** Bytes per worker of arena and kernel scratch. */
   perWorkerBytes: number;
   /** Whether the dataset lies in that memory (else it gets buffers of its own, of `dataBytes`). */
@@ -202,12 +204,13 @@ export class DataParallel {
 
   /**
    * The run's shared memory for a model of `parameters` floats, as {@link create} will lay it
-   * out on the current backend — to check a run fits before starting it.
+   * out on the current backend (or, with `wasm`, the one named) — to check a run fits before
+   * starting it.
    */
-  static planMemory(o: { parameters: number; workers: number; optimizer: string; arenaBytes?: number; data?: { rows: number; features: number; targetWidth?: number } }): MemoryPlan {
+  static planMemory(o: { parameters: number; workers: number; optimizer: string; arenaBytes?: number; data?: { rows: number; features: number; targetWidth?: number }; wasm?: boolean }): MemoryPlan {
     const stateNames = OPTIMIZER_STATE_NAMES[o.optimizer];
     if (!stateNames) throw new Error(`optimizer: unknown type ${JSON.stringify(o.optimizer)} (known: ${Object.keys(OPTIMIZER_STATE_NAMES).join(", ")})`);
-    const wasm = backend() === "wasm";
+    const wasm = o.wasm ?? backend() === "wasm";
     const room = o.data ? dataBytes(o.data.rows, o.data.features, o.data.targetWidth ?? 1).total : 0;
     // A dataset too big for one 32-bit memory next to the rest keeps buffers of its own (setData's path).
     const dataInRun = room > 0 && Number.isInteger(room) && planMemory(o.parameters, o.workers, stateNames, wasm, o.arenaBytes, room).totalBytes <= MAX_RUN_BYTES;
@@ -216,6 +219,7 @@ export class DataParallel {
       parameters: o.parameters,
       totalBytes: layout.totalBytes,
       parameterCopies: 2 + o.workers + stateNames.length,
+      optimizerState: [...stateNames],
       perWorkerBytes: layout.arenaBytes + layout.scratchBytes,
       dataInRun,
       dataBytes: room,
