@@ -181,7 +181,7 @@ function checkState(raw: unknown, path: string, epoch: number, expect?: Checkpoi
   const bad = (key: string, v: unknown, want: string): never => {
     throw new UsageError(`${path}: "${key}" is ${preview(v)}; expected ${want}`);
   };
-  if (!isObject(raw)) bad("(the file)", raw, 'an object {"epoch", "step", "metrics", "stopped"}');
+  if (!isObject(raw)) throw new UsageError(`${path}: expected an object {"epoch", "step", "metrics", "stopped"}, got ${preview(raw)}`);
   const s = raw as Record<string, unknown>;
   for (const k of Object.keys(s)) if (!["epoch", "step", "metrics", "stopped"].includes(k)) throw new UsageError(`${path}: unknown key ${preview(k)} (expected epoch, step, metrics, stopped)`);
   if (s.epoch !== epoch) bad("epoch", s.epoch, `${epoch}, the epoch checkpoint.json names`);

@@ -126,10 +126,10 @@ function suggestions(o: TrainOptions, d: DataShape, limits: MemoryLimits): strin
 
 /**
  * Throws a {@link UsageError} when the run does not fit `limits`: which limit, what the run
- * needs and why, and the values of single flags that fit. `resumed`: the options are a saved
- * run's, which cannot be changed, so no flag is suggested.
+ * needs and why, and the values of single flags that fit. `savedIn`: the config.json the
+ * options were read from (--resume), which cannot change them, so no flag is suggested.
  */
-export function checkRunMemory(o: TrainOptions, d: DataShape, limits: MemoryLimits = memoryLimits(), resumed = false): void {
+export function checkRunMemory(o: TrainOptions, d: DataShape, limits: MemoryLimits = memoryLimits(), savedIn?: string): void {
   const wasm = limits.sharedBytes !== null;
   const m = runMemory(o, d, wasm);
   const what = `${m.parameters.toLocaleString("en-US")} parameters × ${m.parameterCopies} copies + ${o.workers} workers × ${gib(m.perWorkerBytes)} of arena${wasm ? " and scratch" : ""}`;
@@ -141,7 +141,7 @@ export function checkRunMemory(o: TrainOptions, d: DataShape, limits: MemoryLimi
   } else {
     return;
   }
-  if (resumed) throw new UsageError(`${problem}: the saved options of this run need a machine with more memory${wasm ? " (or WEFT_BACKEND=js)" : ""}`);
+  if (savedIn) throw new UsageError(`${savedIn}: ${problem}: the options saved there need a machine with more memory${wasm ? " (or WEFT_BACKEND=js)" : ""}`);
   const fix = suggestions(o, d, limits);
   if (wasm && fits(o, d, { ...limits, sharedBytes: null })) fix.push("WEFT_BACKEND=js (no 4 GiB limit)");
   throw new UsageError(`${problem}. ${fix.length > 0 ? `Any one of these fits: ${fix.join("; ")}` : "No smaller --workers, --batch-size or --hidden alone fits: use a smaller model or less data"}`);

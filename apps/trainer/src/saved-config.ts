@@ -41,7 +41,7 @@ export function checkRunConfig(raw: unknown, file: string): RunConfig {
   const bad = (key: string, v: unknown, want: string): never => {
     throw new UsageError(`${file}: "${key}" is ${preview(v)}; expected ${want}`);
   };
-  if (!isObject(raw)) bad("(the file)", raw, "the JSON object a weft run writes");
+  if (!isObject(raw)) throw new UsageError(`${file}: expected the JSON object a weft run writes, got ${preview(raw)}`);
   const c = raw as Record<string, unknown>;
   const options = checkSavedOptions(c.options, file);
 

@@ -116,7 +116,7 @@ async function trainWatched(
   if (options.norm === "batch" && data.rows.train < 2) throw new UsageError(`--splits leaves ${data.rows.train} training row: BatchNorm needs at least 2`);
   // Before the run directory exists (or a checkpoint is read): a run that cannot fit is refused here.
   const { train: nTrain, val: nVal, test: nTest } = data.rows;
-  checkRunMemory(options, { features: data.features, classes: data.classes, rows: nTrain + nVal + nTest, loadedBytes }, undefined, saved !== null);
+  checkRunMemory(options, { features: data.features, classes: data.classes, rows: nTrain + nVal + nTest, loadedBytes }, undefined, saved ? join(dir, "config.json") : undefined);
   const config: RunConfig = saved ? { ...saved, options } : buildRunConfig(options, data);
   const plan = batchPlan(nTrain, options.batchSize, options.norm === "batch");
   let ckpt: Checkpoint | null = null;

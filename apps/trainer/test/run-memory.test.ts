@@ -70,8 +70,8 @@ describe("the run's memory, checked before anything is allocated", () => {
   });
 
   it("a saved run that does not fit this machine says so, without suggesting flags --resume refuses", () => {
-    const m = refusal(() => checkRunMemory(options("--hidden", "16384,16384"), MNIST, WASM_ON_16_GIB, true));
-    expect(m).toMatch(/over the 4\.00 GiB a wasm memory holds: the saved options of this run need a machine with more memory \(or WEFT_BACKEND=js\)$/);
+    const m = refusal(() => checkRunMemory(options("--hidden", "16384,16384"), MNIST, WASM_ON_16_GIB, "/runs/r/config.json"));
+    expect(m).toMatch(/^\/runs\/r\/config\.json: the run needs 7\.44 GiB .* over the 4\.00 GiB a wasm memory holds: the options saved there need a machine with more memory \(or WEFT_BACKEND=js\)$/);
   });
 
   it("weft train: exit 2 within seconds, one paragraph, and no run directory (any backend, any machine)", async () => {
