@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { UsageError } from "./errors.js";
 import type { FlagShape, RawFlags } from "./argv.js";
+import { isObject, preview } from "./json-check.js";
 import { LR_SCHEDULE_FORMS, parseLrSchedule } from "./lr-schedule.js";
 
 export type OptimizerName = "adam" | "adamw" | "sgd" | "rmsprop";
@@ -48,7 +49,15 @@ export interface RunFlags {
   json: boolean;
   verbose: boolean;
   help: boolean;
+  /** Seconds a worker may stop responding (stuck at a step or a barrier) before the run ends. */
+  workerTimeout: number;
 }
+
+/** Every key of TrainOptions: what config.json's "options" holds, no more, no less. */
+const OPTION_KEYS: readonly (keyof TrainOptions)[] = Object.keys({
+  data: 1, splits: 1, epochs: 1, batchSize: 1, workers: 1, lr: 1, optimizer: 1, momentum: 1, weightDecay: 1, l1: 1, hidden: 1,
+  activation: 1, norm: 1, dropout: 1, init: 1, lrSchedule: 1, earlyStopping: 1, augment: 1, seed: 1,
+} satisfies Record<keyof TrainOptions, 1>) as (keyof TrainOptions)[];
 
 type Key = keyof TrainOptions | keyof RunFlags | "config";
 
@@ -182,6 +191,7 @@ export const TRAIN_FLAGS: readonly FlagDef[] = [
   { name: "seed", key: "seed", metavar: "N", help: "seed of the split, init, shuffling, dropout and augmentation", shown: "0", parse: integer(0, Number.MAX_SAFE_INTEGER) },
   { name: "out", key: "out", metavar: "DIR", help: "run directory", shown: "runs/<timestamp>", parse: text("a directory path") },
   { name: "resume", key: "resume", metavar: "DIR", help: "continue the run saved in DIR (with --epochs N: up to N epochs in all)", parse: text("a run directory") },
+  { name: "worker-timeout", key: "workerTimeout", metavar: "SECONDS", help: "end the run when a worker stops responding this long (stuck, or a step this slow)", shown: "30", parse: real(0, 86_400, true, false) },
   { name: "config", key: "config", metavar: "FILE", help: "JSON file of options (camelCase keys: {\"batchSize\": 64}); flags override it", parse: text("a JSON file path") },
   { name: "json", key: "json", boolean: true, help: "print machine-readable JSON lines instead of text", parse: flag },
   { name: "verbose", key: "verbose", boolean: true, help: "print stack traces with errors", parse: flag },
@@ -189,7 +199,7 @@ export const TRAIN_FLAGS: readonly FlagDef[] = [
 ];
 
 /** With --resume the saved options are used; only these may be given beside it. */
-const RESUME_KEYS = new Set(["resume", "epochs", "json", "verbose", "help"]);
+const RESUME_KEYS = new Set(["resume", "epochs", "json", "verbose", "help", "workerTimeout"]);
 
 const BY_KEY = new Map(TRAIN_FLAGS.map((f) => [f.key as string, f]));
 
@@ -198,7 +208,7 @@ function check(def: FlagDef, v: unknown, where: string): unknown {
     return def.parse ? def.parse(v) : v;
   } catch (e) {
     if (!(e instanceof Reject)) throw e;
-    throw new UsageError(`--${def.name}${where} must be ${e.message}, got ${JSON.stringify(v)}`);
+    throw new UsageError(`--${def.name}${where} must be ${e.message}, got ${preview(v)}`);
   }
 }
 
@@ -266,20 +276,49 @@ export function resolveTrainConfig(raw: RawFlags, cores = availableParallelism()
     json: get("json", false),
     verbose: get("verbose", false),
     help: get("help", false),
+    workerTimeout: get("workerTimeout", 30),
   };
   if (run.resume) {
     const extra = [...values.keys()].filter((k) => !RESUME_KEYS.has(k));
     if (extra.length > 0) {
       const names = extra.map((k) => `--${BY_KEY.get(k)!.name}`).join(", ");
-      throw new UsageError(`--resume continues a run with its saved options: ${names} cannot be given with it (only --epochs, --json, --verbose)`);
+      throw new UsageError(`--resume continues a run with its saved options: ${names} cannot be given with it (only --epochs, --worker-timeout, --json, --verbose)`);
     }
+  } else {
+    checkCombination(options, "");
   }
-  if (options.momentum > 0 && (optimizer === "adam" || optimizer === "adamw")) {
-    throw new UsageError(`--momentum applies to --optimizer sgd or rmsprop, not ${optimizer} (Adam's momentum is its beta1, fixed at PyTorch's 0.9)`);
-  }
-  if (options.augment && options.data.startsWith("csv:")) throw new UsageError("--augment shifts images: it needs --data mnist or idx:…, not a CSV file");
-  if (options.norm === "batch" && options.batchSize < 2) throw new UsageError("--batch-size must be at least 2 with --norm batch (BatchNorm needs more than one row per step)");
-  if (options.hidden.length === 0 && options.dropout > 0) throw new UsageError("--dropout needs hidden layers (--hidden none makes a linear model)");
   return { options, run, given: new Set(values.keys()) };
+}
+
+/** The checks across options; `where` names a saved file (" (in …/config.json)"). */
+function checkCombination(o: TrainOptions, where: string): void {
+  const fail = (m: string): never => {
+    throw new UsageError(`${m}${where}`);
+  };
+  if (o.momentum > 0 && (o.optimizer === "adam" || o.optimizer === "adamw")) {
+    fail(`--momentum applies to --optimizer sgd or rmsprop, not ${o.optimizer} (Adam's momentum is its beta1, fixed at PyTorch's 0.9)`);
+  }
+  if (o.augment && o.data.startsWith("csv:")) fail("--augment shifts images: it needs --data mnist or idx:…, not a CSV file");
+  if (o.norm === "batch" && o.batchSize < 2) fail("--batch-size must be at least 2 with --norm batch (BatchNorm needs more than one row per step)");
+  if (o.hidden.length === 0 && o.dropout > 0) fail("--dropout needs hidden layers (--hidden none makes a linear model)");
+}
+
+/**
+ * A run's saved options (config.json's "options", read back by --resume, eval and predict)
+ * through the same checks as the flags: every key present, none unknown, each value in its
+ * flag's range, the combination allowed. Errors name the file and the key.
+ */
+export function checkSavedOptions(saved: unknown, file: string): TrainOptions {
+  if (!isObject(saved)) throw new UsageError(`${file}: "options" is ${preview(saved)}; expected the object of the run's options`);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(saved)) {
+    if (!(OPTION_KEYS as readonly string[]).includes(k)) throw new UsageError(`${file}: unknown key "options.${k}" (a run's options are ${OPTION_KEYS.join(", ")})`);
+    out[k] = check(BY_KEY.get(k)!, v, ` (key "options.${k}" in ${file})`);
+  }
+  const missing = OPTION_KEYS.filter((k) => !Object.hasOwn(saved, k));
+  if (missing.length > 0) throw new UsageError(`${file}: "options" lacks ${missing.map((k) => `"${k}"`).join(", ")}: not a config.json that weft wrote`);
+  const options = out as unknown as TrainOptions;
+  checkCombination(options, ` (in ${file})`);
+  return options;
 }
 

@@ -11,6 +11,7 @@
  */
 import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
+import { beyondFloat32 } from "./data/csv.js";
 import { DataError, IDX_IMAGES_MAGIC } from "./data/index.js";
 
 export interface PredictInput {
@@ -71,7 +72,8 @@ function readCsvRows(path: string, text: string, features: number): PredictInput
     for (let c = columns - features; c < columns; c++) {
       const f = fields[c]!;
       const v = NUMBER.test(f) ? Number(f.replace(/"/g, "")) : Number.NaN;
-      if (!Number.isFinite(v)) throw new DataError(`${path}: line ${i + 1}: column ${c}: ${JSON.stringify(f)} is not a finite number`, path, i + 1);
+      if (!Number.isFinite(v)) throw new DataError(`${path}: line ${i + 1}: column ${c}: ${JSON.stringify(f.length > 40 ? `${f.slice(0, 40)}…` : f)} is not a finite number`, path, i + 1);
+      if (!Number.isFinite(Math.fround(v))) throw beyondFloat32(path, i + 1, `column ${c}`, JSON.stringify(f));
       values.push(v);
     }
     rows++;

@@ -1,5 +1,5 @@
 /**
- * The run directory and its checkpoints.
+ * The run directory.
  *
  *   config.json            resolved options, data, standardisation, model spec (written once)
  *   metrics.jsonl          one line per epoch, then {"split":"test",…}
@@ -7,17 +7,16 @@
  *   optimizer.safetensors  the optimiser's state arrays; type and step in the metadata
  *   report.html            curves as inline SVG
  *   checkpoint.json        {"epoch": k, "dir": "checkpoints/epoch-k"} — the resumable state
- *   checkpoints/epoch-k/   model, optimizer, [best,] state.json of epoch k
+ *   checkpoints/epoch-k/   model, optimizer, [best,] state.json of epoch k (see checkpoint.ts)
  *
- * Every file is written to a temp name and renamed over the old one, so it is always whole.
- * A checkpoint spans several files, so it is a directory: written under a temp name, renamed
- * to `epoch-k`, and only then named by `checkpoint.json` (itself replaced by one rename). A
- * kill -9 at any moment leaves `checkpoint.json` naming a complete directory; what a killed
- * writer left behind (temp files, an unnamed epoch directory) is cleared on the next write.
+ * Every file is written to a temp name (`<name>.tmp-<pid>`) and renamed over the old one, so it
+ * is always whole; what a killed writer left behind is cleared on the next run. weft deletes
+ * only names it writes itself: the files above, their temp names, and `checkpoints/epoch-<n>`
+ * with its temp names — never anything else a user keeps in the directory.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { readSafetensorsFile, writeFileAtomic, writeSafetensorsFile, type NamedTensor } from "@weft/tensor";
+import { writeFileAtomic, writeSafetensorsFile, type NamedTensor } from "@weft/tensor";
 import { UsageError } from "./errors.js";
 
 /** A state dict as saved: name → shape + float32 data. */
@@ -29,24 +28,17 @@ export interface OptimizerSnapshot {
   state: Record<string, Float32Array>;
 }
 
-/** What a checkpoint holds beyond the tensors: enough to continue bit for bit. */
-export interface CheckpointState {
-  /** Epochs completed. */
-  epoch: number;
-  /** Global steps taken (the engine's step counter: fault injection and augmentation key on it). */
-  step: number;
-  /** The metrics lines of the epochs so far (early stopping replays their validation losses). */
-  metrics: Record<string, unknown>[];
-  /** Whether early stopping has ended the run. */
-  stopped: boolean;
+/** The files weft writes at the top of a run directory. */
+const RUN_FILES = ["config.json", "metrics.jsonl", "model.safetensors", "optimizer.safetensors", "report.html", "checkpoint.json"];
+const TEMP = /\.tmp-\d+$/;
+
+/** A temp file of weft's at the top of a run directory (`model.safetensors.tmp-4242`). */
+export function isRunDebris(entry: string): boolean {
+  return TEMP.test(entry) && RUN_FILES.includes(entry.replace(TEMP, ""));
 }
 
-export interface Checkpoint extends CheckpointState {
-  model: TensorMap;
-  optimizer: OptimizerSnapshot;
-  /** The state dict of the best epoch so far (with --early-stopping). */
-  best?: TensorMap;
-}
+/** A checkpoint directory of weft's, complete (`epoch-3`) or not (`epoch-3.tmp-4242`). */
+export const CHECKPOINT_ENTRY = /^epoch-\d+(\.tmp-\d+)?$/;
 
 export function writeJsonAtomic(path: string, value: unknown): void {
   writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`);
@@ -61,10 +53,17 @@ export function defaultRunDir(cwd: string, now = new Date()): string {
   return dir;
 }
 
-/** Creates a fresh run directory; one that holds anything already is refused. */
+/**
+ * Creates a fresh run directory. One that holds anything is refused — except weft's own temp
+ * files, which is what a run killed while writing its first config.json leaves: they are cleared.
+ */
 export function createRunDir(dir: string): void {
-  if (existsSync(dir) && readdirSync(dir).length > 0) {
-    throw new UsageError(`--out ${dir} already exists and is not empty: continue that run with --resume ${dir}, or choose another --out`);
+  if (existsSync(dir)) {
+    const entries = readdirSync(dir);
+    if (entries.some((e) => !isRunDebris(e))) {
+      throw new UsageError(`--out ${dir} already exists and is not empty: continue that run with --resume ${dir}, or choose another --out`);
+    }
+    for (const e of entries) rmSync(join(dir, e), { force: true });
   }
   mkdirSync(dir, { recursive: true });
 }
@@ -75,74 +74,24 @@ function tensorsOf(opt: OptimizerSnapshot): TensorMap {
   return out;
 }
 
-/** Writes epoch `c.epoch`'s checkpoint, then points checkpoint.json at it, then drops older ones. */
-export function saveCheckpoint(runDir: string, c: Checkpoint): void {
-  const root = join(runDir, "checkpoints");
-  mkdirSync(root, { recursive: true });
-  const name = `epoch-${c.epoch}`;
-  const tmp = join(root, `${name}.tmp-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp);
-  writeSafetensorsFile(join(tmp, "model.safetensors"), c.model, { format: "pt" });
-  writeSafetensorsFile(join(tmp, "optimizer.safetensors"), tensorsOf(c.optimizer), { type: c.optimizer.type, step: String(c.optimizer.step) });
-  if (c.best) writeSafetensorsFile(join(tmp, "best.safetensors"), c.best, { format: "pt" });
-  const state: CheckpointState = { epoch: c.epoch, step: c.step, metrics: c.metrics, stopped: c.stopped };
-  writeJsonAtomic(join(tmp, "state.json"), state);
-  rmSync(join(root, name), { recursive: true, force: true }); // an unnamed leftover of a killed run
-  renameSync(tmp, join(root, name));
-  writeJsonAtomic(join(runDir, "checkpoint.json"), { epoch: c.epoch, dir: `checkpoints/${name}` });
-  for (const entry of readdirSync(root)) if (entry !== name) rmSync(join(root, entry), { recursive: true, force: true });
+/** Writes an optimiser's arrays, with its type and step in the metadata. */
+export function writeOptimizerFile(path: string, optimizer: OptimizerSnapshot): void {
+  writeSafetensorsFile(path, tensorsOf(optimizer), { type: optimizer.type, step: String(optimizer.step) });
 }
 
 /** Writes the top-level model and optimizer files (the run's deliverables). */
 export function saveModelFiles(runDir: string, model: TensorMap, optimizer: OptimizerSnapshot): void {
   writeSafetensorsFile(join(runDir, "model.safetensors"), model, { format: "pt" });
-  writeSafetensorsFile(join(runDir, "optimizer.safetensors"), tensorsOf(optimizer), { type: optimizer.type, step: String(optimizer.step) });
+  writeOptimizerFile(join(runDir, "optimizer.safetensors"), optimizer);
 }
 
-/** The checkpoint that checkpoint.json names, or null when the run has none yet. */
-export function loadCheckpoint(runDir: string): Checkpoint | null {
-  const pointer = join(runDir, "checkpoint.json");
-  if (!existsSync(pointer)) return null;
-  const where = (file: string) => `${runDir}: checkpoint ${file}`;
-  let dir: string;
-  let state: CheckpointState;
-  try {
-    const p = JSON.parse(readFileSync(pointer, "utf8")) as { dir: string };
-    dir = join(runDir, p.dir);
-    state = JSON.parse(readFileSync(join(dir, "state.json"), "utf8")) as CheckpointState;
-  } catch (e) {
-    throw new UsageError(`${where("checkpoint.json")} cannot be read: ${(e as Error).message}`);
-  }
-  const opt = readSafetensorsFile(join(dir, "optimizer.safetensors"));
-  const optimizer: OptimizerSnapshot = { type: opt.metadata.type ?? "", step: Number(opt.metadata.step), state: {} };
-  for (const [k, t] of Object.entries(opt.tensors)) optimizer.state[k] = t.data;
-  const bestPath = join(dir, "best.safetensors");
-  return {
-    ...state,
-    model: readSafetensorsFile(join(dir, "model.safetensors")).tensors,
-    optimizer,
-    best: existsSync(bestPath) ? readSafetensorsFile(bestPath).tensors : undefined,
-  };
-}
-
-/** Removes what a killed writer left in the run directory: `*.tmp-<pid>` files and directories. */
+/** Removes what a killed writer left in the run directory: weft's own `*.tmp-<pid>` files and checkpoint directories. */
 export function clearLeftovers(runDir: string): void {
-  for (const dir of [runDir, join(runDir, "checkpoints")]) {
-    if (!existsSync(dir)) continue;
-    for (const entry of readdirSync(dir)) if (/\.tmp-\d+$/.test(entry)) rmSync(join(dir, entry), { recursive: true, force: true });
-  }
-}
-
-/** Reads a run's config.json (for --resume, eval and predict). */
-export function readRunConfig<T>(runDir: string, flag: string): T {
-  const path = join(runDir, "config.json");
-  try {
-    return JSON.parse(readFileSync(path, "utf8")) as T;
-  } catch (e) {
-    const why = existsSync(runDir) ? (existsSync(path) ? (e as Error).message : "it has no config.json") : "no such directory";
-    throw new UsageError(`${flag} ${runDir} is not a weft run directory: ${why}`);
-  }
+  if (!existsSync(runDir)) return;
+  for (const entry of readdirSync(runDir)) if (isRunDebris(entry)) rmSync(join(runDir, entry), { force: true });
+  const root = join(runDir, "checkpoints");
+  if (!existsSync(root)) return;
+  for (const entry of readdirSync(root)) if (CHECKPOINT_ENTRY.test(entry) && TEMP.test(entry)) rmSync(join(root, entry), { recursive: true, force: true });
 }
 
 /** metrics.jsonl: one JSON object per line. */

@@ -10,16 +10,23 @@ import { buildModel } from "@weft/parallel";
 import { Tensor, argmax, noGrad, softmax } from "@weft/tensor";
 import { UsageError } from "./errors.js";
 import type { RunConfig } from "./run-config.js";
-import { readRunConfig } from "./run-dir.js";
+import { readRunConfig } from "./saved-config.js";
 
 export function loadRunModel(dir: string): { config: RunConfig; model: Sequential } {
-  const config = readRunConfig<RunConfig>(dir, "--model");
+  const config = readRunConfig(dir, "--model");
+  const path = join(dir, "model.safetensors");
+  if (!existsSync(path)) throw new UsageError(`--model ${dir} has no model.safetensors yet: no epoch of that run has completed`);
   const model = buildModel(config.model);
-  if (!existsSync(join(dir, "model.safetensors"))) throw new UsageError(`--model ${dir} has no model.safetensors yet: no epoch of that run has completed`);
   try {
-    loadSafetensors(model, join(dir, "model.safetensors"));
+    loadSafetensors(model, path);
   } catch (e) {
-    throw new UsageError(`--model ${dir}: cannot load model.safetensors: ${(e as Error).message}`);
+    const m = (e as Error).message;
+    throw new UsageError(`--model ${dir}: cannot load model.safetensors: ${m.startsWith(path) ? m : `${path}: ${m}`}`);
+  }
+  // weft saves finite values only: a NaN or ±∞ is a corrupt file, not a model to predict with.
+  for (const [k, t] of Object.entries(model.stateDict())) {
+    const bad = t.data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new UsageError(`--model ${dir}: ${path}: tensor "${k}" holds ${t.data[bad]} at index ${bad}: the file is corrupt`);
   }
   model.eval();
   return { config, model };

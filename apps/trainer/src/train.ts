@@ -12,9 +12,11 @@ import { join, resolve } from "node:path";
 import { EarlyStopping } from "@weft/optim";
 import { DataParallel, WorkerError } from "@weft/parallel";
 import { Rng, writeFileAtomic, type Tensor } from "@weft/tensor";
+import { loadCheckpoint, saveCheckpoint, type Checkpoint } from "./checkpoint.js";
 import type { RunFlags, TrainOptions } from "./config.js";
 import { absoluteDataPaths, loadSource, rowRange, splitAndStandardize } from "./data-source.js";
-import { RunError, UsageError } from "./errors.js";
+import { InterruptedError, RunError, UsageError } from "./errors.js";
+import { watchSignals } from "./interrupt.js";
 import { layerGradNorms } from "./grad-norms.js";
 import { lrAt, parseLrSchedule } from "./lr-schedule.js";
 import { describeModel, initialState } from "./model.js";
@@ -22,10 +24,9 @@ import type { EpochLine, Reporter } from "./progress.js";
 import { renderReport } from "./report.js";
 import { RNG_KEYS } from "./rng-keys.js";
 import { buildRunConfig, type RunConfig } from "./run-config.js";
-import {
-  clearLeftovers, createRunDir, defaultRunDir, loadCheckpoint, readRunConfig, saveCheckpoint, saveModelFiles, writeJsonAtomic, writeMetrics,
-  type Checkpoint, type TensorMap,
-} from "./run-dir.js";
+import { clearLeftovers, createRunDir, defaultRunDir, saveModelFiles, writeJsonAtomic, writeMetrics, type TensorMap } from "./run-dir.js";
+import { checkRunMemory } from "./run-memory.js";
+import { readRunConfig } from "./saved-config.js";
 import { hooksUrl } from "./worker-hooks.js";
 
 const describeKernels = (k: RunConfig["kernels"]): string => `${k.backend}${k.relaxedSimd ? " (relaxed SIMD)" : ""}`;
@@ -83,20 +84,41 @@ async function runEpoch(dp: DataParallel, order: Int32Array, plan: [number, numb
  * (its saved options; only `epochs` from here when `epochsGiven`).
  */
 export async function train(options: TrainOptions, run: RunFlags, reporter: Reporter, epochsGiven: boolean, cwd = process.cwd()): Promise<TrainResult> {
+  // Ctrl-C / SIGTERM: the pool is closed at once, the awaited call rejects, and the run ends
+  // below with a message saying where it stopped and how to resume (a second signal exits now).
+  let dp: DataParallel | null = null;
+  const signals = watchSignals(() => void dp?.close());
+  try {
+    return await trainWatched(options, run, reporter, epochsGiven, cwd, signals, (d) => (dp = d));
+  } finally {
+    signals.dispose();
+  }
+}
+
+async function trainWatched(
+  options: TrainOptions, run: RunFlags, reporter: Reporter, epochsGiven: boolean, cwd: string,
+  signals: { readonly signal: NodeJS.Signals | null }, setPool: (dp: DataParallel) => void,
+): Promise<TrainResult> {
   const started = performance.now();
   let saved: RunConfig | null = null;
   let dir: string;
   if (run.resume) {
     dir = resolve(cwd, run.resume);
-    saved = readRunConfig<RunConfig>(dir, "--resume");
+    saved = readRunConfig(dir, "--resume");
     options = { ...saved.options, epochs: epochsGiven ? options.epochs : saved.options.epochs };
   } else {
     dir = run.out ? resolve(cwd, run.out) : defaultRunDir(cwd);
     options = { ...options, data: absoluteDataPaths(options.data, cwd) };
   }
-  const data = splitAndStandardize(loadSource(options.data), options.splits, options.seed);
+  const loaded = loadSource(options.data);
+  const loadedBytes = loaded.x.byteLength + loaded.y.byteLength;
+  const data = splitAndStandardize(loaded, options.splits, options.seed);
   if (options.norm === "batch" && data.rows.train < 2) throw new UsageError(`--splits leaves ${data.rows.train} training row: BatchNorm needs at least 2`);
+  // Before the run directory exists (or a checkpoint is read): a run that cannot fit is refused here.
+  const { train: nTrain, val: nVal, test: nTest } = data.rows;
+  checkRunMemory(options, { features: data.features, classes: data.classes, rows: nTrain + nVal + nTest, loadedBytes }, undefined, saved ? join(dir, "config.json") : undefined);
   const config: RunConfig = saved ? { ...saved, options } : buildRunConfig(options, data);
+  const plan = batchPlan(nTrain, options.batchSize, options.norm === "batch");
   let ckpt: Checkpoint | null = null;
   if (saved) {
     const a = saved.standardization;
@@ -111,7 +133,14 @@ export async function train(options: TrainOptions, run: RunFlags, reporter: Repo
       process.stderr.write(`note: the run in ${dir} started on the ${describeKernels(was)} kernels and resumes on the ${describeKernels(now)} ones: it continues, but not bit for bit\n`);
     }
     clearLeftovers(dir);
-    ckpt = loadCheckpoint(dir);
+    const parameters = DataParallel.parameterCount(config.model);
+    const arrays = DataParallel.planMemory({ parameters, workers: options.workers, optimizer: config.optimizer.type }).optimizerState;
+    ckpt = loadCheckpoint(dir, {
+      model: config.model,
+      optimizer: { type: config.optimizer.type, arrays, parameters },
+      stepsPerEpoch: plan.length,
+      earlyStopping: options.earlyStopping !== null,
+    });
     if (ckpt && ckpt.epoch > options.epochs) throw new UsageError(`--epochs ${options.epochs}: the run in ${dir} has already completed ${ckpt.epoch} epochs`);
   } else {
     createRunDir(dir);
@@ -119,7 +148,6 @@ export async function train(options: TrainOptions, run: RunFlags, reporter: Repo
   writeJsonAtomic(join(dir, "config.json"), config);
 
   const { train: trainRows, val: valRows, test: testRows } = data.rows;
-  const plan = batchPlan(trainRows, options.batchSize, options.norm === "batch");
   const planRows = plan.reduce((s, [, n]) => s + n, 0);
   const W = options.workers;
   const doneEpochs = ckpt?.epoch ?? 0;
@@ -129,6 +157,7 @@ export async function train(options: TrainOptions, run: RunFlags, reporter: Repo
       ? hooksUrl({ augment: { h: data.shape[0], w: data.shape[1], fill: -mean / std, noiseStd: 0.05 / std, maxShift: 2 } })
       : undefined;
 
+  if (signals.signal) throw interrupted(signals.signal, dir, doneEpochs, options.epochs, false);
   const dp = await DataParallel.create({
     model: config.model,
     state: ckpt?.model ?? initialState(config.model, options.init, options.activation, options.seed),
@@ -140,9 +169,14 @@ export async function train(options: TrainOptions, run: RunFlags, reporter: Repo
     hooks,
     // In the run's shared memory: each step's batch gather then allocates nothing.
     data: { x: data.x, features: data.features, y: data.y },
+    barrierTimeoutMs: Math.round(run.workerTimeout * 1000),
   });
-  let current = doneEpochs;
+  setPool(dp);
+  /** Epochs whose checkpoint is written. */
+  let completed = doneEpochs;
+  let testing = false;
   try {
+    if (signals.signal) await dp.close(); // a signal while the pool started
     reporter.info(
       `weft train → ${dir}\n${data.source}: ${trainRows.toLocaleString("en-US")} train / ${valRows.toLocaleString("en-US")} val / ${testRows.toLocaleString("en-US")} test rows, ` +
         `${data.features} features, ${data.classes} classes\nmodel ${describeModel(config.model)} (${dp.params.length.toLocaleString("en-US")} parameters), ` +
@@ -165,7 +199,6 @@ export async function train(options: TrainOptions, run: RunFlags, reporter: Repo
     else if (doneEpochs === options.epochs) reporter.result("done", `this run has already trained ${doneEpochs} epochs: nothing more to train`, { epochs: doneEpochs });
 
     for (let epoch = doneEpochs; epoch < options.epochs && !stopped; epoch++) {
-      current = epoch;
       const t0 = performance.now();
       const lr = lrAt(schedule, options.lr, epoch, options.epochs);
       const order = Int32Array.from(new Rng(options.seed).split(RNG_KEYS.shuffle).split(epoch).permutation(trainRows));
@@ -196,10 +229,12 @@ export async function train(options: TrainOptions, run: RunFlags, reporter: Repo
       writeMetrics(dir, metrics);
       writeFileAtomic(join(dir, "report.html"), renderReport(config, metrics, null));
       saveCheckpoint(dir, { epoch: epoch + 1, step: dp.steps, metrics: metrics as unknown as Record<string, unknown>[], stopped, model, optimizer, best });
+      completed = epoch + 1;
       reporter.epochEnd({ ...line, epochs: options.epochs });
       if (stopped) reporter.result("early-stop", `early stopping: no lower validation loss for ${options.earlyStopping} epochs; keeping epoch ${stopper!.bestEpoch + 1}'s weights`, { bestEpoch: stopper!.bestEpoch + 1 });
     }
 
+    testing = true;
     // With --early-stopping the model is the best epoch's (parameters and BatchNorm buffers).
     if (stopper && best) await dp.loadState(best, await dp.optimizerStateDict(), dp.steps);
     const test = await dp.evaluate(testIdx);
@@ -216,12 +251,26 @@ export async function train(options: TrainOptions, run: RunFlags, reporter: Repo
     return { dir, epochs: metrics.length, test, seconds };
   } catch (e) {
     reporter.end();
+    if (signals.signal) {
+      await dp.close();
+      clearLeftovers(dir); // nothing is being written now (writes are synchronous): only a killed run's debris
+      throw interrupted(signals.signal, dir, completed, options.epochs, testing);
+    }
     if (!(e instanceof WorkerError)) throw e;
-    const saved = current > 0
-      ? `the checkpoint of epoch ${current} in ${dir} is intact: continue with weft train --resume ${dir}`
+    const saved = completed > 0
+      ? `the checkpoint of epoch ${completed} in ${dir} is intact: continue with weft train --resume ${dir}`
       : "no epoch had completed, so there is no checkpoint to resume";
-    throw new RunError(`${e.message} (in epoch ${current + 1}); ${saved}`, { cause: e });
+    const what = e.stalled
+      ? `worker ${e.rank} stopped responding at step ${e.step}: ${e.original.replace(/ \(stuck, or .*\)$/, "").replace(/within (\d+) ms/, (_, ms) => `within ${Number(ms) / 1000} s`)} — it is stuck, or its steps take longer than that: raise --worker-timeout`
+      : e.message;
+    throw new RunError(`${what} (in epoch ${completed + 1}); ${saved}`, { cause: e });
   } finally {
     await dp.close();
   }
+}
+
+function interrupted(signal: NodeJS.Signals, dir: string, completed: number, epochs: number, testing: boolean): InterruptedError {
+  const where = testing ? `in the test evaluation after epoch ${completed}` : `in epoch ${completed + 1} of ${epochs}`;
+  const kept = completed > 0 ? `the checkpoint of epoch ${completed} is intact` : "no epoch had completed";
+  return new InterruptedError(signal, `interrupted by ${signal} ${where}; ${kept}: resume with weft train --resume ${dir}`);
 }

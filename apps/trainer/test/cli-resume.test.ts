@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadCheckpoint } from "../src/run-dir.js";
+import { loadCheckpoint } from "../src/checkpoint.js";
 import { SMALL, requireBuild, weft } from "./cli-helpers.js";
 
 // Everything random is on: dropout (per-worker generators), augmentation, a schedule, early stopping.

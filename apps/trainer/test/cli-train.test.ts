@@ -106,6 +106,14 @@ describe("weft eval and predict", () => {
     expect(lines.every((l, i) => l.row === i && l.confidence > 0 && l.confidence <= 1)).toBe(true);
   });
 
+  it("predict rejects a CSV value beyond float32's range with its line and column", async () => {
+    const wide = Array.from({ length: 784 }, (_, j) => (j === 5 ? "2e38" : j === 9 ? "4e38" : "0.5")).join(",");
+    writeFileSync(join(root, "too-big.csv"), `${wide}\n`);
+    const r = await weft(["predict", "--model", run, "--input", join(root, "too-big.csv")]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${join(root, "too-big.csv")}: line 1: column 9: "4e38" is beyond float32's range`);
+  });
+
   it("predict rejects inputs of the wrong width with exit code 2", async () => {
     writeFileSync(join(root, "narrow.csv"), "0.1,0.2,0.3\n");
     const r = await weft(["predict", "--model", run, "--input", join(root, "narrow.csv")]);

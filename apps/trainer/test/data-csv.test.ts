@@ -109,6 +109,16 @@ describe("loadCsv", () => {
     failure(() => loadCsv(hex), hex, 2);
   });
 
+  it("rejects values beyond float32's range at load (they became Infinity and the run 'diverged'), naming line and column", () => {
+    const big = write("y,a,b\n1,2,3\n0,1e39,1\n");
+    expect(failure(() => loadCsv(big), big, 3)).toMatch(/line 3: column "a" \(index 1\): "1e39" is beyond float32's range \(±3\.4028235e\+38\): rescale the column/);
+    const negative = write("1,2,3\n0,1,-3.5e38\n");
+    expect(failure(() => loadCsv(negative), negative, 2)).toMatch(/column index 2: "-3.5e38" is beyond float32's range/);
+    // The largest float32 itself, and values that round to it, load; tiny ones flush to 0 as in PyTorch.
+    const edge = loadCsv(write("1,3.4028235e38,1e-50\n0,-3.4028234e38,0\n"));
+    expect(Array.from(edge.x)).toEqual([3.4028234663852886e38, 0, -3.4028234663852886e38, 0]);
+  });
+
   it("a first row of data with a NaN is an error, not a header", () => {
     const path = write("3,NaN,0.5\n1,2,3\n");
     failure(() => loadCsv(path), path, 1);

@@ -17,8 +17,18 @@ export const CTL = {
   STEPS_DONE: 5,
   /** Step + 1 of a step whose reduced gradient some worker found non-finite ("skip" policy). */
   NONFINITE: 6,
+  /** 1 when the failure is a stall: FAILED_RANK is the worker that stopped responding, not one that threw. */
+  STALLED: 7,
+  /** Words before the per-rank ones (see {@link arrivedSlot}, {@link progressSlot}). */
   LENGTH: 8,
 } as const;
+
+/** Where rank r writes `generation + 1` of the barrier it waits at: a timed-out waiter reads who never came. */
+export const arrivedSlot = (rank: number): number => CTL.LENGTH + 2 * rank;
+/** Where rank r writes `step + 1` of the step it is in: at W = 1 (no barrier) the main thread watches it. */
+export const progressSlot = (rank: number): number => CTL.LENGTH + 2 * rank + 1;
+/** Int32 words of the control block of a run of W workers. */
+export const controlWords = (worldSize: number): number => CTL.LENGTH + 2 * worldSize;
 
 /** Thrown in a worker that was woken by an abort it did not cause. */
 export class AbortedError extends Error {
@@ -28,11 +38,15 @@ export class AbortedError extends Error {
   }
 }
 
-/** Marks the run aborted (first failure wins) and wakes every waiter. */
-export function abort(ctl: Int32Array, rank: number, step: number): void {
+/**
+ * Marks the run aborted (first failure wins) and wakes every waiter. `stalled`: `rank` is a
+ * worker that stopped responding (named by whoever noticed), not the caller.
+ */
+export function abort(ctl: Int32Array, rank: number, step: number, stalled = false): void {
   if (Atomics.compareExchange(ctl, CTL.ABORT, 0, 1) === 0) {
     Atomics.store(ctl, CTL.FAILED_RANK, rank);
     Atomics.store(ctl, CTL.FAILED_STEP, step);
+    if (stalled) Atomics.store(ctl, CTL.STALLED, 1);
   }
   Atomics.add(ctl, CTL.GEN, 1);
   Atomics.notify(ctl, CTL.GEN);

@@ -9,7 +9,7 @@ import type { Remote } from "comlink";
 import type { Sequential, StateEntry } from "@weft/layers";
 import { Rng, Tensor, backend, type ArenaStats } from "@weft/tensor";
 import { Comlink, nodeEndpoint } from "./comlink.js";
-import { AbortedError, CTL, abort } from "./control.js";
+import { AbortedError, CTL, abort, controlWords, progressSlot } from "./control.js";
 import { checkLossSpec, type L1Spec, type LossSpec } from "./loss-spec.js";
 import { buildModel, type LayerSpec } from "./model-spec.js";
 import { allocateMemory, dataBytes, planMemory, views, type MemoryLayout } from "./memory.js";
@@ -39,7 +39,11 @@ export interface DataParallelOptions {
   seed?: number;
   /** What to do on a non-finite loss: throw (default) or skip the step. */
   nonFinite?: NonFinitePolicy;
-  /** A barrier wait longer than this aborts the run with an error (default 30 s). */
+  /**
+   * A worker that stops responding for this long aborts the run with a {@link WorkerError}
+   * naming it (default 30 s): at W ≥ 2, the others waited this long for it at a barrier; at
+   * W = 1, where there is no barrier, none of its steps finished in this time.
+   */
   barrierTimeoutMs?: number;
   /** Module URL whose `transformBatch(x, rows, features, rng, rank, step)` each worker applies to training batches; `rng` is that worker's generator for that global step. */
   hooks?: string;
@@ -77,12 +81,54 @@ export interface StepStats {
   timings: Float64Array;
 }
 
-/** Error from a failed run, naming the worker and the step. */
+/**
+ * Error from a failed run, naming the worker and the step: one that threw or exited, or
+ * (`stalled`) one that stopped responding — stuck, or slower than `barrierTimeoutMs`.
+ */
 export class WorkerError extends Error {
-  constructor(readonly rank: number, readonly step: number, readonly original: string) {
-    super(`worker ${rank} failed at step ${step}: ${original}`);
+  constructor(readonly rank: number, readonly step: number, readonly original: string, readonly stalled = false) {
+    super(`worker ${rank} ${stalled ? "stopped responding" : "failed"} at step ${step}: ${original}`);
     this.name = "WorkerError";
   }
+}
+
+/**
+ * Floats of a model's parameters, from its spec alone (nothing allocated: a run too big to
+ * build can be refused before it is). Layers it does not know count 0; buildModel names them.
+ */
+function parameterCount(spec: readonly LayerSpec[]): number {
+  let n = 0;
+  for (const l of spec) {
+    if (l.type === "Linear") n += l.inFeatures * l.outFeatures + (l.bias ?? true ? l.outFeatures : 0);
+    else if (l.type === "BatchNorm1d") n += l.affine ?? true ? 2 * l.numFeatures : 0;
+    else if (l.type === "LayerNorm") {
+      const d = (Array.isArray(l.normalizedShape) ? l.normalizedShape : [l.normalizedShape]).reduce((a: number, b: number) => a * b, 1);
+      n += l.elementwiseAffine ?? true ? 2 * d : 0;
+    }
+  }
+  return n;
+}
+
+/** A wasm32 memory holds at most 65,536 pages of 64 KiB. */
+const WASM_MEMORY_LIMIT_BYTES = 2 ** 32;
+
+/** What {@link DataParallel.planMemory} reports: the run's one shared memory, before anything is allocated. */
+export interface MemoryPlan {
+  /** Floats of the flat parameters. */
+  parameters: number;
+  /** Bytes of the run's shared memory (parameters, W gradient slots, the reduced gradient, optimiser state, W arenas and, under wasm, W kernel scratches; the dataset when it fits). */
+  totalBytes: number;
+  /** The parameter-sized arrays among them: 1 + W + 1 + the optimiser's state arrays. */
+  parameterCopies: number;
+  /** Names of the optimiser's state arrays (what its checkpoints hold). */
+  optimizerState: string[];
+  /** Bytes per worker of arena and kernel scratch. */
+  perWorkerBytes: number;
+  /** Whether the dataset lies in that memory (else it gets buffers of its own, of `dataBytes`). */
+  dataInRun: boolean;
+  dataBytes: number;
+  /** What the backend allows the shared memory to be: 4 GiB under wasm, null (the machine's memory) under js. */
+  limitBytes: number | null;
 }
 
 
@@ -99,6 +145,10 @@ function checkDataSet(what: string, data: DataSet): { rows: number; dense: boole
 
 /** The run's memory stays under 2 GiB with the dataset in it (a wasm32 memory can hold 4 GiB; headroom for the rest of the process). */
 const MAX_RUN_BYTES = 2 ** 31;
+
+const STALL_HINT = "(stuck, or its steps take longer than that: raise barrierTimeoutMs)";
+
+const gib = (bytes: number): string => `${(bytes / 2 ** 30).toFixed(bytes < 2 ** 30 ? 3 : 1)} GiB`;
 
 export class DataParallel {
   /** The main thread's copy of the model: its parameters are the shared ones (live). */
@@ -126,6 +176,7 @@ export class DataParallel {
   /** Calls to the workers in flight (setData must not overwrite the data region under one). */
   private busy = 0;
   private layout!: MemoryLayout;
+  private timeoutMs = 30_000;
 
   private constructor(model: Sequential, worldSize: number, params: Float32Array, grad: Float32Array, optimizerState: Record<string, Float32Array>, control: Int32Array, threads: Worker[], losses: Float64Array, timings: Float64Array) {
     this.model = model;
@@ -146,6 +197,36 @@ export class DataParallel {
     }
   }
 
+  /** Floats of the parameters of a model spec, counted without building it (layers it does not know count 0). */
+  static parameterCount(spec: readonly LayerSpec[]): number {
+    return parameterCount(spec);
+  }
+
+  /**
+   * The run's shared memory for a model of `parameters` floats, as {@link create} will lay it
+   * out on the current backend (or, with `wasm`, the one named) — to check a run fits before
+   * starting it.
+   */
+  static planMemory(o: { parameters: number; workers: number; optimizer: string; arenaBytes?: number; data?: { rows: number; features: number; targetWidth?: number }; wasm?: boolean }): MemoryPlan {
+    const stateNames = OPTIMIZER_STATE_NAMES[o.optimizer];
+    if (!stateNames) throw new Error(`optimizer: unknown type ${JSON.stringify(o.optimizer)} (known: ${Object.keys(OPTIMIZER_STATE_NAMES).join(", ")})`);
+    const wasm = o.wasm ?? backend() === "wasm";
+    const room = o.data ? dataBytes(o.data.rows, o.data.features, o.data.targetWidth ?? 1).total : 0;
+    // A dataset too big for one 32-bit memory next to the rest keeps buffers of its own (setData's path).
+    const dataInRun = room > 0 && Number.isInteger(room) && planMemory(o.parameters, o.workers, stateNames, wasm, o.arenaBytes, room).totalBytes <= MAX_RUN_BYTES;
+    const layout = planMemory(o.parameters, o.workers, stateNames, wasm, o.arenaBytes, dataInRun ? room : 0);
+    return {
+      parameters: o.parameters,
+      totalBytes: layout.totalBytes,
+      parameterCopies: 2 + o.workers + stateNames.length,
+      optimizerState: [...stateNames],
+      perWorkerBytes: layout.arenaBytes + layout.scratchBytes,
+      dataInRun,
+      dataBytes: room,
+      limitBytes: wasm ? WASM_MEMORY_LIMIT_BYTES : null,
+    };
+  }
+
   /** Starts W workers, each building the model over the shared parameters. */
   static async create(options: DataParallelOptions): Promise<DataParallel> {
     checkLossSpec(options.loss);
@@ -154,16 +235,29 @@ export class DataParallel {
     const stateNames = OPTIMIZER_STATE_NAMES[options.optimizer.type];
     if (!stateNames) throw new Error(`optimizer: unknown type ${JSON.stringify(options.optimizer.type)} (known: ${Object.keys(OPTIMIZER_STATE_NAMES).join(", ")})`);
     const seed = options.seed ?? 0;
-    const model = buildModel(options.model, { rng: new Rng(seed) });
-    if (options.state) model.loadStateDict(options.state);
-    const n = model.parameters().reduce((s, p) => s + p.size, 0);
     const wasm = backend() === "wasm";
     const data = options.data;
     if (data) checkDataSet("data", data); // before any worker exists: a bad dataset costs no pool
-    const room = data ? dataBytes(data.x.length / data.features, data.features, data.targetWidth ?? 1).total : 0;
-    // A dataset too big for one 32-bit memory next to the rest keeps buffers of its own (setData's path).
-    const fits = Number.isInteger(room) && planMemory(n, worldSize, stateNames, wasm, options.arenaBytes, room).totalBytes <= MAX_RUN_BYTES;
-    const layout = planMemory(n, worldSize, stateNames, wasm, options.arenaBytes, fits ? room : 0);
+    // The memory is checked from the spec, before the model (of that size) is built.
+    const plan = DataParallel.planMemory({
+      parameters: parameterCount(options.model), workers: worldSize, optimizer: options.optimizer.type, arenaBytes: options.arenaBytes,
+      data: data ? { rows: data.x.length / data.features, features: data.features, targetWidth: data.targetWidth } : undefined,
+    });
+    if (plan.limitBytes !== null && plan.totalBytes > plan.limitBytes) {
+      throw new Error(
+        `DataParallel.create: the run needs ${gib(plan.totalBytes)} of shared memory (${plan.parameters.toLocaleString("en-US")} parameters × ${plan.parameterCopies} copies ` +
+          `+ ${worldSize} workers × ${gib(plan.perWorkerBytes)} of arena and scratch); a wasm memory holds at most ${gib(plan.limitBytes)}: ` +
+          "use fewer workers or a smaller model (or WEFT_BACKEND=js)",
+      );
+    }
+    const model = buildModel(options.model, { rng: new Rng(seed) });
+    if (options.state) model.loadStateDict(options.state);
+    const n = model.parameters().reduce((s, p) => s + p.size, 0);
+    // Nothing to train (and backward would fail on the loss's first step with an autograd error).
+    if (n === 0) {
+      throw new Error(`DataParallel.create: the model (${options.model.map((l) => l.type).join(", ") || "no layers"}) has no parameters to train: add a Linear layer (or a LayerNorm/BatchNorm1d with affine parameters)`);
+    }
+    const layout = planMemory(n, worldSize, stateNames, wasm, options.arenaBytes, plan.dataInRun ? plan.dataBytes : 0);
     const { buffer, memory } = allocateMemory(layout, wasm);
     const v = views(buffer, layout);
     const params = v.params;
@@ -172,13 +266,14 @@ export class DataParallel {
     for (const [k, t] of Object.entries(model.stateDict())) state[k] = { shape: [...t.shape], data: Float32Array.from(t.data) };
     const maxFeatures = options.model.reduce((m, l) => Math.max(m, "numFeatures" in l ? l.numFeatures : 0), 0);
     const commScratch = new SharedArrayBuffer(worldSize * (2 * maxFeatures + 16) * 8);
-    const control = new Int32Array(new SharedArrayBuffer(CTL.LENGTH * 4));
+    const control = new Int32Array(new SharedArrayBuffer(controlWords(worldSize) * 4));
     control[CTL.FAILED_RANK] = -1;
     const timingsSab = new SharedArrayBuffer(8 * 4 * worldSize);
     const threads: Worker[] = [];
     for (let r = 0; r < worldSize; r++) threads.push(new Worker(new URL("./worker.js", import.meta.url)));
     const dp = new DataParallel(model, worldSize, params, worldSize === 1 ? v.grads[0] : v.reduced, v.state, control, threads, new Float64Array(new SharedArrayBuffer(8 * worldSize * 64)), new Float64Array(timingsSab));
     dp.optimizerType = options.optimizer.type;
+    dp.timeoutMs = options.barrierTimeoutMs ?? 30_000;
     dp.runBuffer = buffer;
     dp.layout = layout;
     await dp.guard(
@@ -186,7 +281,7 @@ export class DataParallel {
       dp.remotes.map((w, rank) =>
         w.setup({
           rank, backend: backend(), worldSize, seed, model: options.model, state, loss: options.loss, l1: options.l1, optimizer: options.optimizer,
-          nonFinite: options.nonFinite ?? "stop", barrierTimeoutMs: options.barrierTimeoutMs ?? 30_000, hooks: options.hooks,
+          nonFinite: options.nonFinite ?? "stop", barrierTimeoutMs: dp.timeoutMs, hooks: options.hooks,
           control: control.buffer as SharedArrayBuffer, commScratch, buffer, memory, layout, timings: timingsSab,
         }),
       ),
@@ -213,16 +308,35 @@ export class DataParallel {
    * briefly for the first failing worker's own message, terminates the pool and throws one
    * WorkerError naming that worker and step — never waiting on a worker that cannot answer.
    */
-  private async guard<T>(step: number, calls: Promise<T>[]): Promise<T[]> {
+  private async guard<T>(step: number, calls: Promise<T>[], watchSteps = false): Promise<T[]> {
     this.busy++;
     try {
-      return await this.settle(step, calls);
+      return await this.settle(step, calls, watchSteps);
     } finally {
       this.busy--;
     }
   }
 
-  private async settle<T>(step: number, calls: Promise<T>[]): Promise<T[]> {
+  /**
+   * The stall check of a W = 1 run, which has no barrier to time out at: called every poll
+   * during runSteps, it ends the call when the worker has begun no new step for the timeout.
+   */
+  private stallWatch(): () => boolean {
+    const slot = progressSlot(0);
+    let seen = Atomics.load(this.control, slot);
+    let since = Date.now();
+    return () => {
+      const now = Atomics.load(this.control, slot);
+      if (now !== seen) [seen, since] = [now, Date.now()];
+      if (Date.now() - since <= this.timeoutMs || this.exitError) return false;
+      const step = Math.max(0, now - 1);
+      abort(this.control, 0, step, true);
+      this.exitError = new WorkerError(0, step, `no step finished within ${this.timeoutMs} ms ${STALL_HINT}`, true);
+      return true;
+    };
+  }
+
+  private async settle<T>(step: number, calls: Promise<T>[], watchSteps: boolean): Promise<T[]> {
     const errors = new Map<number, unknown>();
     let wake: () => void = () => {};
     const failed = new Promise<void>((resolve) => (wake = resolve));
@@ -232,8 +346,9 @@ export class DataParallel {
         wake();
       }),
     );
+    const stalled = watchSteps && this.worldSize === 1 ? this.stallWatch() : () => false;
     const poll = setInterval(() => {
-      if (this.exitError || this.closed) wake();
+      if (stalled() || this.exitError || this.closed) wake();
     }, 20);
     try {
       const all = Promise.all(calls);
@@ -241,6 +356,12 @@ export class DataParallel {
       const done = await Promise.race([all.then((v) => ({ v })), failed.then(() => null)]);
       if (done) return done.v;
       if (this.closed && errors.size === 0 && !this.exitError) throw new Error("DataParallel: the pool was closed while a call was in flight");
+      if (this.exitError) throw this.exitError;
+      // A worker that stopped responding was named by one that timed out waiting for it.
+      if (Atomics.load(this.control, CTL.STALLED) === 1) {
+        const [rank, at] = [Atomics.load(this.control, CTL.FAILED_RANK), Atomics.load(this.control, CTL.FAILED_STEP)];
+        throw new WorkerError(rank, at, `it did not reach the barrier within ${this.timeoutMs} ms ${STALL_HINT}`, true);
+      }
       // Let the first failing worker's own error arrive (it set FAILED_RANK before waking the others).
       const deadline = Date.now() + 1000;
       while (!this.exitError && !errors.has(Atomics.load(this.control, CTL.FAILED_RANK)) && Date.now() < deadline) {
@@ -301,6 +422,8 @@ export class DataParallel {
    */
   async runSteps(indices: Int32Array, batches: [number, number][], options: { lr?: number; onProgress?: (stepsDone: number) => void } = {}): Promise<StepStats> {
     this.ensureOpen();
+    // Two calls would take the same step numbers and share the loss buffer (and the workers' generators).
+    if (this.busy > 0) throw new Error("runSteps: another call to the workers (runSteps, evaluate, setData, a state read) is still in flight; await it first");
     const W = this.worldSize;
     for (const [o, s] of batches) {
       if (!Number.isInteger(o) || !Number.isInteger(s) || s < 1 || o < 0 || o + s > indices.length) {
@@ -321,7 +444,7 @@ export class DataParallel {
       : null;
     let results: StepsResult[];
     try {
-      results = await this.guard(first, this.remotes.map((w) => w.runSteps({ indices: sharedIdx, batches: flat, firstStep: first, lr: options.lr, train: true, losses: this.losses.buffer as SharedArrayBuffer })));
+      results = await this.guard(first, this.remotes.map((w) => w.runSteps({ indices: sharedIdx, batches: flat, firstStep: first, lr: options.lr, train: true, losses: this.losses.buffer as SharedArrayBuffer })), true);
     } finally {
       if (progress) clearInterval(progress);
     }
@@ -404,6 +527,9 @@ export class DataParallel {
         const dst = this.optimizerState[k];
         if (!dst || dst.length !== v.length) throw new Error(`loadState: optimizer state ${k} does not fit this model/optimizer`);
       }
+      // A missing array would leave this run's (zeros) in its place: a silently different optimiser.
+      const missing = Object.keys(this.optimizerState).filter((k) => !Object.hasOwn(optimizer.state, k));
+      if (missing.length > 0) throw new Error(`loadState: optimizer state lacks ${missing.join(", ")} (a ${this.optimizerType} checkpoint holds ${Object.keys(this.optimizerState).join(", ")})`);
       if (!Number.isInteger(optimizer.step) || optimizer.step < 0) throw new Error(`loadState: optimizer step must be a non-negative integer, got ${optimizer.step}`);
     }
     this.model.loadStateDict(model); // strict: throws on any missing, unexpected or mis-shaped key before copying

@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from "node:os";
 import type { Communicator } from "@weft/tensor";
-import { AbortedError, CTL } from "./control.js";
+import { AbortedError, CTL, abort, arrivedSlot, controlWords } from "./control.js";
 
 /**
  * How long a rank that arrives early at a barrier polls the generation before it sleeps in
@@ -25,6 +25,8 @@ export class SharedCommunicator implements Communicator {
   private readonly capacity: number;
   /** Poll this long before sleeping at a barrier (0 when workers outnumber cores). */
   private readonly spinMs: number;
+  /** Whether the control block has per-rank arrival words (a run's does; a bare 8-word block, as bench:allreduce's, not). */
+  private readonly tracksArrivals: boolean;
 
   /**
    * @param control the run's control block (see CTL)
@@ -40,6 +42,7 @@ export class SharedCommunicator implements Communicator {
     this.capacity = scratch.length / worldSize;
     this.timeoutMs = timeoutMs;
     this.spinMs = worldSize <= availableParallelism() ? SPIN_MS : 0;
+    this.tracksArrivals = control.length >= controlWords(worldSize);
   }
 
   /** Waits until all W ranks arrive; throws if the run is aborted or the wait times out. */
@@ -50,6 +53,7 @@ export class SharedCommunicator implements Communicator {
     // the bump ends our wait below.
     const gen = Atomics.load(ctl, CTL.GEN);
     if (Atomics.load(ctl, CTL.ABORT)) throw new AbortedError(this.rank);
+    if (this.tracksArrivals) Atomics.store(ctl, arrivedSlot(this.rank), gen + 1);
     if (Atomics.add(ctl, CTL.COUNT, 1) === this.worldSize - 1) {
       Atomics.store(ctl, CTL.COUNT, 0);
       Atomics.add(ctl, CTL.GEN, 1);
@@ -68,7 +72,13 @@ export class SharedCommunicator implements Communicator {
     while (Atomics.load(ctl, CTL.GEN) === gen) {
       const left = deadline - Date.now();
       if (left <= 0) {
-        throw new Error(`worker ${this.rank}: barrier timed out after ${this.timeoutMs} ms at step ${this.step} — another worker is stuck or too slow (raise barrierTimeoutMs if steps are this long)`);
+        // Name the workers that never came (the first one is the run's failure), not this one.
+        const missing = this.tracksArrivals
+          ? Array.from({ length: this.worldSize }, (_, r) => r).filter((r) => Atomics.load(ctl, arrivedSlot(r)) !== gen + 1)
+          : [];
+        if (missing.length > 0) abort(ctl, missing[0]!, this.step, true);
+        const who = missing.length > 0 ? `worker ${missing.join(", ")}` : "another worker";
+        throw new Error(`worker ${this.rank}: barrier timed out after ${this.timeoutMs} ms at step ${this.step} — ${who} is stuck or too slow (raise barrierTimeoutMs if steps are this long)`);
       }
       Atomics.wait(ctl, CTL.GEN, gen, left);
     }

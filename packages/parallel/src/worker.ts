@@ -9,7 +9,7 @@ import { Dropout, type Sequential } from "@weft/layers";
 import { createOptimizer, type AdamKernel, type Optimizer, type OptimizerType } from "@weft/optim";
 import { Arena, Rng, Tensor, add, argmax, mul, noGrad, setBackend, setThreadWasmKernels, withArena, type ArenaStats } from "@weft/tensor";
 import { Comlink, nodeEndpoint } from "./comlink.js";
-import { AbortedError, CTL, abort } from "./control.js";
+import { AbortedError, CTL, abort, progressSlot } from "./control.js";
 import { l1Term, lossSum, type Targets } from "./loss-spec.js";
 import { buildModel } from "./model-spec.js";
 import { views, workerKernels } from "./memory.js";
@@ -212,6 +212,7 @@ class Worker {
     try {
       for (let s = 0; s < steps; s++, step++) {
         this.comm.step = step;
+        Atomics.store(this.ctl, progressSlot(rank), step + 1);
         if (this.fault && this.fault.rank === rank && this.fault.step === step) injectFault(this.fault);
         const t0 = performance.now();
         this.arena.reset();

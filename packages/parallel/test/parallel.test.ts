@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { crossEntropyLoss } from "@weft/layers";
 import { createOptimizer } from "@weft/optim";
-import { Rng, Tensor } from "@weft/tensor";
+import { Rng, Tensor, backend } from "@weft/tensor";
 import { DataParallel, WorkerError, buildModel, paramRange, shardRange, sumSlots, type LayerSpec } from "@weft/parallel";
 
 // A Linear before BatchNorm has no bias (as in the golden mlp_bn case): BatchNorm cancels it, so
@@ -280,14 +280,59 @@ describe("data-parallel engine", () => {
     await expect(dp.runSteps(idx, batches)).rejects.toThrow(/worker 1 failed at step 2: exited unexpectedly with code 3/);
   });
 
-  it("turns a stuck worker into a barrier timeout error", async () => {
-    process.env.WEFT_FAULT = "worker:0:step:1:hang";
-    const dp = await engine(SMALL, 2, { barrierTimeoutMs: 500 });
+  /** Rejects with `what` after `ms`: a hang fails the test instead of outliving it. */
+  const within = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
+    Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(what)), ms))]);
+
+  // The worker that did not arrive is named, not the one that waited for it.
+  for (const [w, stuck] of [[2, 0], [3, 0], [3, 2]] as const) {
+    it(`names a stuck worker by its own rank: a barrier timeout at W=${w}, rank ${stuck} stuck`, async () => {
+      process.env.WEFT_FAULT = `worker:${stuck}:step:1:hang`;
+      const dp = await engine(SMALL, w, { barrierTimeoutMs: 500 });
+      await dp.setData(randomData(100, 6, 3, 6));
+      const [idx, batches] = schedule(10, 10);
+      const t0 = Date.now();
+      const err = await within(dp.runSteps(idx, batches).catch((e) => e), 10_000, "runSteps hung");
+      expect(err).toBeInstanceOf(WorkerError);
+      expect(err).toMatchObject({ rank: stuck, step: 1, stalled: true });
+      expect(err.message).toBe(`worker ${stuck} stopped responding at step 1: it did not reach the barrier within 500 ms (stuck, or its steps take longer than that: raise barrierTimeoutMs)`);
+      expect(Date.now() - t0).toBeLessThan(10_000);
+    });
+  }
+
+  it("applies the same timeout at W=1, where there is no barrier: a stuck worker ends the call", async () => {
+    process.env.WEFT_FAULT = "worker:0:step:5:hang";
+    const dp = await engine(SMALL, 1, { barrierTimeoutMs: 500 });
     await dp.setData(randomData(100, 6, 3, 6));
     const [idx, batches] = schedule(10, 10);
     const t0 = Date.now();
-    await expect(dp.runSteps(idx, batches)).rejects.toThrow(/worker 1 failed at step 1: .*barrier timed out after 500 ms/);
+    const err = await within(dp.runSteps(idx, batches).catch((e) => e), 10_000, "runSteps at W=1 hung past 10 s");
+    expect(err).toBeInstanceOf(WorkerError);
+    expect(err).toMatchObject({ rank: 0, step: 5, stalled: true });
+    expect(err.message).toBe("worker 0 stopped responding at step 5: no step finished within 500 ms (stuck, or its steps take longer than that: raise barrierTimeoutMs)");
     expect(Date.now() - t0).toBeLessThan(10_000);
+    await expect(dp.runSteps(idx, batches)).rejects.toThrow(/closed/);
+  });
+
+  it("refuses a second runSteps while one is in flight, and the first runs as if alone", async () => {
+    const model: LayerSpec[] = [...SMALL.slice(0, 3), { type: "Dropout", p: 0.3 }, SMALL[3]!];
+    const data = randomData(80, 6, 3, 13);
+    const [idx, batches] = schedule(8, 10);
+    const alone = await engine(model, 2, { data });
+    const want = (await alone.runSteps(idx, batches)).losses;
+    const dp = await engine(model, 2, { data });
+    const first = dp.runSteps(idx, batches);
+    await expect(dp.runSteps(idx, batches)).rejects.toThrow("runSteps: another call to the workers (runSteps, evaluate, setData, a state read) is still in flight; await it first");
+    expect(Array.from((await first).losses)).toEqual(Array.from(want));
+    expect(dp.steps).toBe(8);
+    expect(Array.from(dp.params)).toEqual(Array.from(alone.params));
+    await dp.runSteps(idx, batches); // and runs once the first is done
+    expect(dp.steps).toBe(16);
+  });
+
+  it("refuses a model without parameters before starting any worker", async () => {
+    await expect(DataParallel.create({ model: [{ type: "ReLU" }], loss: { type: "crossEntropyLoss" }, optimizer: { type: "Adam", config: {} }, workers: 2 }))
+      .rejects.toThrow("DataParallel.create: the model (ReLU) has no parameters to train: add a Linear layer (or a LayerNorm/BatchNorm1d with affine parameters)");
   });
 
   it("reports a non-finite loss with its step, or skips it on request", async () => {
@@ -348,7 +393,32 @@ describe("data-parallel engine", () => {
     const opt = await dp.optimizerStateDict();
     opt.state.expAvgSq = new Float32Array(3); // wrong length
     await expect(dp.loadState(model, opt)).rejects.toThrow(/expAvgSq does not fit/);
+    const { expAvgSq: _dropped, ...partial } = (await dp.optimizerStateDict()).state;
+    await expect(dp.loadState(model, { step: 3, state: partial })).rejects.toThrow("loadState: optimizer state lacks expAvgSq (a Adam checkpoint holds expAvg, expAvgSq, maxExpAvgSq)");
     expect(Array.from(dp.params)).toEqual(Array.from(before));
+  });
+
+  it("counts a spec's parameters without building it: the built model's count", () => {
+    const specs: LayerSpec[][] = [MLP_BN, SMALL, NO_BN, [{ type: "LayerNorm", normalizedShape: [3, 4] }, { type: "LayerNorm", normalizedShape: 5, elementwiseAffine: false }, { type: "BatchNorm1d", numFeatures: 4, affine: false }], [{ type: "ReLU" }]];
+    for (const spec of specs) expect(DataParallel.parameterCount(spec)).toBe(buildModel(spec).parameters().reduce((s, p) => s + p.size, 0));
+  });
+
+  it("plans the run's memory before allocating it, and refuses a wasm run over 4 GiB in words", async () => {
+    const plan = DataParallel.planMemory({ parameters: 1000, workers: 2, optimizer: "Adam", data: { rows: 10, features: 6 } });
+    expect(plan).toMatchObject({ parameters: 1000, parameterCopies: 7, dataInRun: true, limitBytes: backend() === "wasm" ? 2 ** 32 : null });
+    expect(plan.totalBytes).toBeGreaterThan(2 * plan.perWorkerBytes + 7 * 4000);
+    // 600 M floats × 4 copies: 9.6 GB — refused from the spec, before the model is built.
+    const huge: LayerSpec[] = [{ type: "Linear", inFeatures: 30_000, outFeatures: 20_000, bias: false }];
+    const big = DataParallel.planMemory({ parameters: DataParallel.parameterCount(huge), workers: 1, optimizer: "SGD" });
+    expect(big.totalBytes).toBeGreaterThan(4 * 2.4e9);
+    if (backend() === "wasm") {
+      const t0 = performance.now();
+      await expect(DataParallel.create({ model: huge, loss: { type: "crossEntropyLoss" }, optimizer: { type: "SGD", config: { lr: 0.1 } }, workers: 1 }))
+        .rejects.toThrow(/^DataParallel\.create: the run needs 9\.0 GiB of shared memory \(600,000,000 parameters × 4 copies \+ 1 workers × 0\.047 GiB of arena and scratch\); a wasm memory holds at most 4\.0 GiB: use fewer workers or a smaller model/);
+      expect(performance.now() - t0).toBeLessThan(1000); // nothing of that size was allocated
+    } else {
+      expect(big.limitBytes).toBeNull(); // js: a SharedArrayBuffer as big as the machine allows
+    }
   });
 
   it("rejects bad options clearly", async () => {

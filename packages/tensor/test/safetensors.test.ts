@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -170,6 +170,24 @@ describe("decodeSafetensors errors", () => {
     ["a truncated data section", build(ok([0, 8]), le("f32", [1])), /data_offsets \[0, 8\] run past the end of the 4-byte data section/],
     ["non-string metadata", build(JSON.stringify({ __metadata__: { epoch: 3 } })), /"__metadata__"."epoch" is 3; expected a string/],
     ["a non-object entry", build(JSON.stringify({ w: 5 })), /tensor "w": entry is 5; expected \{dtype, shape, data_offsets\}/],
+    // As the reference reader (safetensors' `validate`): the tensors tile the data section exactly.
+    [
+      "tensors over one region (memory amplification)",
+      build(JSON.stringify(Object.fromEntries(Array.from({ length: 3 }, (_, i) => [`t${i}`, { dtype: "U8", shape: [8], data_offsets: [0, 8] }]))), new Array(8).fill(1)),
+      /tensor "t1": data_offsets \[0, 8\] overlap tensor "t0" \(\[0, 8\]\)/,
+    ],
+    [
+      "a gap between tensors",
+      build(JSON.stringify({ a: { dtype: "F32", shape: [1], data_offsets: [0, 4] }, b: { dtype: "F32", shape: [1], data_offsets: [8, 12] } }), le("f32", [1, 2, 3])),
+      /bytes \[4, 8\) of the data section belong to no tensor/,
+    ],
+    ["a first tensor that does not start the data section", build(ok([4, 12]), le("f32", [0, 1, 2])), /bytes \[0, 4\) of the data section belong to no tensor/],
+    ["trailing bytes", build(ok([0, 8]), le("f32", [1, 2, 3])), /4 trailing bytes after the last tensor: the data section is 12 bytes, the tensors end at 8/],
+    ["a duplicate tensor name", build('{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}', le("f32", [1, 2])), /duplicate key "w"/],
+    ["a duplicate key written with an escape", build('{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"\\u0077":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}', le("f32", [1, 2])), /duplicate key "w"/],
+    ["a duplicate field inside an entry", build('{"w":{"dtype":"F32","dtype":"U8","shape":[4],"data_offsets":[0,4]}}', le("f32", [1])), /tensor "w": duplicate key "dtype"/],
+    ["a header nested 100,000 deep", build(`{"w":${"[".repeat(100_000)}${"]".repeat(100_000)}}`), /header nests 65 levels deep or more \(a safetensors header has 3\)/],
+    ["a header length over the format's 100 MB", (() => { const b = build("{}"); new DataView(b.buffer).setBigUint64(0, 200_000_000n, true); return b; })(), /header length 200000000 is over the 100000000 bytes the format allows/],
   ];
 
   it.each(cases)("rejects %s with a helpful message", (_what, bytes, message) => {
@@ -209,6 +227,27 @@ describe("safetensors files", () => {
     expect(() => writeSafetensorsFile(path, { a: { shape: [2], data: new Float32Array([1]) } })).toThrow(/2 elements/);
     expect(readdirSync(dir).filter((f) => f.includes(".tmp-"))).toEqual([]);
     expect(Array.from(readSafetensorsFile(path).tensors["a"]!.data)).toEqual([1]);
+  });
+
+  it("refuses what is not a regular file (a directory, a device, a link to one) instead of reading forever", () => {
+    const sub = join(dir, "a-directory.safetensors");
+    mkdirSync(sub);
+    expect(() => readSafetensorsFile(sub)).toThrow(`${sub}: not a regular file (a directory); expected a safetensors file`);
+    // /dev/zero reads forever; a link to it is the same trap.
+    const devices = ["/dev/zero", "/dev/null"].filter((d) => existsSync(d));
+    for (const device of devices) {
+      const link = join(dir, `link-to-${device.slice(5)}.safetensors`);
+      symlinkSync(device, link);
+      expect(() => readSafetensorsFile(link)).toThrow(`${link}: not a regular file (a character device); expected a safetensors file`);
+    }
+  });
+
+  it("names the path of a file over 2 GiB (sparse: no disk used)", () => {
+    const big = join(dir, "big.safetensors");
+    writeFileSync(big, "");
+    truncateSync(big, 2 ** 31 + 8);
+    expect(() => readSafetensorsFile(big)).toThrow(`${big}: invalid safetensors: the file is 2147483656 bytes; safetensors files of up to 2 GiB (2147483647 bytes) can be read`);
+    rmSync(big);
   });
 
   it("names the file in decoding errors", () => {

@@ -28,8 +28,8 @@ const MAX_CLASSES = 65_536;
  * commas.
  *
  * Throws a {@link DataError} naming the file and the 1-based line: a ragged row (expected C
- * columns, got D), a feature that is not a finite number (NaN, Infinity, text, empty), a
- * label that is not a non-negative integer.
+ * columns, got D), a feature that is not a finite number (NaN, Infinity, text, empty) or is
+ * beyond float32's range (1e39), a label that is not a non-negative integer.
  *
  * Plain decimals (`0.5`, `-12`, `3`) are parsed from the bytes without building strings
  * (see decimal.ts); anything else goes through `Number` on the field's text. A 60,000 × 785
@@ -121,6 +121,7 @@ export function loadCsv(path: string, options: CsvOptions = {}): Dataset {
             line,
           );
         }
+        if (!Number.isFinite(Math.fround(v))) throw beyondFloat32(path, line, describe(c), show(bytes, start, stop));
         x[out++] = v;
       }
       if (stop >= end) {
@@ -194,6 +195,14 @@ function resolveLabelColumn(path: string, labelColumn: number | string, columns:
     );
   }
   return labelColumn < 0 ? columns + labelColumn : labelColumn;
+}
+
+/**
+ * A finite float64 that is ±Infinity as the float32 the features are stored in (|v| above
+ * 3.4028235e38, rounding included): caught here, or it would reach the model as Infinity.
+ */
+export function beyondFloat32(path: string, line: number, column: string, shown: string): DataError {
+  return new DataError(`${path}: line ${line}: ${column}: ${shown} is beyond float32's range (±3.4028235e+38): rescale the column`, path, line);
 }
 
 function ragged(path: string, line: number, expected: number, got: number): DataError {

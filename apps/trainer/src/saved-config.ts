@@ -1,0 +1,92 @@
+/**
+ * A run's config.json read back (--resume, eval, predict) — and not trusted: the options go
+ * through the flags' own checks, the data's shape and the standardisation are checked for type
+ * and range, and the parts derived from the options (model, optimizer, loss, l1) must be what
+ * those options derive. A fault is a {@link UsageError} naming the file and the key, so a
+ * hand-edited or corrupted file ends with exit 2 and a message, never a raw JS error.
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { checkSavedOptions } from "./config.js";
+import { UsageError } from "./errors.js";
+import { isObject, preview, sameJson } from "./json-check.js";
+import { linearWeightNames, modelSpec } from "./model.js";
+import { optimizerSpec, type RunConfig } from "./run-config.js";
+import { isRunDebris } from "./run-dir.js";
+
+/** Reads and checks `<runDir>/config.json`; `flag` (--resume, --model) names the directory in errors. */
+export function readRunConfig(runDir: string, flag: string): RunConfig {
+  const path = join(runDir, "config.json");
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, "utf8"));
+  } catch (e) {
+    if (!existsSync(runDir)) throw new UsageError(`${flag} ${runDir} is not a weft run directory: no such directory`);
+    if (existsSync(path)) throw new UsageError(`${flag} ${runDir} is not a weft run directory: ${path} cannot be read as JSON: ${(e as Error).message}`);
+    const entries = readdirSync(runDir);
+    if (entries.length > 0 && entries.every(isRunDebris)) {
+      throw new UsageError(`${flag} ${runDir} holds only the temp files of a run killed before it wrote config.json: start it again with --out ${runDir}`);
+    }
+    throw new UsageError(`${flag} ${runDir} is not a weft run directory: it has no config.json`);
+  }
+  return checkRunConfig(raw, path);
+}
+
+function positiveInt(v: unknown, max = Number.MAX_SAFE_INTEGER): boolean {
+  return Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= max;
+}
+
+/** Checks a parsed config.json (see the module comment); `file` names it in errors. */
+export function checkRunConfig(raw: unknown, file: string): RunConfig {
+  const bad = (key: string, v: unknown, want: string): never => {
+    throw new UsageError(`${file}: "${key}" is ${preview(v)}; expected ${want}`);
+  };
+  if (!isObject(raw)) throw new UsageError(`${file}: expected the JSON object a weft run writes, got ${preview(raw)}`);
+  const c = raw as Record<string, unknown>;
+  const options = checkSavedOptions(c.options, file);
+
+  const d = c.data;
+  if (!isObject(d)) bad("data", d, "an object {source, features, classes, rows}");
+  const data = d as Record<string, unknown>;
+  if (data.source !== options.data) bad("data.source", data.source, `${preview(options.data)}, the run's --data`);
+  if (!positiveInt(data.features, 2 ** 31 - 1)) bad("data.features", data.features, "a positive integer");
+  if (!positiveInt(data.classes, 65_536)) bad("data.classes", data.classes, "an integer in [1, 65536]");
+  const features = data.features as number;
+  if (data.shape !== undefined) {
+    const s = data.shape;
+    if (!Array.isArray(s) || s.length !== 2 || !s.every((x) => positiveInt(x)) || s[0] * s[1] !== features) bad("data.shape", s, `[height, width] with height × width = ${features}`);
+  }
+  const rows = data.rows;
+  if (!isObject(rows) || !["train", "val", "test"].every((k) => positiveInt(rows[k])) || Object.keys(rows).length !== 3) bad("data.rows", rows, "{train, val, test}, each a positive integer");
+
+  const st = c.standardization;
+  if (!isObject(st) || !Number.isFinite(st.mean) || !(Number.isFinite(st.std) && (st.std as number) > 0) || Object.keys(st).length !== 2) {
+    bad("standardization", st, "{mean, std}: finite numbers, std above 0");
+  }
+
+  // What the options derive must be what the file says (an edited model would load a different network).
+  const model = modelSpec(options, features, data.classes as number);
+  const derived = {
+    model,
+    optimizer: optimizerSpec(options),
+    loss: { type: "crossEntropyLoss" },
+    l1: options.l1 > 0 ? { lambda: options.l1, params: linearWeightNames(model) } : null,
+  };
+  for (const [key, want] of Object.entries(derived)) {
+    if (!sameJson(want, c[key])) throw new UsageError(`${file}: "${key}" is ${preview(c[key])}, which its options do not give (expected ${preview(want)}): was the file edited?`);
+  }
+
+  const k = c.kernels;
+  if (k !== undefined && !(isObject(k) && typeof k.backend === "string" && typeof k.relaxedSimd === "boolean" && typeof k.node === "string")) {
+    bad("kernels", k, "{backend, relaxedSimd, node}");
+  }
+  if (typeof c.createdAt !== "string") bad("createdAt", c.createdAt, "an ISO date string");
+  return {
+    options,
+    data: data as RunConfig["data"],
+    standardization: st as RunConfig["standardization"],
+    ...(derived as Pick<RunConfig, "model" | "optimizer" | "loss" | "l1">),
+    kernels: k as RunConfig["kernels"],
+    createdAt: c.createdAt as string,
+  };
+}
