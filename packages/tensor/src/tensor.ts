@@ -311,7 +311,30 @@ export class Tensor<D extends TensorData = FloatArray> {
   sum(axis?: number, keepdim = false): Tensor { return ops.sum(this.f(), axis, keepdim); }
   mean(axis?: number, keepdim = false): Tensor { return ops.mean(this.f(), axis, keepdim); }
   max(axis?: number, keepdim = false): Tensor { return ops.max(this.f(), axis, keepdim); }
-  argmax(axis?: number): Int32Array { return ops.argmax(this.f(), axis); }
+  argmax(axis?: number): Int32Array { return ops.argmax(this as Tensor<TensorData>, axis); }
+  min(axis?: number, keepdim = false): Tensor { return ops.min(this.f(), axis, keepdim); }
+  argmin(axis?: number): Int32Array { return ops.argmin(this as Tensor<TensorData>, axis); }
+  cumsum(axis: number): Tensor<D> { return ops.cumsum(this, axis); }
+  /** Variance over `axis` (all elements when omitted); `correction` 1 by default, as torch.var. */
+  var(axis?: number, options?: ops.VarianceOptions): Tensor { return ops.variance(this.f(), axis, options); }
+  std(axis?: number, options?: ops.VarianceOptions): Tensor { return ops.std(this.f(), axis, options); }
+  logsumexp(axis: number, keepdim = false): Tensor { return ops.logsumexp(this.f(), axis, keepdim); }
+  /** torch.maximum (broadcasting); a float tensor gives a float result, an int32 one the promoted dtype. */
+  maximum(other: Tensor<TensorData> | number): FloatOr<D> { return ops.maximum(this as Tensor<TensorData>, other) as FloatOr<D>; }
+  minimum(other: Tensor<TensorData> | number): FloatOr<D> { return ops.minimum(this as Tensor<TensorData>, other) as FloatOr<D>; }
+  /** torch.clamp; a float tensor stays float, an int32 one stays int32 with integer bounds. */
+  clamp(min?: number | null, max?: number | null): FloatOr<D> { return ops.clamp(this as Tensor<TensorData>, min, max) as FloatOr<D>; }
+  indexSelect(axis: number, index: Tensor<Int32Array>): Tensor<D> { return ops.indexSelect(this, axis, index); }
+  gather(axis: number, index: Tensor<Int32Array>): Tensor<D> { return ops.gather(this, axis, index); }
+  maskedFill(mask: Tensor<Int32Array>, value: number): Tensor<D> { return ops.maskedFill(this, mask, value); }
+  tril(diagonal = 0): Tensor<D> { return ops.tril(this, diagonal); }
+  triu(diagonal = 0): Tensor<D> { return ops.triu(this, diagonal); }
+  eq(other: Tensor<TensorData> | number): Tensor<Int32Array> { return ops.eq(this as Tensor<TensorData>, other); }
+  ne(other: Tensor<TensorData> | number): Tensor<Int32Array> { return ops.ne(this as Tensor<TensorData>, other); }
+  lt(other: Tensor<TensorData> | number): Tensor<Int32Array> { return ops.lt(this as Tensor<TensorData>, other); }
+  le(other: Tensor<TensorData> | number): Tensor<Int32Array> { return ops.le(this as Tensor<TensorData>, other); }
+  gt(other: Tensor<TensorData> | number): Tensor<Int32Array> { return ops.gt(this as Tensor<TensorData>, other); }
+  ge(other: Tensor<TensorData> | number): Tensor<Int32Array> { return ops.ge(this as Tensor<TensorData>, other); }
   relu(): Tensor { return ops.relu(this.f()); }
   sigmoid(): Tensor { return ops.sigmoid(this.f()); }
   tanh(): Tensor { return ops.tanh(this.f()); }
@@ -344,6 +367,9 @@ export class Tensor<D extends TensorData = FloatArray> {
 }
 
 export type NestedArray = (number | NestedArray)[];
+
+/** What a promoting op (maximum, clamp) returns on a `Tensor<D>`: a float tensor for float D; int32 or float (promoted) for int32 D. */
+export type FloatOr<D extends TensorData> = D extends Int32Array ? Tensor<TensorData> : Tensor;
 
 /**
  * Records an op: returns a tensor over `data` whose backward rule is `backward`, when grad mode
