@@ -28,12 +28,15 @@ function weightedSum(out: Tensor, upstream: FloatArray): number {
  * @example
  * gradcheck((x, idx) => gather(x, 1, idx), [x, tensor([[0, 2]], [1, 2], { dtype: "int32" })]);
  */
-export function gradcheck<const I extends readonly Tensor<TensorData>[]>(fn: (...inputs: I) => Tensor, inputs: I, options: GradcheckOptions = {}): true {
+export function gradcheck(fn: (...inputs: Tensor[]) => Tensor, inputs: Tensor[], options?: GradcheckOptions): true;
+export function gradcheck<const I extends readonly Tensor<TensorData>[]>(fn: (...inputs: [...I]) => Tensor, inputs: I, options?: GradcheckOptions): true;
+export function gradcheck(fn: (...inputs: never[]) => Tensor, inputs: readonly Tensor<TensorData>[], options: GradcheckOptions = {}): true {
   const eps = options.eps ?? 1e-6;
   const atol = options.atol ?? 1e-5;
   const rtol = options.rtol ?? 1e-3;
-  const xs = inputs.map((t) => (t.data instanceof Int32Array ? t : new Tensor(Float64Array.from(t.data), t.shape, t.requiresGrad))) as unknown as I;
-  const out = fn(...xs);
+  const xs = inputs.map((t) => (t.data instanceof Int32Array ? t : new Tensor(Float64Array.from(t.data), t.shape, t.requiresGrad)));
+  const call = (): Tensor => fn(...(xs as never[]));
+  const out = call();
   if (out.dtype !== "float64") throw new Error("gradcheck: fn must compute in float64 when its inputs are float64 (it returned float32)");
   const rng = new Rng(options.seed ?? 0);
   const upstream = new Float64Array(out.size);
@@ -46,9 +49,9 @@ export function gradcheck<const I extends readonly Tensor<TensorData>[]>(fn: (..
     for (let i = 0; i < x.size; i++) {
       const orig = x.data[i];
       x.data[i] = orig + eps;
-      const plus = noGrad(() => weightedSum(fn(...xs), upstream));
+      const plus = noGrad(() => weightedSum(call(), upstream));
       x.data[i] = orig - eps;
-      const minus = noGrad(() => weightedSum(fn(...xs), upstream));
+      const minus = noGrad(() => weightedSum(call(), upstream));
       x.data[i] = orig;
       const numeric = (plus - minus) / (2 * eps);
       if (!(Math.abs(analytic[i] - numeric) <= atol + rtol * Math.abs(numeric))) {
