@@ -102,6 +102,16 @@ describe("bench smoke (quick mode, no timing assertions)", () => {
     for (const row of r.rows) for (const k of ["js", "staged", "inplace"]) expect(row[k]).toBeGreaterThan(0);
   });
 
+  it.runIf(wasmSimdSupported())("bench ops --quick times batched matmul, attention and the copies, staged and in place", async () => {
+    const r = await runJson("ops.js", ["--quick", "--json"]);
+    expect(r.bench).toBe("ops");
+    expect(r.matmul.length).toBeGreaterThan(0);
+    for (const row of r.matmul) for (const k of ["staged", "inplace"]) expect(row.batched[k]).toBeGreaterThan(0);
+    expect(r.attention.map((x: { causal: boolean }) => x.causal)).toEqual(expect.arrayContaining([true, false]));
+    for (const row of r.attention) for (const k of ["staged", "inplace"]) expect(row.fused[k]).toBeGreaterThan(0);
+    expect(r.copies.map((x: { op: string }) => x.op)).toEqual(expect.arrayContaining(["cat axis 0 (two halves)", "permute [B,T,H,D]→[B,H,T,D]"]));
+  });
+
   it("bench:module --quick times each case plain and through a Proxy, and the registry scan", async () => {
     const r = await runJson("module-access.js", ["--quick", "--json"]);
     expect(r.bench).toBe("module-access");
