@@ -2,7 +2,7 @@
  * Losses, each one fused op with its clean closed-form gradient and a numerically stable
  * forward: softmax + cross-entropy → p − q; sigmoid + BCE → σ(z) − y.
  */
-import { Tensor, allocFloat64, allocLike, backend, formatShape, wasmKernelsFor, fromOp, gradSlot, type FloatArray } from "@weft/tensor";
+import { Tensor, allocFloat64, allocLike, backend, formatShape, wasmKernelsFor, fromOp, gradSlot, permute, reshape, type FloatArray, type TensorData } from "@weft/tensor";
 
 export type Reduction = "mean" | "sum" | "none";
 
@@ -109,15 +109,54 @@ export interface CrossEntropyOptions extends LossOptions {
 }
 
 /**
- * Softmax cross-entropy on logits [N, C]. `target` is class indices (Int32Array, number[] or a
- * tensor of shape [N]) or class probabilities (a tensor [N, C]). Gradient per row: softmax − q.
+ * Softmax cross-entropy on logits, in PyTorch's layouts: `[N, C]`, `[C]` (one sample) or
+ * `[N, C, d1, …]` (the class dim second, e.g. per pixel). `target` is class indices (Int32Array,
+ * number[] or an int or float tensor of shape `[N]`, `[]`, `[N, d1, …]`) or class probabilities
+ * (a float tensor of the input's shape). Gradient per row: softmax − q. With `reduction: "none"`
+ * the result has the target's shape (`[N, d1, …]`).
  */
-export function crossEntropyLoss(input: Tensor, target: Tensor | Int32Array | readonly number[], options: CrossEntropyOptions = {}): Tensor {
+export function crossEntropyLoss(input: Tensor, target: Tensor<TensorData> | Int32Array | readonly number[], options: CrossEntropyOptions = {}): Tensor {
+  if (input.ndim !== 2) return crossEntropyOtherLayouts(input, target, options);
+  return crossEntropyRows2d(input, target as Tensor | Int32Array | readonly number[], options);
+}
+
+/** `[C]` and `[N, C, d1, …]` as rows of `[N·d1·…, C]` (the class dim moved last), then the result shaped back. */
+function crossEntropyOtherLayouts(input: Tensor, target: Tensor<TensorData> | Int32Array | readonly number[], options: CrossEntropyOptions): Tensor {
+  if (input.ndim === 0) throw new Error("crossEntropyLoss: input must be logits of shape [N, C], [C] or [N, C, d1, …], got a scalar");
+  const reduction = options.reduction ?? "mean";
+  const targetShape = target instanceof Tensor ? target.shape : [target.length];
+  const probs = target instanceof Tensor && target.isFloat && target.ndim === input.ndim && target.shape.every((d, i) => d === input.shape[i]);
+  if (input.ndim === 1) {
+    const C = input.shape[0];
+    if (probs) return reshape(crossEntropyRows2d(reshape(input, [1, C]), reshape(target as Tensor, [1, C]), options), []);
+    const n = target instanceof Tensor ? target.size : target.length;
+    if (n !== 1) throw new Error(`crossEntropyLoss: for logits of shape [${C}] (one sample) the class-index target must be one class, got shape ${formatShape(targetShape)}`);
+    const t = target instanceof Tensor ? [target.data[0]] : [target[0]];
+    return reshape(crossEntropyRows2d(reshape(input, [1, C]), t, options), []);
+  }
+  const C = input.shape[1];
+  const perm = [0, ...input.shape.slice(2).map((_, i) => i + 2), 1];
+  const rows = reshape(permute(input, perm), [-1, C]);
+  const spatial = [input.shape[0], ...input.shape.slice(2)];
+  if (probs) {
+    const out = crossEntropyRows2d(rows, reshape(permute(target as Tensor, perm), [-1, C]), options);
+    return reduction === "none" ? reshape(out, spatial) : out;
+  }
+  const same = targetShape.length === spatial.length && targetShape.every((d, i) => d === spatial[i]);
+  if (!same) {
+    throw new Error(`crossEntropyLoss: for logits of shape ${formatShape(input.shape)} (classes on dim 1) the class-index target must have shape ${formatShape(spatial)}, got ${formatShape(targetShape)}`);
+  }
+  const indices = target instanceof Tensor ? target.data : target;
+  const out = crossEntropyRows2d(rows, indices instanceof Float32Array || indices instanceof Float64Array ? Array.from(indices) : indices, options);
+  return reduction === "none" ? reshape(out, spatial) : out;
+}
+
+/** Cross-entropy over the rows of logits [N, C]. */
+function crossEntropyRows2d(input: Tensor, target: Tensor | Int32Array | readonly number[], options: CrossEntropyOptions): Tensor {
   const reduction = options.reduction ?? "mean";
   checkReduction("crossEntropyLoss", reduction);
   const eps = options.labelSmoothing ?? 0;
   if (!(eps >= 0 && eps <= 1)) throw new Error(`crossEntropyLoss: labelSmoothing must be in [0, 1], got ${eps}`);
-  if (input.ndim !== 2) throw new Error(`crossEntropyLoss: input must be logits of shape [N, C], got ${formatShape(input.shape)}`);
   const rows = input.shape[0], classes = input.shape[1];
   let indices: ArrayLike<number> | null = null;
   let probs: FloatArray | null = null;

@@ -115,7 +115,7 @@ describe("clear errors", () => {
     ["crossEntropyLoss, indices of the wrong length", () => crossEntropyLoss(x, [0, 1, 2]), /class-index target must have shape \[2\].*got \[3\]/],
     ["crossEntropyLoss, probabilities of the wrong shape", () => crossEntropyLoss(x, tensor([[0.5, 0.5], [0.5, 0.5]])), /target shape \[2, 2\] must equal the input shape \[2, 3\]/],
     ["crossEntropyLoss, a [N, 1] index column", () => crossEntropyLoss(x, tensor([[0], [1]])), /target shape \[2, 1\] must equal the input shape \[2, 3\]/],
-    ["crossEntropyLoss, 1-D input", () => crossEntropyLoss(tensor([1, 2, 3]), [0]), /input must be logits of shape \[N, C\], got \[3\]/],
+    ["crossEntropyLoss, a scalar input", () => crossEntropyLoss(tensor(1), [0]), /input must be logits of shape \[N, C\], \[C\] or \[N, C, d1, …\], got a scalar/],
   ])("wrong target shape: %s", (_, call, message) => {
     expect(call).toThrow(message);
   });
