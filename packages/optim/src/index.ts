@@ -30,3 +30,13 @@ export { ExponentialLR, type ExponentialLROptions } from "./exponential-lr.js";
 export { CosineAnnealingLR, type CosineAnnealingLROptions } from "./cosine-annealing-lr.js";
 export { LinearLR, type LinearLROptions } from "./linear-lr.js";
 export { EarlyStopping, type EarlyStoppingOptions } from "./early-stopping.js";
+export {
+  clipGradNorm,
+  clipGradNormFlat,
+  clipGradValue,
+  gradNormPartial,
+  combineGradNormPartials,
+  type GradsLike,
+  type ClipGradNormOptions,
+  type ClipGradNormFlatOptions,
+} from "./clip-grad.js";
