@@ -3,8 +3,8 @@
  * option and the value (`Adam: lr must be >= 0, got -1`), then fixed (only `lr` changes).
  */
 
-/** A hyper-parameter value as it appears in a state dict's `config`. */
-export type HyperParameter = number | boolean | readonly number[];
+/** A hyper-parameter value as it appears in a state dict's `config` (strings: a scheduler's mode names). */
+export type HyperParameter = number | boolean | string | readonly number[];
 
 /** Rejects option names the owner does not know (a typo such as `weight_decay` would otherwise be ignored). */
 export function checkKnownOptions(owner: string, options: object, known: readonly string[]): void {

@@ -32,6 +32,8 @@ export { StepLR, type StepLROptions } from "./step-lr.js";
 export { ExponentialLR, type ExponentialLROptions } from "./exponential-lr.js";
 export { CosineAnnealingLR, type CosineAnnealingLROptions } from "./cosine-annealing-lr.js";
 export { LinearLR, type LinearLROptions } from "./linear-lr.js";
+export { ReduceLROnPlateau, type ReduceLROnPlateauOptions, type ReduceLROnPlateauState } from "./reduce-lr-on-plateau.js";
+export { OneCycleLR, type OneCycleLROptions } from "./one-cycle-lr.js";
 export { EarlyStopping, type EarlyStoppingOptions } from "./early-stopping.js";
 export {
   clipGradNorm,

@@ -79,10 +79,10 @@ export abstract class LRScheduler {
   }
 
   /**
-   * The learning rate of group `group` at `lastEpoch`, from its `baseLr` (it may read the group's
-   * current `lr`: PyTorch's chainable form).
+   * The learning rate of `group` (the `index`-th) at `lastEpoch`, from its `baseLr` (it may read
+   * the group's current `lr`: PyTorch's chainable form).
    */
-  protected abstract computeLr(group: LrGroup, baseLr: number): number;
+  protected abstract computeLr(group: LrGroup, baseLr: number, index: number): number;
 
   /** The fixed options, as saved in the state dict. */
   abstract get config(): Record<string, HyperParameter>;
@@ -105,7 +105,13 @@ export abstract class LRScheduler {
   /** Advances one epoch and sets each group's `lr`. */
   step(): void {
     this.epoch += 1;
-    const lrs = this.groups.map((g, i) => this.computeLr(g, this.bases[i]));
+    let lrs: number[];
+    try {
+      lrs = this.groups.map((g, i) => this.computeLr(g, this.bases[i], i));
+    } catch (e) {
+      this.epoch -= 1; // a refused step (e.g. OneCycleLR past totalSteps) changes nothing
+      throw e;
+    }
     this.groups.forEach((g, i) => (g.lr = lrs[i]));
     this.lasts = lrs;
   }
@@ -157,12 +163,9 @@ export abstract class LRScheduler {
     };
     const bases = list("baseLrs", "baseLr");
     const lasts = list("lastLrs", "lastLr");
-    this.loadExtra(who, s);
     this.epoch = epoch;
     this.bases = bases;
     this.lasts = lasts;
   }
 
-  /** Subclasses with more state than the epoch validate and restore it here (before the rest is set). */
-  protected loadExtra(_who: string, _s: LRSchedulerState): void {}
 }
