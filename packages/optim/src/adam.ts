@@ -1,5 +1,5 @@
-import { AdamBase, type AdamOptions } from "./adam-base.js";
-import type { Params } from "./params.js";
+import { AdamBase, type AdamConfig, type AdamOptions } from "./adam-base.js";
+import type { ParamsOrGroups } from "./params.js";
 
 /**
  * Adam as torch 1.13's `_single_tensor_adam`: `g ← ∇ + wd·p` (L2, coupled);
@@ -14,10 +14,11 @@ import type { Params } from "./params.js";
  */
 export class Adam extends AdamBase {
   /**
-   * @param params a list of parameters (each `data` and `grad.data` of equal length) or one flat range.
+   * @param params a list of parameters (each `data` and `grad.data` of equal length), one flat range,
+   *   or parameter groups `[{ params, lr?, weightDecay?, ... }]`, each option defaulting to `options`.
    * @param options hyper-parameters (PyTorch's defaults).
    */
-  constructor(params: Params, options: AdamOptions = {}) {
-    super("Adam", params, options, false, 0);
+  constructor(params: ParamsOrGroups<AdamConfig>, options: AdamOptions = {}) {
+    super("Adam", params, options, false);
   }
 }

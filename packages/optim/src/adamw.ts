@@ -1,5 +1,5 @@
-import { AdamBase, type AdamOptions } from "./adam-base.js";
-import type { Params } from "./params.js";
+import { AdamBase, type AdamConfig, type AdamOptions } from "./adam-base.js";
+import type { ParamsOrGroups } from "./params.js";
 
 /**
  * AdamW as torch 1.13's `_single_tensor_adamw`: the decoupled decay `p ← p·(1 − lr·wd)` first,
@@ -11,10 +11,11 @@ import type { Params } from "./params.js";
  */
 export class AdamW extends AdamBase {
   /**
-   * @param params a list of parameters (each `data` and `grad.data` of equal length) or one flat range.
+   * @param params a list of parameters (each `data` and `grad.data` of equal length), one flat range,
+   *   or parameter groups `[{ params, lr?, weightDecay?, ... }]`, each option defaulting to `options`.
    * @param options hyper-parameters (PyTorch's defaults; weightDecay 1e-2).
    */
-  constructor(params: Params, options: AdamOptions = {}) {
-    super("AdamW", params, options, true, 1e-2);
+  constructor(params: ParamsOrGroups<AdamConfig>, options: AdamOptions = {}) {
+    super("AdamW", params, options, true);
   }
 }

@@ -1,5 +1,5 @@
 import { checkKnownOptions, finiteNumber } from "./hyper-parameters.js";
-import { LRScheduler, type SchedulableOptimizer } from "./lr-scheduler.js";
+import { LRScheduler, type LrGroup, type SchedulableOptimizer } from "./lr-scheduler.js";
 
 /** Options of {@link CosineAnnealingLR}. */
 export interface CosineAnnealingLROptions {
@@ -34,7 +34,7 @@ export class CosineAnnealingLR extends LRScheduler {
     return { tMax: this.tMax, etaMin: this.etaMin };
   }
 
-  protected computeLr(): number {
-    return this.etaMin + ((this.baseLr - this.etaMin) * (1 + Math.cos((Math.PI * this.lastEpoch) / this.tMax))) / 2;
+  protected computeLr(_group: LrGroup, baseLr: number): number {
+    return this.etaMin + ((baseLr - this.etaMin) * (1 + Math.cos((Math.PI * this.lastEpoch) / this.tMax))) / 2;
   }
 }

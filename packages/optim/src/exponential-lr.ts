@@ -1,5 +1,5 @@
 import { checkKnownOptions, finiteNumber } from "./hyper-parameters.js";
-import { LRScheduler, type SchedulableOptimizer } from "./lr-scheduler.js";
+import { LRScheduler, type LrGroup, type SchedulableOptimizer } from "./lr-scheduler.js";
 
 /** Options of {@link ExponentialLR}. */
 export interface ExponentialLROptions {
@@ -27,7 +27,7 @@ export class ExponentialLR extends LRScheduler {
     return { gamma: this.gamma };
   }
 
-  protected computeLr(): number {
-    return this.lastEpoch === 0 ? this.optimizer.lr : this.optimizer.lr * this.gamma;
+  protected computeLr(group: LrGroup): number {
+    return this.lastEpoch === 0 ? group.lr : group.lr * this.gamma;
   }
 }

@@ -3,8 +3,8 @@
  * option and the value (`Adam: lr must be >= 0, got -1`), then fixed (only `lr` changes).
  */
 
-/** A hyper-parameter value as it appears in a state dict's `config`. */
-export type HyperParameter = number | boolean | readonly number[];
+/** A hyper-parameter value as it appears in a state dict's `config` (strings: a scheduler's mode names). */
+export type HyperParameter = number | boolean | string | readonly number[];
 
 /** Rejects option names the owner does not know (a typo such as `weight_decay` would otherwise be ignored). */
 export function checkKnownOptions(owner: string, options: object, known: readonly string[]): void {
@@ -71,16 +71,22 @@ export function checkSameConfig(
   own: Readonly<Record<string, HyperParameter>>,
   loaded: unknown,
   mutable: readonly string[],
+  where = "config",
 ): void {
-  if (loaded === null || typeof loaded !== "object") throw new Error(`${owner}: loadStateDict: config is missing`);
+  if (loaded === null || typeof loaded !== "object") throw new Error(`${owner}: loadStateDict: ${where} is missing`);
   const cfg = loaded as Record<string, unknown>;
   for (const key of Object.keys(own)) {
     if (mutable.includes(key)) continue;
-    if (!(key in cfg)) throw new Error(`${owner}: loadStateDict: config.${key} is missing`);
+    if (!(key in cfg)) throw new Error(`${owner}: loadStateDict: ${where}.${key} is missing`);
     if (!sameValue(cfg[key], own[key])) {
       throw new Error(
-        `${owner}: loadStateDict: config.${key} is ${JSON.stringify(cfg[key])} but this ${owner} has ${JSON.stringify(own[key])} (hyper-parameters are fixed at construction)`,
+        `${owner}: loadStateDict: ${where}.${key} is ${JSON.stringify(cfg[key])} but this ${owner} has ${JSON.stringify(own[key])} (hyper-parameters are fixed at construction)`,
       );
     }
   }
+}
+
+/** Whether two hyper-parameter values are the same (arrays element by element, `Object.is`). */
+export function sameHyperParameter(a: unknown, b: HyperParameter): boolean {
+  return sameValue(a, b);
 }

@@ -1,5 +1,5 @@
 import { checkKnownOptions, finiteNumber, integer } from "./hyper-parameters.js";
-import { LRScheduler, type SchedulableOptimizer } from "./lr-scheduler.js";
+import { LRScheduler, type LrGroup, type SchedulableOptimizer } from "./lr-scheduler.js";
 
 /** Options of {@link LinearLR}. */
 export interface LinearLROptions {
@@ -40,9 +40,9 @@ export class LinearLR extends LRScheduler {
     return { startFactor: this.startFactor, endFactor: this.endFactor, totalIters: this.totalIters };
   }
 
-  protected computeLr(): number {
+  protected computeLr(group: LrGroup): number {
     const e = this.lastEpoch;
-    const lr = this.optimizer.lr;
+    const lr = group.lr;
     if (e === 0) return lr * this.startFactor;
     if (e > this.totalIters) return lr;
     const { startFactor: s, endFactor: f, totalIters: t } = this;

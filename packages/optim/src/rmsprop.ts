@@ -1,6 +1,6 @@
 import { checkKnownOptions, flag, nonNegative } from "./hyper-parameters.js";
-import { Optimizer, type OptimizerOptions, type RmspropKernel, type RmspropScalars } from "./optimizer.js";
-import type { FloatArray, Params } from "./params.js";
+import { Optimizer, type HyperParameterSpec, type OptimizerOptions, type ParamGroup, type RmspropKernel, type RmspropScalars } from "./optimizer.js";
+import type { FloatArray, ParamsOrGroups } from "./params.js";
 
 /** Options of {@link RMSprop} (torch.optim.RMSprop's, camelCase). */
 export interface RMSpropOptions extends OptimizerOptions {
@@ -31,13 +31,40 @@ export type RMSpropConfig = {
   maximize: boolean;
 };
 
+/** A parameter group of {@link RMSprop}: its parameters and hyper-parameters. */
+export type RMSpropParamGroup = ParamGroup<RMSpropConfig>;
+
 /**
  * State arrays of {@link RMSprop}, each `[numel]`: `squareAvg`; `momentumBuffer` when
  * momentum > 0; `gradAvg` when centered.
  */
 export type RMSpropStateArrays = { squareAvg: Float32Array; momentumBuffer?: Float32Array; gradAvg?: Float32Array };
 
-const KNOWN = ["lr", "alpha", "eps", "weightDecay", "momentum", "centered", "maximize", "allocState", "rmspropKernel"];
+const HYPER = ["lr", "alpha", "eps", "weightDecay", "momentum", "centered", "maximize"];
+const KNOWN = [...HYPER, "allocState", "rmspropKernel"];
+
+/** RMSprop's hyper-parameters: `lr` and `momentum` may change between steps (momentum not to or from 0). */
+const SPEC: HyperParameterSpec<RMSpropConfig> = {
+  known: HYPER,
+  mutable: ["lr", "momentum"],
+  resolve: (owner, o) => ({
+    lr: nonNegative(owner, "lr", o.lr, 1e-2),
+    alpha: nonNegative(owner, "alpha", o.alpha, 0.99),
+    eps: nonNegative(owner, "eps", o.eps, 1e-8),
+    weightDecay: nonNegative(owner, "weightDecay", o.weightDecay, 0),
+    momentum: nonNegative(owner, "momentum", o.momentum, 0),
+    centered: flag(owner, "centered", o.centered, false),
+    maximize: flag(owner, "maximize", o.maximize, false),
+  }),
+  check(owner, g, initial) {
+    nonNegative(owner, "momentum", g.momentum, Number.NaN);
+    if (g.momentum > 0 !== initial.momentum > 0) {
+      throw new Error(
+        `${owner}: momentum cannot change ${initial.momentum > 0 ? "to 0" : "from 0"} after construction (it decides whether the group has a momentum buffer), got ${g.momentum}`,
+      );
+    }
+  },
+};
 
 /**
  * RMSprop as torch 1.13's `_single_tensor_rmsprop`: `g ← ∇ + wd·p`;
@@ -49,11 +76,17 @@ const KNOWN = ["lr", "alpha", "eps", "weightDecay", "momentum", "centered", "max
  * const opt = new RMSprop(model.parameters(), { lr: 1e-3, centered: true });
  */
 export class RMSprop extends Optimizer<RMSpropConfig, RMSpropStateArrays> {
+  /** The constructor's alpha (a group may override it: see `paramGroups`). */
   readonly alpha: number;
+  /** The constructor's eps. */
   readonly eps: number;
+  /** The constructor's weightDecay. */
   readonly weightDecay: number;
+  /** The constructor's momentum. */
   readonly momentum: number;
+  /** The constructor's centered. */
   readonly centered: boolean;
+  /** The constructor's maximize. */
   readonly maximize: boolean;
   private readonly squareAvg: Float32Array;
   private readonly momentumBuffer: Float32Array | null;
@@ -63,44 +96,43 @@ export class RMSprop extends Optimizer<RMSpropConfig, RMSpropStateArrays> {
   private readonly scalars: RmspropScalars = { lr: 0, alpha: 0, eps: 0, weightDecay: 0, momentum: 0, sign: 1 };
 
   /**
-   * @param params a list of parameters (each `data` and `grad.data` of equal length) or one flat range.
-   * @param options hyper-parameters (PyTorch's defaults).
+   * @param params a list of parameters (each `data` and `grad.data` of equal length), one flat range,
+   *   or parameter groups `[{ params, lr?, alpha?, ... }]`.
+   * @param options hyper-parameters (PyTorch's defaults; each group's defaults).
    */
-  constructor(params: Params, options: RMSpropOptions = {}) {
+  constructor(params: ParamsOrGroups<RMSpropConfig>, options: RMSpropOptions = {}) {
+    if (options === null || typeof options !== "object") throw new Error("RMSprop: options must be an object");
     checkKnownOptions("RMSprop", options, KNOWN);
-    super("RMSprop", params, options.lr ?? 1e-2, options);
-    this.alpha = nonNegative("RMSprop", "alpha", options.alpha, 0.99);
-    this.eps = nonNegative("RMSprop", "eps", options.eps, 1e-8);
-    this.weightDecay = nonNegative("RMSprop", "weightDecay", options.weightDecay, 0);
-    this.momentum = nonNegative("RMSprop", "momentum", options.momentum, 0);
-    this.centered = flag("RMSprop", "centered", options.centered, false);
-    this.maximize = flag("RMSprop", "maximize", options.maximize, false);
+    super("RMSprop", params, options as RMSpropOptions & Record<string, unknown>, SPEC);
+    const d = this.defaults;
+    this.alpha = d.alpha;
+    this.eps = d.eps;
+    this.weightDecay = d.weightDecay;
+    this.momentum = d.momentum;
+    this.centered = d.centered;
+    this.maximize = d.maximize;
     if (options.rmspropKernel !== undefined && typeof options.rmspropKernel !== "function") throw new Error("RMSprop: rmspropKernel must be a function");
     this.kernel = options.rmspropKernel ?? null;
+    // Each array covers every group when any group needs it; the others leave their range at 0.
     this.squareAvg = this.addState("squareAvg");
-    this.momentumBuffer = this.momentum > 0 ? this.addState("momentumBuffer") : null;
-    this.gradAvg = this.centered ? this.addState("gradAvg") : null;
+    this.momentumBuffer = this.paramGroups.some((g) => g.momentum > 0) ? this.addState("momentumBuffer") : null;
+    this.gradAvg = this.paramGroups.some((g) => g.centered) ? this.addState("gradAvg") : null;
   }
 
-  get config(): RMSpropConfig {
-    const { lr, alpha, eps, weightDecay, momentum, centered, maximize } = this;
-    return { lr, alpha, eps, weightDecay, momentum, centered, maximize };
-  }
-
-  protected beginStep(): void {
+  protected beginGroup(): void {
     // RMSprop's update does not depend on the step count.
   }
 
-  protected updateSlot(p: FloatArray, g: FloatArray, off: number): void {
-    const lr = this.lr;
-    const alpha = this.alpha;
-    const eps = this.eps;
-    const wd = this.weightDecay;
-    const momentum = this.momentum;
-    const sign = this.maximize ? -1 : 1;
+  protected updateSlot(p: FloatArray, g: FloatArray, off: number, group: RMSpropParamGroup): void {
+    const lr = group.lr;
+    const alpha = group.alpha;
+    const eps = group.eps;
+    const wd = group.weightDecay;
+    const momentum = group.momentum;
+    const sign = group.maximize ? -1 : 1;
     const sq = this.squareAvg;
-    const gAvg = this.gradAvg;
-    const buf = this.momentumBuffer;
+    const gAvg = group.centered ? this.gradAvg : null;
+    const buf = momentum > 0 ? this.momentumBuffer : null;
     const n = p.length;
     if (this.kernel !== null && p instanceof Float32Array && g instanceof Float32Array) {
       const h = this.scalars;

@@ -1,6 +1,6 @@
 import { checkKnownOptions, finiteNumber, flag, nonNegative } from "./hyper-parameters.js";
-import { Optimizer, type OptimizerOptions, type SgdKernel, type SgdScalars } from "./optimizer.js";
-import type { FloatArray, Params } from "./params.js";
+import { Optimizer, type HyperParameterSpec, type OptimizerOptions, type ParamGroup, type SgdKernel, type SgdScalars } from "./optimizer.js";
+import type { FloatArray, ParamsOrGroups } from "./params.js";
 
 /** Options of {@link SGD} (torch.optim.SGD's, camelCase). */
 export interface SGDOptions extends OptimizerOptions {
@@ -28,10 +28,48 @@ export type SGDConfig = {
   maximize: boolean;
 };
 
+/** A parameter group of {@link SGD}: its parameters and hyper-parameters. */
+export type SGDParamGroup = ParamGroup<SGDConfig>;
+
 /** State arrays of {@link SGD}: `momentumBuffer` `[numel]` only when momentum ≠ 0. */
 export type SGDStateArrays = { momentumBuffer?: Float32Array };
 
-const KNOWN = ["lr", "momentum", "dampening", "nesterov", "weightDecay", "maximize", "allocState", "sgdKernel"];
+const HYPER = ["lr", "momentum", "dampening", "nesterov", "weightDecay", "maximize"];
+const KNOWN = [...HYPER, "allocState", "sgdKernel"];
+
+function checkNesterov(owner: string, nesterov: boolean, momentum: number, dampening: number): void {
+  if (nesterov && (momentum <= 0 || dampening !== 0)) {
+    throw new Error(`${owner}: nesterov requires momentum > 0 and dampening = 0, got momentum ${momentum}, dampening ${dampening}`);
+  }
+}
+
+/** SGD's hyper-parameters: `lr` and `momentum` may change between steps (momentum not to or from 0). */
+const SPEC: HyperParameterSpec<SGDConfig> = {
+  known: HYPER,
+  mutable: ["lr", "momentum"],
+  resolve(owner, o) {
+    if (o.lr === undefined) throw new Error(`${owner}: lr is required (torch.optim.SGD has no default learning rate)`);
+    const c: SGDConfig = {
+      lr: nonNegative(owner, "lr", o.lr, Number.NaN),
+      momentum: nonNegative(owner, "momentum", o.momentum, 0),
+      dampening: finiteNumber(owner, "dampening", o.dampening, 0),
+      nesterov: flag(owner, "nesterov", o.nesterov, false),
+      weightDecay: nonNegative(owner, "weightDecay", o.weightDecay, 0),
+      maximize: flag(owner, "maximize", o.maximize, false),
+    };
+    checkNesterov(owner, c.nesterov, c.momentum, c.dampening);
+    return c;
+  },
+  check(owner, g, initial) {
+    nonNegative(owner, "momentum", g.momentum, Number.NaN);
+    if ((g.momentum !== 0) !== (initial.momentum !== 0)) {
+      throw new Error(
+        `${owner}: momentum cannot change ${initial.momentum !== 0 ? "to 0" : "from 0"} after construction (it decides whether the group has a momentum buffer), got ${g.momentum}`,
+      );
+    }
+    checkNesterov(owner, g.nesterov, g.momentum, g.dampening);
+  },
+};
 
 /**
  * Stochastic gradient descent with optional (Nesterov) momentum, as torch 1.13's
@@ -40,12 +78,19 @@ const KNOWN = ["lr", "momentum", "dampening", "nesterov", "weightDecay", "maximi
  *
  * @example
  * const opt = new SGD(model.parameters(), { lr: 0.1, momentum: 0.9 });
+ * // or parameter groups, each option defaulting to the constructor's:
+ * const grouped = new SGD([{ params: weights }, { params: biases, weightDecay: 0 }], { lr: 0.1, weightDecay: 1e-4 });
  */
 export class SGD extends Optimizer<SGDConfig, SGDStateArrays> {
+  /** The constructor's momentum (a group may override it: see `paramGroups`). */
   readonly momentum: number;
+  /** The constructor's dampening. */
   readonly dampening: number;
+  /** The constructor's nesterov. */
   readonly nesterov: boolean;
+  /** The constructor's weightDecay. */
   readonly weightDecay: number;
+  /** The constructor's maximize. */
   readonly maximize: boolean;
   private readonly momentumBuffer: Float32Array | null;
   private firstStep = false;
@@ -54,53 +99,45 @@ export class SGD extends Optimizer<SGDConfig, SGDStateArrays> {
   private readonly scalars: SgdScalars = { lr: 0, weightDecay: 0, sign: 1, momentum: 0, scale: 1, nesterov: false, first: false };
 
   /**
-   * @param params a list of parameters (each `data` and `grad.data` of equal length) or one flat range.
-   * @param options hyper-parameters; `lr` is required.
+   * @param params a list of parameters (each `data` and `grad.data` of equal length), one flat range,
+   *   or parameter groups `[{ params, lr?, momentum?, ... }]`.
+   * @param options hyper-parameters (each group's defaults); `lr` is required.
    */
-  constructor(params: Params, options: SGDOptions) {
+  constructor(params: ParamsOrGroups<SGDConfig>, options: SGDOptions) {
     if (options === null || typeof options !== "object") throw new Error("SGD: options with lr are required");
     checkKnownOptions("SGD", options, KNOWN);
-    if (options.lr === undefined) throw new Error("SGD: lr is required (torch.optim.SGD has no default learning rate)");
-    super("SGD", params, options.lr, options);
-    this.momentum = nonNegative("SGD", "momentum", options.momentum, 0);
-    this.dampening = finiteNumber("SGD", "dampening", options.dampening, 0);
-    this.nesterov = flag("SGD", "nesterov", options.nesterov, false);
-    this.weightDecay = nonNegative("SGD", "weightDecay", options.weightDecay, 0);
-    this.maximize = flag("SGD", "maximize", options.maximize, false);
-    if (this.nesterov && (this.momentum <= 0 || this.dampening !== 0)) {
-      throw new Error(
-        `SGD: nesterov requires momentum > 0 and dampening = 0, got momentum ${this.momentum}, dampening ${this.dampening}`,
-      );
-    }
+    super("SGD", params, options as SGDOptions & Record<string, unknown>, SPEC);
+    const d = this.defaults;
+    this.momentum = d.momentum;
+    this.dampening = d.dampening;
+    this.nesterov = d.nesterov;
+    this.weightDecay = d.weightDecay;
+    this.maximize = d.maximize;
     if (options.sgdKernel !== undefined && typeof options.sgdKernel !== "function") throw new Error("SGD: sgdKernel must be a function");
     this.kernel = options.sgdKernel ?? null;
-    this.momentumBuffer = this.momentum !== 0 ? this.addState("momentumBuffer") : null;
+    // One buffer over every group when any group has momentum; groups without leave their range at 0.
+    this.momentumBuffer = this.paramGroups.some((g) => g.momentum !== 0) ? this.addState("momentumBuffer") : null;
   }
 
-  get config(): SGDConfig {
-    const { lr, momentum, dampening, nesterov, weightDecay, maximize } = this;
-    return { lr, momentum, dampening, nesterov, weightDecay, maximize };
-  }
-
-  protected beginStep(step: number): void {
+  protected beginGroup(_group: SGDParamGroup, step: number): void {
     // torch creates the momentum buffer as a copy of the first gradient, without dampening.
     this.firstStep = step === 1;
   }
 
-  protected updateSlot(p: FloatArray, g: FloatArray, off: number): void {
-    const lr = this.lr;
-    const wd = this.weightDecay;
-    const sign = this.maximize ? -1 : 1;
+  protected updateSlot(p: FloatArray, g: FloatArray, off: number, group: SGDParamGroup): void {
+    const lr = group.lr;
+    const wd = group.weightDecay;
+    const sign = group.maximize ? -1 : 1;
     const n = p.length;
-    const buf = this.momentumBuffer;
+    const buf = group.momentum !== 0 ? this.momentumBuffer : null;
     if (this.kernel !== null && p instanceof Float32Array && g instanceof Float32Array) {
       const h = this.scalars;
       h.lr = lr;
       h.weightDecay = wd;
       h.sign = sign;
-      h.momentum = this.momentum;
-      h.scale = 1 - this.dampening;
-      h.nesterov = this.nesterov;
+      h.momentum = group.momentum;
+      h.scale = 1 - group.dampening;
+      h.nesterov = group.nesterov;
       h.first = this.firstStep;
       const b = buf === null ? null : off === 0 && n === buf.length ? buf : buf.subarray(off, off + n);
       if (this.kernel(p, g, b, h)) return;
@@ -112,10 +149,10 @@ export class SGD extends Optimizer<SGDConfig, SGDStateArrays> {
       }
       return;
     }
-    const momentum = this.momentum;
-    const scale = 1 - this.dampening;
+    const momentum = group.momentum;
+    const scale = 1 - group.dampening;
     const first = this.firstStep;
-    const nesterov = this.nesterov;
+    const nesterov = group.nesterov;
     for (let i = 0; i < n; i++) {
       const d = wd !== 0 ? sign * g[i] + wd * p[i] : sign * g[i];
       const b = first ? d : momentum * buf[off + i] + scale * d;

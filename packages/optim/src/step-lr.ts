@@ -1,5 +1,5 @@
 import { checkKnownOptions, finiteNumber, integer } from "./hyper-parameters.js";
-import { LRScheduler, type SchedulableOptimizer } from "./lr-scheduler.js";
+import { LRScheduler, type LrGroup, type SchedulableOptimizer } from "./lr-scheduler.js";
 
 /** Options of {@link StepLR}. */
 export interface StepLROptions {
@@ -31,9 +31,9 @@ export class StepLR extends LRScheduler {
     return { stepSize: this.stepSize, gamma: this.gamma };
   }
 
-  protected computeLr(): number {
+  protected computeLr(group: LrGroup): number {
     const e = this.lastEpoch;
-    if (e === 0 || e % this.stepSize !== 0) return this.optimizer.lr;
-    return this.optimizer.lr * this.gamma;
+    if (e === 0 || e % this.stepSize !== 0) return group.lr;
+    return group.lr * this.gamma;
   }
 }
