@@ -196,7 +196,7 @@ function batchNormOp(x: Tensor, { n, c: C, inner }: Layout, mean: Float64Array, 
   // γ as it was in forward (PyTorch would refuse a backward after an in-place change of it).
   const gamma = weight ? copyFloat64(weight.data) : null;
   const beta = bias ? bias.data : null;
-  // k = γ·invstd, the per-feature scale of the forward and of dx.
+  // scale = γ·invstd, the per-feature factor of the forward and (as k) of dx; shift = β.
   const scale = allocFloat64(C), shift = allocFloat64(C);
   for (let c = 0; c < C; c++) {
     scale[c] = invstd[c] * (gamma ? gamma[c] : 1);

@@ -2,8 +2,8 @@
  * The one kernel interface: every kernel an op, a layer or the parallel engine runs through the
  * backend choice, on typed arrays and sizes (never Tensor objects).
  *
- * Shaped as Burn's `ModuleOps`: {@link jsKernels} (kernels/js/) implements every method — the
- * portable default and the reference the tests compare against; {@link wasmKernels}
+ * Shaped as Burn's `ModuleOps`: `jsKernels` (kernels/js/) implements every method — the
+ * portable default and the reference the tests compare against; `wasmKernels`
  * (kernels/wasm/wasm-kernels.ts) overrides the methods it speeds up for float32 operands and
  * hands every other call (float64, an unsupported layout) to the js method. `kernels()`
  * (kernels/backend.ts) is this thread's choice; an op calls `kernels().reluForward(x, out)` and

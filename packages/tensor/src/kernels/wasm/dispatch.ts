@@ -11,6 +11,11 @@
  * instance `choose` picks; by default this thread's kernels when every float array argument lies
  * in their memory (in place, zero copies), else the default private instance, which stages them
  * — so no operand can overflow a thread instance's fixed scratch range.
+ *
+ * The type checker holds the table to the interface: a method is listed only if WasmKernels has
+ * it with the interface's signature (float32 for either precision), and a float64 position must
+ * be a float64 parameter. A float64 position left out only sends float32 calls to js (slower,
+ * never wrong); test/kernels-dispatch.test.ts checks that each method reaches its wasm kernel.
  */
 import type { Kernels } from "../interface.js";
 import { jsKernels } from "../js/index.js";
@@ -50,9 +55,9 @@ export interface WasmMethodSpec<F> {
 /** The wasm backend's table: for each method it implements, how. */
 export type WasmSpecs = { [K in WasmImplemented]?: WasmMethodSpec<Kernels[K]> };
 
-// The wrappers take 18 named parameters (gemm's count), not rest parameters: a rest array would
-// be allocated on every kernel call (measured: thousands of scavenges per 10⁸ calls), while
-// named parameters cost nothing; a js kernel with fewer parameters ignores the extra undefineds.
+// The wrappers take 18 named parameters (gemm's count), not rest parameters: a rest array and a
+// spread call allocate on every kernel call (a Node 20 scratch measurement: ≈ 3,000 scavenges in
+// 8·10⁷ calls, none with named parameters); a kernel with fewer parameters ignores the rest.
 type Arg = unknown;
 type Call = (this: unknown, a: Arg, b: Arg, c: Arg, d: Arg, e: Arg, f: Arg, g: Arg, h: Arg, i: Arg, j: Arg, k: Arg, l: Arg, m: Arg, n: Arg, o: Arg, p: Arg, q: Arg, r: Arg) => unknown;
 const MAX_ARGS = 18;
