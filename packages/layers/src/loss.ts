@@ -2,7 +2,7 @@
  * Losses, each one fused op with its clean closed-form gradient and a numerically stable
  * forward: softmax + cross-entropy → p − q; sigmoid + BCE → σ(z) − y.
  */
-import { Tensor, allocFloat64, allocLike, backend, formatShape, wasmKernelsFor, fromOp, gradSlot, permute, reshape, type FloatArray, type TensorData } from "@weft/tensor";
+import { Tensor, allocFloat64, allocLike, formatShape, fromOp, gradSlot, kernels, permute, reshape, type FloatArray, type TensorData } from "@weft/tensor";
 
 export type Reduction = "mean" | "sum" | "none";
 
@@ -179,41 +179,12 @@ function crossEntropyRows2d(input: Tensor, target: Tensor | Int32Array | readonl
   const l = allocFloat64(rows);
   const d = allocFloat64(rows * classes);
   const x = input.data;
-  // Float32 logits with class indices, or with float32 class probabilities, under the wasm
-  // backend: the same loop in wasm (its exp and log are fdlibm's, as V8's, so l and d are the
-  // same bits — @weft/tensor's test/wasm-cross-entropy.test.ts). Measured 30 → 17 µs a call at
-  // [128, 10], 236 → 130 µs at [1024, 10] (class indices), 21 → 11 ms at [1024, 1000] (probability
-  // targets; 2-vCPU dev machine): two exps per element dominate; wasm runs them two at a time.
-  // In place when the operands lie in this thread's kernel memory (an engine worker's arena).
-  const wasm = x instanceof Float32Array && backend() === "wasm";
-  if (wasm && indices) wasmKernelsFor(x, l, d).crossEntropy(x, rows, classes, indices, eps, l, d);
-  else if (wasm && probs instanceof Float32Array) wasmKernelsFor(x, probs, l, d).crossEntropyProbs(x, rows, classes, probs, eps, l, d);
-  else crossEntropyRows(x, rows, classes, indices, probs, eps, l, d);
+  // The kernels' softmax + cross-entropy rows (@weft/tensor's kernels/js/cross-entropy.ts; under
+  // the wasm backend, for float32 logits, the same loop in wasm — its exp and log are fdlibm's, as
+  // V8's, so l and d are the same bits). Measured 30 → 17 µs a call at [128, 10], 236 → 130 µs at
+  // [1024, 10] (class indices), 21 → 11 ms at [1024, 1000] (probability targets; 2-vCPU dev
+  // machine): two exps per element dominate; wasm runs them two at a time.
+  if (indices) kernels().crossEntropy(x, rows, classes, indices, eps, l, d);
+  else kernels().crossEntropyProbs(x, rows, classes, probs!, eps, l, d);
   return reduce(input, l, d, reduction, [rows]);
-}
-
-/**
- * Per row r of logits x [rows, classes]: l[r] = −Σ q·log softmax(x) and d = p·Σq − q, with
- * q = (1 − eps)·target + eps/classes (target: class indices, or probabilities `probs`).
- */
-function crossEntropyRows(x: FloatArray, rows: number, classes: number, indices: ArrayLike<number> | null, probs: FloatArray | null, eps: number, l: Float64Array, d: Float64Array): void {
-  for (let r = 0; r < rows; r++) {
-    const o = r * classes;
-    let max = -Infinity;
-    for (let c = 0; c < classes; c++) max = Math.max(max, x[o + c]);
-    let sum = 0;
-    for (let c = 0; c < classes; c++) sum += Math.exp(x[o + c] - max);
-    const lse = max + Math.log(sum);
-    // loss = −Σ q_c·log p_c, so dloss/dx = p·Σq − q (p − q when the targets sum to 1).
-    let loss = 0;
-    let qSum = 0;
-    for (let c = 0; c < classes; c++) {
-      const q = (1 - eps) * (probs ? probs[o + c] : indices![r] === c ? 1 : 0) + eps / classes;
-      if (q !== 0) loss -= q * (x[o + c] - lse);
-      d[o + c] = -q;
-      qSum += q;
-    }
-    for (let c = 0; c < classes; c++) d[o + c] += Math.exp(x[o + c] - lse) * qSum;
-    l[r] = loss;
-  }
 }

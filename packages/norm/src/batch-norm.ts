@@ -3,7 +3,7 @@
  * the batch statistics behind one seam, {@link BatchNorm1d.batchStats}, which SyncBatchNorm
  * overrides to gather them (and the backward's sums) across workers — tinygrad's `calc_stats`.
  */
-import { Tensor, allocFloat64, allocLike, backend, formatShape, fromOp, gradSlot, wasmKernelsFor, type FloatArray } from "@weft/tensor";
+import { Tensor, allocFloat64, allocLike, formatShape, fromOp, gradSlot, kernels, type FloatArray } from "@weft/tensor";
 import { Module, Parameter } from "@weft/layers";
 
 /** The options of torch.nn.BatchNorm1d, camelCased; every default is PyTorch's. */
@@ -46,15 +46,6 @@ interface Layout {
   c: number;
   inner: number;
 }
-
-/**
- * Whether the wasm kernels take this layer's loops: float32 [N, C] (inner = 1) under the wasm
- * backend. They do the JS loops' arithmetic in the same order in float64 lanes — the same bits
- * (@weft/tensor's test/wasm-batch-norm.test.ts) — so this is a speed choice only.
- */
-const useWasm = (xd: FloatArray, inner: number): xd is Float32Array => inner === 1 && xd instanceof Float32Array && backend() === "wasm";
-
-const alloc = allocLike;
 
 /** A float64 copy of `src` (from the step arena when there is one). */
 function copyFloat64(src: FloatArray): Float64Array {
@@ -156,29 +147,10 @@ export class BatchNorm1d extends Module {
    */
   protected batchStats(x: Tensor): BatchStats {
     const { n, c: C, inner } = this.layout(x);
-    const xd = x.data;
-    const count = n * inner;
     const mean = allocFloat64(C);
     const v = allocFloat64(C);
-    if (useWasm(xd, inner)) {
-      wasmKernelsFor(xd).batchNormMeanVar(xd, n, C, mean, v);
-      return { count, mean, var: v };
-    }
-    for (let i = 0, idx = 0; i < n; i++) {
-      for (let c = 0; c < C; c++) for (let l = 0; l < inner; l++) mean[c] += xd[idx++];
-    }
-    for (let c = 0; c < C; c++) mean[c] /= count;
-    for (let i = 0, idx = 0; i < n; i++) {
-      for (let c = 0; c < C; c++) {
-        const m = mean[c];
-        for (let l = 0; l < inner; l++) {
-          const d = xd[idx++] - m;
-          v[c] += d * d;
-        }
-      }
-    }
-    for (let c = 0; c < C; c++) v[c] /= count;
-    return { count, mean, var: v };
+    kernels().batchNormMeanVar(x.data, n, C, inner, mean, v);
+    return { count: n * inner, mean, var: v };
   }
 
   /** Folds the batch's statistics into the running ones; the variance is made unbiased (count − 1). */
@@ -214,57 +186,30 @@ export class BatchNorm1d extends Module {
  * and invstd are the statistics of a batch of `batch.count` values per feature that x is part of
  * (x̂ = (x − μ)·invstd), so dx = γ·invstd/count · (count·dy − Σdy − x̂·Σ(dy·x̂)), the sums over the
  * whole batch (`batch.reduceGradSums`). `batch` null: mean and invstd are constants (eval mode),
- * dx = γ·invstd·dy. Either way dβ += Σdy and dγ += Σdy·x̂ over the rows of x.
+ * dx = γ·invstd·dy. Either way dβ += Σdy and dγ += Σdy·x̂ over the rows of x. The loops are
+ * @weft/tensor's kernels (kernels/js/batch-norm.ts; under the wasm backend, for float32 [N, C],
+ * the same arithmetic in wasm, so the same bits).
  */
 function batchNormOp(x: Tensor, { n, c: C, inner }: Layout, mean: Float64Array, invstd: Float64Array, weight: Tensor | null, bias: Tensor | null, batch: BatchStats | null): Tensor {
   const xd = x.data;
-  const out = alloc(xd, xd.length);
+  const out = allocLike(xd, xd.length);
   // γ as it was in forward (PyTorch would refuse a backward after an in-place change of it).
   const gamma = weight ? copyFloat64(weight.data) : null;
   const beta = bias ? bias.data : null;
-  const wasm = useWasm(xd, inner) ? wasmKernelsFor(xd, out as Float32Array) : null;
-  if (wasm) {
-    const scale = allocFloat64(C), shift = allocFloat64(C);
-    for (let c = 0; c < C; c++) {
-      scale[c] = invstd[c] * (gamma ? gamma[c] : 1);
-      shift[c] = beta ? beta[c] : 0;
-    }
-    wasm.batchNormForward(xd as Float32Array, n, C, mean, scale, shift, out as Float32Array);
-  } else {
-    for (let i = 0, idx = 0; i < n; i++) {
-      for (let c = 0; c < C; c++) {
-        const m = mean[c];
-        const s = invstd[c] * (gamma ? gamma[c] : 1);
-        const b = beta ? beta[c] : 0;
-        for (let l = 0; l < inner; l++, idx++) out[idx] = (xd[idx] - m) * s + b;
-      }
-    }
+  // scale = γ·invstd, the per-feature factor of the forward and (as k) of dx; shift = β.
+  const scale = allocFloat64(C), shift = allocFloat64(C);
+  for (let c = 0; c < C; c++) {
+    scale[c] = invstd[c] * (gamma ? gamma[c] : 1);
+    shift[c] = beta ? beta[c] : 0;
   }
+  kernels().batchNormForward(xd, n, C, inner, mean, scale, shift, out);
   const inputs = [x];
   if (weight) inputs.push(weight);
   if (bias) inputs.push(bias);
   return fromOp(out, x.shape, inputs, (g) => {
     // sums = [Σdy (C), Σdy·x̂ (C)] over the rows of x.
     const sums = allocFloat64(2 * C);
-    const wasmBack = wasm !== null && g instanceof Float32Array;
-    // The kernels chosen again with the backward's own large operands (dy and dx may not lie where x did).
-    if (wasmBack) wasmKernelsFor(xd, g).batchNormBackwardSums(xd as Float32Array, g, n, C, mean, invstd, sums);
-    else {
-      for (let i = 0, idx = 0; i < n; i++) {
-        for (let c = 0; c < C; c++) {
-          const m = mean[c];
-          const is = invstd[c];
-          let sdy = 0;
-          let sdyx = 0;
-          for (let l = 0; l < inner; l++, idx++) {
-            sdy += g[idx];
-            sdyx += g[idx] * (xd[idx] - m) * is;
-          }
-          sums[c] += sdy;
-          sums[C + c] += sdyx;
-        }
-      }
-    }
+    kernels().batchNormBackwardSums(xd, g, n, C, inner, mean, invstd, sums);
     // Parameter gradients: this worker's rows only (see SyncBatchNorm for the convention).
     const gw = weight ? gradSlot(weight) : null;
     if (gw) for (let c = 0; c < C; c++) gw[c] += sums[C + c];
@@ -274,30 +219,16 @@ function batchNormOp(x: Tensor, { n, c: C, inner }: Layout, mean: Float64Array, 
     batch?.reduceGradSums?.(sums);
     const gx = gradSlot(x);
     if (!gx) return;
-    const invCount = batch ? 1 / batch.count : 0;
-    if (wasmBack && batch !== null && gx instanceof Float32Array) {
-      const k = allocFloat64(C), meanDy = allocFloat64(C), meanDyXhat = allocFloat64(C);
-      for (let c = 0; c < C; c++) {
-        k[c] = invstd[c] * (gamma ? gamma[c] : 1);
-        meanDy[c] = sums[c] * invCount;
-        meanDyXhat[c] = sums[C + c] * invCount;
-      }
-      wasmKernelsFor(xd, g, gx).batchNormBackwardDx(xd as Float32Array, g, n, C, mean, invstd, k, meanDy, meanDyXhat, gx);
+    if (batch === null) {
+      kernels().batchNormBackwardDxEval(g, n, C, inner, scale, gx);
       return;
     }
-    for (let i = 0, idx = 0; i < n; i++) {
-      for (let c = 0; c < C; c++) {
-        const m = mean[c];
-        const is = invstd[c];
-        const k = is * (gamma ? gamma[c] : 1);
-        if (batch === null) {
-          for (let l = 0; l < inner; l++, idx++) gx[idx] += k * g[idx];
-          continue;
-        }
-        const meanDy = sums[c] * invCount;
-        const meanDyXhat = sums[C + c] * invCount;
-        for (let l = 0; l < inner; l++, idx++) gx[idx] += k * (g[idx] - meanDy - (xd[idx] - m) * is * meanDyXhat);
-      }
+    const invCount = 1 / batch.count;
+    const meanDy = allocFloat64(C), meanDyXhat = allocFloat64(C);
+    for (let c = 0; c < C; c++) {
+      meanDy[c] = sums[c] * invCount;
+      meanDyXhat[c] = sums[C + c] * invCount;
     }
+    kernels().batchNormBackwardDx(xd, g, n, C, inner, mean, invstd, scale, meanDy, meanDyXhat, gx);
   });
 }

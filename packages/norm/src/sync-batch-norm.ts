@@ -3,7 +3,7 @@
  * the whole batch split across the workers of a data-parallel run. It overrides one method,
  * `batchStats`, and knows only the Communicator interface.
  */
-import { allocFloat64, type Communicator, type Tensor } from "@weft/tensor";
+import { allocFloat64, kernels, type Communicator, type Tensor } from "@weft/tensor";
 import { BatchNorm1d, type BatchNormOptions, type BatchStats } from "./batch-norm.js";
 
 /**
@@ -84,19 +84,8 @@ export class SyncBatchNorm extends BatchNorm1d {
     const localCount = n * inner;
     const packed = allocFloat64(1 + 2 * C);
     packed[0] = localCount;
-    for (let i = 0, idx = 0; i < n; i++) {
-      for (let c = 0; c < C; c++) {
-        let s = 0;
-        let s2 = 0;
-        for (let l = 0; l < inner; l++, idx++) {
-          const v = xd[idx];
-          s += v;
-          s2 += v * v;
-        }
-        packed[1 + c] += s;
-        packed[1 + C + c] += s2;
-      }
-    }
+    // Σx into packed[1, 1 + C), Σx² into packed[1 + C, 1 + 2C) (@weft/tensor's batchNormSums kernel).
+    kernels().batchNormSums(xd, n, C, inner, packed.subarray(1, 1 + C), packed.subarray(1 + C, 1 + 2 * C));
     comm.allReduce(packed);
     const count = packed[0];
     const mean = allocFloat64(C);

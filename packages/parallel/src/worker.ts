@@ -7,14 +7,13 @@
 import { parentPort } from "node:worker_threads";
 import { Dropout, type Sequential } from "@weft/layers";
 import { createOptimizer, type AdamKernel, type Optimizer, type OptimizerType } from "@weft/optim";
-import { Arena, Rng, Tensor, add, argmax, mul, noGrad, setBackend, setThreadWasmKernels, withArena, type ArenaStats } from "@weft/tensor";
+import { Arena, Rng, Tensor, add, argmax, kernels as threadKernels, mul, noGrad, setBackend, setThreadWasmKernels, withArena, type ArenaStats } from "@weft/tensor";
 import { Comlink, nodeEndpoint } from "./comlink.js";
 import { AbortedError, CTL, abort, progressSlot } from "./control.js";
 import { l1Term, lossSum, type Targets } from "./loss-spec.js";
 import { buildModel } from "./model-spec.js";
 import { views, workerKernels } from "./memory.js";
 import { paramRange, shardRange } from "./plan.js";
-import { sumSlots } from "./reduce.js";
 import type { DataBuffers, EvalResult, StepsRequest, StepsResult, WorkerInit } from "./protocol.js";
 import { SharedCommunicator } from "./shared-communicator.js";
 
@@ -45,10 +44,8 @@ class Worker {
   private ctl!: Int32Array;
   private gradSlots: Float32Array[] = [];
   private reduced!: Float32Array;
-  /** The wasm reduce of [from, to) of the gradient slots into `reduced`, in place (null: the JS loop). */
-  private sumInPlace: ((from: number, to: number) => void) | null = null;
-  /** The wasm search for the first non-finite reduced gradient in [from, to) (null: the JS loop). */
-  private firstNonFinite: ((from: number, to: number) => number) | null = null;
+  /** This worker's range of `reduced` (the one it all-reduces and checks), made once. */
+  private reducedRange!: Float32Array;
   private range: [number, number] = [0, 0];
   private timings!: Float64Array;
   private data: (DataBuffers & { xView: Float32Array; yIndex: Int32Array; yDense: Float32Array }) | null = null;
@@ -85,19 +82,13 @@ class Worker {
     const [lo, hi] = this.range;
     // One worker: the gradient slot is the reduced gradient — no copy.
     this.reduced = worldSize === 1 ? this.gradSlots[0] : v.reduced;
-    // wasm backend: this worker's kernels over the shared memory (gemm reads weights in place,
-    // the reduce and the Adam step run in place); its scratch range is its own.
+    this.reducedRange = this.reduced.subarray(lo, hi);
+    // wasm backend: this worker's kernels over the shared memory, its scratch range its own. The
+    // kernel interface then runs every call whose operands lie there in place: gemm reads weights
+    // and activations, the all-reduce (sumRanks) and the finiteness check run on the shared
+    // gradient slots. The optimiser steps below are pointer-level calls on the same memory.
     const kernels = init.memory ? workerKernels(init.memory, layout, rank) : null;
     setThreadWasmKernels(kernels);
-    if (kernels) {
-      const red = this.reduced;
-      this.firstNonFinite = (from, to) => {
-        const i = kernels.firstNonFinitePtr(red.byteOffset + from * 4, to - from);
-        return i < 0 ? -1 : from + i;
-      };
-      this.sumInPlace = (from, to) =>
-        kernels.sumPtr(layout.reduced + from * 4, layout.grads + from * 4, layout.gradStride, worldSize, to - from);
-    }
     const memoryBuffer = init.buffer;
     const adamKernel: AdamKernel | undefined = kernels
       ? (p, g, m1, m2, mx, h) => {
@@ -254,19 +245,10 @@ class Worker {
           }
           throw new Error(`non-finite loss at step ${step} (nonFinite: "stop")`);
         }
-        const red = this.reduced;
-        if (worldSize > 1 && this.sumInPlace) this.sumInPlace(lo, hi);
-        else if (worldSize > 1) {
-          sumSlots(red, this.gradSlots, lo, hi);
-        }
-        let bad = -1;
-        if (this.firstNonFinite) bad = this.firstNonFinite(lo, hi);
-        else {
-          // v·0 is NaN exactly for ±∞ and NaN: one multiply-add per element, then a search only on failure.
-          let probe = 0;
-          for (let i = lo; i < hi; i++) probe += red[i] * 0;
-          if (probe !== 0) for (let i = lo; i < hi; i++) if (!Number.isFinite(red[i])) { bad = i; break; }
-        }
+        const k = threadKernels();
+        if (worldSize > 1) k.sumRanks(this.reduced, this.gradSlots, lo, hi);
+        let bad = k.firstNonFinite(this.reducedRange);
+        if (bad >= 0) bad += lo;
         if (bad >= 0 && this.init.nonFinite === "stop") throw new Error(`non-finite gradient at step ${step} (parameter index ${bad})`);
         if (this.init.nonFinite === "skip") {
           // Every worker must agree before anyone steps: one extra barrier, only under "skip".

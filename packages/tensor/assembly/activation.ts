@@ -1,5 +1,5 @@
 // Sigmoid, tanh, leaky ReLU and GELU, forward and backward, over n float32 elements at byte
-// pointers; the contract of src/kernels/activation.ts (forward writes `out`, backward
+// pointers; the contract of src/kernels/js/activation.ts (forward writes `out`, backward
 // accumulates into `slot`).
 // - leakyRelu, sigmoid and tanh's backward: each element in float64 with the JS loop's
 //   operations in its order (exp is fdlibm's, V8's algorithm), rounded to float32 once: the JS

@@ -1,5 +1,5 @@
 // BatchNorm1d over float32 x [n, C] (row-major, statistics per column), the loops of
-// packages/norm/src/batch-norm.ts (and sync-batch-norm.ts's local sums) in float64 lanes, two
+// src/kernels/js/batch-norm.ts (BatchNorm1d's and SyncBatchNorm's loops) in float64 lanes, two
 // columns at a time, operation for operation and row by row in the same order — so both
 // backends give the same bits. Per-column vectors (mean, invstd, sums, …) are float64 arrays
 // of C; they stay in L1 while the rows stream by.

@@ -1,6 +1,6 @@
 // Softmax + cross-entropy over the rows of float32 logits [rows, classes] with class-index
 // targets (crossEntropyIndex) or class-probability targets (crossEntropyProbs, float32
-// [rows, classes]; q_c = (1 − ε)·target_c + ε/C): the per-row loss and the clean gradient, as packages/layers/src/loss.ts computes
+// [rows, classes]; q_c = (1 − ε)·target_c + ε/C): the per-row loss and the clean gradient, as src/kernels/js/cross-entropy.ts computes
 // them, operation for operation, in float64:
 //
 //   lse  = max + log Σ_c exp(x_c − max)                (stable for any logits: no inf, no NaN)

@@ -1,5 +1,5 @@
 // gemm driver: C = alpha·op(A)·op(B) + beta·C (+ bias), row-major float32, the same contract
-// as src/kernels/gemm.ts (the plain TypeScript kernel, which stays the reference).
+// as src/kernels/js/gemm.ts (the plain TypeScript kernel, which stays the reference).
 //
 // Structure (Goto/BLIS, as the JS kernel): n is cut into blocks of at most NC columns and k
 // into slices of at most KC; each (column block, k slice) of op(B) is packed into NR-column

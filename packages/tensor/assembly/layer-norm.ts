@@ -1,5 +1,5 @@
 // LayerNorm over the trailing D values of each row of float32 x [rows, D], forward and backward:
-// the loops of packages/norm/src/layer-norm.ts, operation for operation in float64 and in the
+// the loops of src/kernels/js/layer-norm.ts, operation for operation in float64 and in the
 // same order, so both backends give the same bits (test/wasm-layer-norm.test.ts):
 //
 //   forward, per row: m = (Σ_j x_j) / D;  is = 1 / √((Σ_j (x_j − m)²) / D + eps)   (sequential sums)

@@ -1,5 +1,5 @@
 // ReLU forward and backward over n float32 elements at byte pointers; the contract of
-// src/kernels/activation.ts (forward writes `out`, backward accumulates into `slot`).
+// src/kernels/js/activation.ts (forward writes `out`, backward accumulates into `slot`).
 
 /**
  * out[i] = max(x[i], +0): NaN propagates (wasm's f32x4.max returns NaN if either is NaN) and

@@ -1,5 +1,5 @@
 // Softmax and log-softmax over the last axis of float32 x [rows, cols], forward and backward:
-// the loops of src/kernels/activation.ts (softmaxForward / softmaxBackward with inner = 1),
+// the loops of src/kernels/js/softmax.ts (softmaxForward / softmaxBackward with inner = 1),
 // operation for operation in float64 and rounded to float32 once per element, so both backends
 // give the same bits (test/wasm-softmax.test.ts):
 //

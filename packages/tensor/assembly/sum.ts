@@ -3,7 +3,7 @@
 /**
  * dst[i] = ((0 + src_0[i]) + src_1[i]) + … + src_{W−1}[i], accumulated in float64 and rounded
  * to float32 once — the same arithmetic, in the same order, as the JS reduction loops
- * (`let acc = 0; for (r…) acc += s[r][i]; dst[i] = acc` in @weft/parallel's worker and
+ * (`let acc = 0; for (r…) acc += s[r][i]; dst[i] = acc` in src/kernels/js/reduce.ts and
  * SharedCommunicator), so both backends give identical bits, and more accurate than float32
  * adds. Cost, on 235,146 floats (medians, 2-vCPU Zen dev machine, scripts/bench-wasm.mjs):
  * W = 4 takes ≈ 170 µs (≈ 28 GB/s of traffic; it is bound by the promote/add/demote work,

@@ -11,7 +11,7 @@
 
 import { writeFileSync } from "node:fs";
 import { cpus } from "node:os";
-import { gemm as jsGemm } from "../dist/kernels/gemm.js";
+import { gemm as jsGemm } from "../dist/kernels/js/gemm.js";
 import { WasmKernels } from "../dist/kernels/wasm/index.js";
 
 const quick = process.argv.includes("--quick");

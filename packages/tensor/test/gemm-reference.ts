@@ -1,7 +1,7 @@
 /** The float64 triple-loop gemm that both gemm test files check against (the JS and the wasm kernel). */
 export type FloatArray = Float32Array | Float64Array;
 
-/** One gemm call: layouts, sizes, scalars, offsets and row strides (as kernels/gemm.ts takes them). */
+/** One gemm call: layouts, sizes, scalars, offsets and row strides (as kernels/js/gemm.ts takes them). */
 export interface Case {
   transA: boolean; transB: boolean; m: number; n: number; k: number; alpha: number; beta: number;
   aOff: number; lda: number; bOff: number; ldb: number; cOff: number; ldc: number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { gemm, type FloatArray } from "../src/kernels/gemm.js";
+import { gemm, type FloatArray } from "../src/kernels/js/gemm.js";
 import { reference, type Case } from "./gemm-reference.js";
 
 // Oracle: a naive triple loop in float64 reading the operands exactly as the doc comment

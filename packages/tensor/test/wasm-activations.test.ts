@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import * as js from "../src/kernels/activation.js";
-import { erf } from "../src/kernels/erf.js";
+import * as js from "../src/kernels/js/activation.js";
+import { erf } from "../src/kernels/js/erf.js";
 import { WasmKernels, wasmSimdSupported } from "../src/kernels/wasm/index.js";
 
 // The wasm sigmoid, tanh, leakyRelu and GELU kernels (assembly/activation.ts) against the JS
-// ones (src/kernels/activation.ts).
+// ones (src/kernels/js/activation.ts).
 // - "exact" (sigmoid, leakyRelu, tanh's backward): the same bits (compared with Object.is, so ±0
 //   and NaN count), since both compute in float64 with the same operations — exp is fdlibm's,
 //   the algorithm of V8's Math — and round once. Against a float64 reference (the same formulas

@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { WasmKernels, wasmSimdSupported } from "../src/kernels/wasm/index.js";
+import * as js from "../src/kernels/js/batch-norm.js";
 
-// BatchNorm1d's kernels for float32 x: [n, C] in wasm against the JS loops of
-// @weft/norm's batch-norm.ts / sync-batch-norm.ts (copied below, inner = 1): same arithmetic in
-// the same order, so the same bits (Object.is); and against float64 references, rtol 1e-12 for
-// the float64 statistics and sums, float32 rounding (2^-23 relative, 1e-30 absolute) for outputs.
+// BatchNorm1d's kernels for float32 x: [n, C] in wasm against the JS reference kernels
+// (src/kernels/js/batch-norm.ts, inner = 1, which @weft/norm's BatchNorm1d and SyncBatchNorm
+// run): same arithmetic in the same order, so the same bits (Object.is); and against float64
+// references, rtol 1e-12 for the float64 statistics and sums, float32 rounding (2^-23 relative,
+// 1e-30 absolute) for outputs.
 
 function values(n: number, seed: number, offset = 0): Float32Array {
   const x = new Float32Array(n);
@@ -25,12 +27,9 @@ describe.runIf(wasmSimdSupported())("wasm batchNorm", () => {
     const x = values(n * C, n * 7 + C, 0.5), dy = values(n * C, n + 3 * C);
     // Statistics, two passes (BatchNorm1d.batchStats).
     const mean = new Float64Array(C), v = new Float64Array(C);
-    for (let i = 0; i < n; i++) for (let c = 0; c < C; c++) mean[c] += x[i * C + c];
-    for (let c = 0; c < C; c++) mean[c] /= n;
-    for (let i = 0; i < n; i++) for (let c = 0; c < C; c++) { const d = x[i * C + c] - mean[c]; v[c] += d * d; }
-    for (let c = 0; c < C; c++) v[c] /= n;
+    js.batchNormMeanVar(x, n, C, 1, mean, v);
     const gm = new Float64Array(C), gv = new Float64Array(C);
-    k.batchNormMeanVar(x, n, C, gm, gv);
+    k.batchNormMeanVar(x, n, C, 1, gm, gv);
     expect(same(gm, mean) && same(gv, v)).toBe(true);
     for (let c = 0; c < C; c++) {
       let m = 0, q = 0;
@@ -41,34 +40,27 @@ describe.runIf(wasmSimdSupported())("wasm batchNorm", () => {
     }
     // SyncBatchNorm's local sums, accumulated onto what is there.
     const s1 = new Float64Array(C).fill(0.25), s2 = new Float64Array(C).fill(0.5), g1 = s1.slice(), g2 = s2.slice();
-    for (let i = 0; i < n; i++) for (let c = 0; c < C; c++) { const e = x[i * C + c]; s1[c] += e; s2[c] += e * e; }
-    k.batchNormSums(x, n, C, g1, g2);
+    js.batchNormSums(x, n, C, 1, s1, s2);
+    k.batchNormSums(x, n, C, 1, g1, g2);
     expect(same(g1, s1) && same(g2, s2)).toBe(true);
     // Forward.
     const invstd = v.map((e) => 1 / Math.sqrt(e + 1e-5));
     const gamma = values(C, 9), beta = values(C, 10);
     const scale = invstd.map((e, c) => e * gamma[c]), shift = Float64Array.from(beta);
     const y = new Float32Array(n * C), gy = new Float32Array(n * C);
-    for (let i = 0; i < n; i++) for (let c = 0; c < C; c++) y[i * C + c] = (x[i * C + c] - mean[c]) * scale[c] + shift[c];
-    k.batchNormForward(x, n, C, mean, scale, shift, gy);
+    js.batchNormForward(x, n, C, 1, mean, scale, shift, y);
+    k.batchNormForward(x, n, C, 1, mean, scale, shift, gy);
     expect(same(gy, y)).toBe(true);
     // Backward sums and dx.
     const sums = new Float64Array(2 * C);
-    for (let i = 0; i < n; i++) for (let c = 0; c < C; c++) {
-      const g = dy[i * C + c];
-      sums[c] += g;
-      sums[C + c] += g * (x[i * C + c] - mean[c]) * invstd[c];
-    }
+    js.batchNormBackwardSums(x, dy, n, C, 1, mean, invstd, sums);
     const gsums = new Float64Array(2 * C);
-    k.batchNormBackwardSums(x, dy, n, C, mean, invstd, gsums);
+    k.batchNormBackwardSums(x, dy, n, C, 1, mean, invstd, gsums);
     expect(same(gsums, sums)).toBe(true);
     const kk = scale, meanDy = sums.subarray(0, C).map((e) => e / n), meanDyXhat = sums.subarray(C).map((e) => e / n);
     const gx0 = values(n * C, 77), gx = gx0.slice(), wgx = gx0.slice();
-    for (let i = 0; i < n; i++) for (let c = 0; c < C; c++) {
-      const e = i * C + c;
-      wgx[e] += kk[c] * (dy[e] - meanDy[c] - (x[e] - mean[c]) * invstd[c] * meanDyXhat[c]);
-    }
-    k.batchNormBackwardDx(x, dy, n, C, mean, invstd, kk, Float64Array.from(meanDy), Float64Array.from(meanDyXhat), gx);
+    js.batchNormBackwardDx(x, dy, n, C, 1, mean, invstd, kk, Float64Array.from(meanDy), Float64Array.from(meanDyXhat), wgx);
+    k.batchNormBackwardDx(x, dy, n, C, 1, mean, invstd, kk, Float64Array.from(meanDy), Float64Array.from(meanDyXhat), gx);
     expect(same(gx, wgx)).toBe(true);
     for (let e = 0; e < n * C; e++) {
       const c = e % C;
@@ -81,11 +73,11 @@ describe.runIf(wasmSimdSupported())("wasm batchNorm", () => {
     const n = 11, C = 9, x = values(n * C, 1), dy = values(n * C, 2);
     const run = () => {
       const m = new Float64Array(C), v = new Float64Array(C), sums = new Float64Array(2 * C);
-      k.batchNormMeanVar(x, n, C, m, v);
+      k.batchNormMeanVar(x, n, C, 1, m, v);
       const inv = v.map((e) => 1 / Math.sqrt(e + 1e-5));
       const y = new Float32Array(n * C);
-      k.batchNormForward(x, n, C, m, inv, new Float64Array(C), y);
-      k.batchNormBackwardSums(x, dy, n, C, m, inv, sums);
+      k.batchNormForward(x, n, C, 1, m, inv, new Float64Array(C), y);
+      k.batchNormBackwardSums(x, dy, n, C, 1, m, inv, sums);
       return [...m, ...v, ...y, ...sums];
     };
     expect(same(run(), run())).toBe(true);

@@ -1,34 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { WasmKernels, wasmSimdSupported } from "../src/kernels/wasm/index.js";
 import { kernelsPrivateBase64, kernelsSharedBase64 } from "../src/kernels/wasm/binary.generated.js";
+import { crossEntropy, crossEntropyProbs } from "../src/kernels/js/cross-entropy.js";
 
-// Softmax + cross-entropy rows (class-index or probability targets) in wasm against the JS loop of
-// @weft/layers' crossEntropyLoss (copied below): the kernel uses fdlibm's exp/log, V8's
-// algorithms, so loss and gradient are expected to be the same float64 bits (Object.is); and
-// against a float64 reference computed another way (Σ p·… with exp(x − lse)), rtol 1e-12.
+// Softmax + cross-entropy rows (class-index or probability targets) in wasm against the JS
+// reference kernels (src/kernels/js/cross-entropy.ts, which @weft/layers' crossEntropyLoss runs):
+// the kernel uses fdlibm's exp/log, V8's algorithms, so loss and gradient are expected to be the
+// same float64 bits (Object.is); and against a float64 reference computed another way
+// (Σ p·… with exp(x − lse)), rtol 1e-12.
 
-/** crossEntropyRows of @weft/layers: class indices `t`, or probabilities `probs` when t is null. */
-function jsRowsAny(x: Float32Array, rows: number, classes: number, t: ArrayLike<number> | null, probs: Float32Array | null, eps: number, l: Float64Array, d: Float64Array): void {
-  for (let r = 0; r < rows; r++) {
-    const o = r * classes;
-    let max = -Infinity;
-    for (let c = 0; c < classes; c++) max = Math.max(max, x[o + c]);
-    let sum = 0;
-    for (let c = 0; c < classes; c++) sum += Math.exp(x[o + c] - max);
-    const lse = max + Math.log(sum);
-    let loss = 0, qSum = 0;
-    for (let c = 0; c < classes; c++) {
-      const q = (1 - eps) * (probs ? probs[o + c] : t![r] === c ? 1 : 0) + eps / classes;
-      if (q !== 0) loss -= q * (x[o + c] - lse);
-      d[o + c] = -q;
-      qSum += q;
-    }
-    for (let c = 0; c < classes; c++) d[o + c] += Math.exp(x[o + c] - lse) * qSum;
-    l[r] = loss;
-  }
-}
-const jsRows = (x: Float32Array, rows: number, classes: number, t: ArrayLike<number>, eps: number, l: Float64Array, d: Float64Array) => jsRowsAny(x, rows, classes, t, null, eps, l, d);
-const jsRowsProbs = (x: Float32Array, rows: number, classes: number, probs: Float32Array, eps: number, l: Float64Array, d: Float64Array) => jsRowsAny(x, rows, classes, null, probs, eps, l, d);
+const jsRows = crossEntropy;
+const jsRowsProbs = crossEntropyProbs;
 
 /** Rows of non-negative float32 weights normalised to sum ≈ 1, with some exact zeros. */
 function distributions(rows: number, classes: number, seed: number): Float32Array {

@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { WasmKernels, wasmSimdSupported } from "../src/kernels/wasm/index.js";
+import { layerNormBackward, layerNormForward } from "../src/kernels/js/layer-norm.js";
 
 // LayerNorm's kernels for float32 x: [rows, D] in wasm (assembly/layer-norm.ts) against the JS
-// loops of @weft/norm's layer-norm.ts (copied below): the same float64 arithmetic in the same
-// order, so the same bits (Object.is, tolerance 0) for out, mean, invstd and the accumulated
-// gradients gx, gw, gb; and out against a float64 reference within float32 rounding
+// reference kernels (src/kernels/js/layer-norm.ts, which @weft/norm's LayerNorm runs): the same
+// float64 arithmetic in the same order, so the same bits (Object.is, tolerance 0) for out, mean,
+// invstd and the accumulated gradients gx, gw, gb; and out against a float64 reference within float32 rounding
 // (2⁻²³ relative + 1e-6·|γ| absolute, the float64 statistics being exact to ~1e-15).
 
 function values(n: number, seed: number, scale = 1, offset = 0): Float32Array {
@@ -18,52 +19,14 @@ function values(n: number, seed: number, scale = 1, offset = 0): Float32Array {
 }
 const same = (a: ArrayLike<number>, b: ArrayLike<number>) => a.length === b.length && Array.prototype.every.call(a, (v: number, i: number) => Object.is(v, b[i]));
 
-/** The forward loop of layer-norm.ts's layerNormOp. */
+/** The reference forward (as @weft/norm's LayerNorm runs it on the js backend), over x: [xd.length / D, D]. */
 function jsForward(xd: Float32Array, D: number, eps: number, w: Float32Array | null, beta: Float32Array | null, out: Float32Array, mean: Float64Array, invstd: Float64Array): void {
-  const rows = xd.length / D;
-  const gamma = w ? Float64Array.from(w) : null;
-  for (let r = 0, o = 0; r < rows; r++, o += D) {
-    let s = 0;
-    for (let j = 0; j < D; j++) s += xd[o + j];
-    const m = s / D;
-    let ss = 0;
-    for (let j = 0; j < D; j++) {
-      const dv = xd[o + j] - m;
-      ss += dv * dv;
-    }
-    const is = 1 / Math.sqrt(ss / D + eps);
-    mean[r] = m;
-    invstd[r] = is;
-    for (let j = 0; j < D; j++) out[o + j] = (xd[o + j] - m) * is * (gamma ? gamma[j] : 1) + (beta ? beta[j] : 0);
-  }
+  layerNormForward(xd, xd.length / D, D, eps, w, beta, out, mean, invstd);
 }
 
-/** The backward closure of layerNormOp. */
+/** The reference backward. */
 function jsBackward(xd: Float32Array, g: Float32Array, D: number, mean: Float64Array, invstd: Float64Array, w: Float32Array | null, gx: Float32Array | null, gw: Float32Array | null, gb: Float32Array | null): void {
-  const rows = xd.length / D;
-  const gamma = w ? Float64Array.from(w) : null;
-  for (let r = 0, o = 0; r < rows; r++, o += D) {
-    const m = mean[r];
-    const is = invstd[r];
-    let sdy = 0;
-    let sdyx = 0;
-    for (let j = 0; j < D; j++) {
-      const xh = (xd[o + j] - m) * is;
-      const gy = g[o + j];
-      if (gw) gw[j] += gy * xh;
-      if (gb) gb[j] += gy;
-      const dyh = gy * (gamma ? gamma[j] : 1);
-      sdy += dyh;
-      sdyx += dyh * xh;
-    }
-    if (!gx) continue;
-    const meanDy = sdy / D;
-    const meanDyXhat = sdyx / D;
-    for (let j = 0; j < D; j++) {
-      const xh = (xd[o + j] - m) * is;
-      gx[o + j] += is * (g[o + j] * (gamma ? gamma[j] : 1) - meanDy - xh * meanDyXhat);
-    }
-  }
+  layerNormBackward(xd, g, xd.length / D, D, mean, invstd, w, gx, gw, gb);
 }
 
 describe.runIf(wasmSimdSupported())("wasm layerNorm", () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { reluBackward, reluForward } from "../src/kernels/activation.js";
+import { reluBackward, reluForward } from "../src/kernels/js/activation.js";
 import { WasmKernels, wasmSimdSupported } from "../src/kernels/wasm/index.js";
 
-// The wasm ReLU kernels against the JS ones (src/kernels/activation.ts): same bits, for every
+// The wasm ReLU kernels against the JS ones (src/kernels/js/activation.ts): same bits, for every
 // input but −∞ (JS: NaN, wasm: 0 as torch.relu) — compared with Object.is, so ±0 count.
 
 function values(n: number, seed: number): Float32Array {

@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
-import * as js from "../src/kernels/activation.js";
+import * as js from "../src/kernels/js/softmax.js";
 import { backend, setBackend } from "../src/kernels/backend.js";
 import { WasmKernels, wasmSimdSupported } from "../src/kernels/wasm/index.js";
 import { logSoftmax, softmax } from "../src/ops/activation.js";
 import { Tensor } from "../src/tensor.js";
 
 // Softmax / log-softmax over the last axis in wasm (assembly/softmax.ts) against the JS kernels
-// (src/kernels/activation.ts, inner = 1): the same float64 arithmetic in the same order with
+// (src/kernels/js/softmax.ts, inner = 1): the same float64 arithmetic in the same order with
 // fdlibm's exp/log (V8's), so the same float32 results — compared with Object.is (±0 and NaN
 // count), tolerance 0. And against a float64 reference: within float32 rounding (2⁻²³ relative
 // plus 1e-30 absolute, and for log-softmax 1e-12·|lse| for the float64 rounding of x − lse;
@@ -43,13 +43,13 @@ describe.runIf(wasmSimdSupported())("wasm softmax / logSoftmax (last axis)", () 
       const x = input(rows, cols, scale, negInf, rows * 31 + cols);
       const want = new Float32Array(x.length), got = new Float32Array(x.length).fill(7);
       js.softmaxForward(x, want, rows, cols, 1, log);
-      k.softmaxForward(x, got, rows, cols, log);
+      k.softmaxForward(x, got, rows, cols, 1, log);
       expect(same(got, want)).toBe(true);
       // Backward accumulates onto a non-zero slot.
       const g = values(x.length, cols * 7 + 1, 1.5);
       const slotWant = values(x.length, 99, 0.25), slotGot = slotWant.slice();
       js.softmaxBackward(want, g, slotWant, rows, cols, 1, log);
-      k.softmaxBackward(want, g, slotGot, rows, cols, log);
+      k.softmaxBackward(want, g, slotGot, rows, cols, 1, log);
       expect(same(slotGot, slotWant)).toBe(true);
       // float64 reference.
       for (let r = 0; r < rows; r++) {
@@ -73,7 +73,7 @@ describe.runIf(wasmSimdSupported())("wasm softmax / logSoftmax (last axis)", () 
     sp.forEach((v, i) => (y[5 + i * 3] = v));
     const g = values(n, 13, 1), want = values(n, 14, 1), got = want.slice();
     js.softmaxBackward(y, g, want, rows, cols, 1, true);
-    k.softmaxBackward(y, g, got, rows, cols, true);
+    k.softmaxBackward(y, g, got, rows, cols, 1, true);
     expect(same(got, want)).toBe(true);
   });
 
@@ -82,7 +82,7 @@ describe.runIf(wasmSimdSupported())("wasm softmax / logSoftmax (last axis)", () 
     for (const log of [false, true]) {
       const want = new Float32Array(9), got = new Float32Array(9);
       js.softmaxForward(x, want, 3, 3, 1, log);
-      k.softmaxForward(x, got, 3, 3, log);
+      k.softmaxForward(x, got, 3, 3, 1, log);
       expect(same(got, want)).toBe(true);
       expect(Number.isNaN(got[0]) && Number.isNaN(got[3]) && Number.isFinite(got[6])).toBe(true);
     }
@@ -100,7 +100,7 @@ describe.runIf(wasmSimdSupported())("wasm softmax / logSoftmax (last axis)", () 
       js.softmaxBackward(want, g, slotWant, rows, cols, 1, log);
       const inMem = new Float32Array(memory.buffer, 64, n);
       inMem.set(x);
-      kk.softmaxForward(inMem, inMem, rows, cols, log);
+      kk.softmaxForward(inMem, inMem, rows, cols, 1, log);
       expect(same(inMem, want)).toBe(true);
       const f32 = new Float32Array(memory.buffer);
       const G = 4096, S = 8192;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { gemm as jsGemm } from "../src/kernels/gemm.js";
+import { gemm as jsGemm } from "../src/kernels/js/gemm.js";
 import { backend, gemm, parseBackend, setBackend } from "../src/kernels/backend.js";
 import { WasmKernels, wasmGemm, wasmSimdSupported, type WasmMemory } from "../src/kernels/wasm/index.js";
 import { reference, type Case } from "./gemm-reference.js";

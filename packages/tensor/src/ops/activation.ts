@@ -1,73 +1,78 @@
 /**
- * Activation ops: thin autograd wrappers over the kernels in kernels/activation.ts, the
- * elementwise ones through kernels/backend.ts (float32 under the wasm backend: the wasm kernels).
+ * Activation ops: thin autograd wrappers over this thread's kernels (`kernels()`: float32 under
+ * the wasm backend on the SIMD kernels, everything else on the js ones).
  */
-import { Tensor, fromOp, gradSlot } from "../tensor.js";
+import { Tensor, fromOp, gradSlot, SAVES_NOTHING } from "../tensor.js";
+import { requireFloat } from "../dtype-check.js";
 import { allocLike } from "../arena.js";
 import { normalizeAxis, splitAxis } from "../shape.js";
-import * as k from "../kernels/activation.js";
-import * as b from "../kernels/backend.js";
-import { reluBackward, reluForward } from "../kernels/backend.js";
+import { kernels } from "../kernels/backend.js";
 
-/** max(x, 0) (float32 under the wasm backend: the SIMD kernel, see kernels/backend.ts). */
+/** max(x, 0). */
 export function relu(x: Tensor): Tensor {
+  requireFloat(x, "relu", "input");
   const out = allocLike(x.data, x.size);
-  reluForward(x.data, out);
+  kernels().reluForward(x.data, out);
   return fromOp(out, x.shape, [x], (g) => {
     const s = gradSlot(x);
-    if (s) reluBackward(x.data, g, s);
+    if (s) kernels().reluBackward(x.data, g, s);
   });
 }
 
 /** x for x > 0, negativeSlope·x otherwise (PyTorch's default slope 0.01). */
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
+  requireFloat(x, "leakyRelu", "input");
   const out = allocLike(x.data, x.size);
-  b.leakyReluForward(x.data, out, negativeSlope);
+  kernels().leakyReluForward(x.data, out, negativeSlope);
   return fromOp(out, x.shape, [x], (g) => {
     const s = gradSlot(x);
-    if (s) b.leakyReluBackward(x.data, g, s, negativeSlope);
+    if (s) kernels().leakyReluBackward(x.data, g, s, negativeSlope);
   });
 }
 
 /** 1 / (1 + e^−x), computed stably for large |x|. */
 export function sigmoid(x: Tensor): Tensor {
+  requireFloat(x, "sigmoid", "input");
   const out = allocLike(x.data, x.size);
-  b.sigmoidForward(x.data, out);
+  kernels().sigmoidForward(x.data, out);
   return fromOp(out, x.shape, [x], (g) => {
     const s = gradSlot(x);
-    if (s) b.sigmoidBackward(out, g, s);
-  });
+    if (s) kernels().sigmoidBackward(out, g, s);
+  }, SAVES_NOTHING, true);
 }
 
 export function tanh(x: Tensor): Tensor {
+  requireFloat(x, "tanh", "input");
   const out = allocLike(x.data, x.size);
-  b.tanhForward(x.data, out);
+  kernels().tanhForward(x.data, out);
   return fromOp(out, x.shape, [x], (g) => {
     const s = gradSlot(x);
-    if (s) b.tanhBackward(out, g, s);
-  });
+    if (s) kernels().tanhBackward(out, g, s);
+  }, SAVES_NOTHING, true);
 }
 
 /** GELU; `approximate: "none"` (default, exact via erf) or `"tanh"`, as torch.nn.functional.gelu. */
 export function gelu(x: Tensor, approximate: "none" | "tanh" = "none"): Tensor {
+  requireFloat(x, "gelu", "input");
   if (approximate !== "none" && approximate !== "tanh") throw new Error(`gelu: approximate must be "none" or "tanh", got ${JSON.stringify(approximate)}`);
   const out = allocLike(x.data, x.size);
-  b.geluForward(x.data, out, approximate);
+  kernels().geluForward(x.data, out, approximate);
   return fromOp(out, x.shape, [x], (g) => {
     const s = gradSlot(x);
-    if (s) b.geluBackward(x.data, g, s, approximate);
+    if (s) kernels().geluBackward(x.data, g, s, approximate);
   });
 }
 
 function softmaxOp(x: Tensor, axis: number, log: boolean): Tensor {
+  requireFloat(x, log ? "logSoftmax" : "softmax", "input");
   const ax = normalizeAxis(axis, x.ndim, log ? "logSoftmax" : "softmax");
   const [outer, dim, inner] = splitAxis(x.shape, ax);
   const out = allocLike(x.data, x.size);
-  b.softmaxForward(x.data, out, outer, dim, inner, log); // last axis, float32, wasm backend: the wasm kernel
+  kernels().softmaxForward(x.data, out, outer, dim, inner, log);
   return fromOp(out, x.shape, [x], (g) => {
     const s = gradSlot(x);
-    if (s) b.softmaxBackward(out, g, s, outer, dim, inner, log);
-  });
+    if (s) kernels().softmaxBackward(out, g, s, outer, dim, inner, log);
+  }, SAVES_NOTHING, true);
 }
 
 /** Softmax along `axis` (stable). */

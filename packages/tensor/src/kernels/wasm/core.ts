@@ -1,8 +1,9 @@
 /**
  * The memory side of the WebAssembly kernels: the linear memory an instance works in, its
  * scratch range, and the staging of ordinary typed arrays through that scratch. The kernel
- * families (gemm.ts, reduce.ts, optim.ts, activations.ts, batch-norm.ts, row-kernels.ts) build
- * on {@link WasmKernelsCore}; kernels.ts assembles them.
+ * families (gemm.ts, reduce.ts, optim.ts, activations.ts, batch-norm.ts, softmax.ts,
+ * cross-entropy.ts, layer-norm.ts) are methods over this core; kernels.ts composes them into
+ * `WasmKernels`.
  */
 import { instantiateKernels, createPrivateMemory, isSharedMemory } from "./module.js";
 import { type KernelExports, type WasmMemory, PAGE_BYTES } from "./wasm-api.js";
@@ -64,16 +65,21 @@ function cachedView<T extends Float32Array | Float64Array>(cache: Map<number, Ma
  * One linear memory and this instance's scratch range in it, with the staging that the
  * array-level calls of every kernel family share: {@link stage} places a call's operands
  * (in place, or copied into scratch) and {@link unstage} copies results back. No kernels of
- * its own; see {@link WasmKernelsBase} (kernels.ts) for the two levels of entry point and what
- * the staging costs.
+ * its own; see `WasmKernels` (kernels.ts) for the two levels of entry point and what the
+ * staging costs. The staging members (`exports`, `ptrs`, `reserve`, `scratchFits`, `viewAt`,
+ * `stage`, `unstage`, `put`) are public for the kernel families, which are plain objects of
+ * methods over this core (no class chain); a user of the kernels needs none of them.
  */
 export class WasmKernelsCore {
   /** The memory the kernels read and write. */
   readonly memory: WasmMemory;
   /** Whether `memory` is shared (its buffer a SharedArrayBuffer). */
   readonly shared: boolean;
-  protected readonly x: KernelExports;
+  /** The kernel module's exported functions, bound to `memory` (byte-address arguments). */
+  readonly exports: KernelExports;
   private readonly owned: boolean;
+  /** A buffer of `memory` that {@link holds} may trust without asking the memory (null: none yet). */
+  private seenBuffer: ArrayBufferLike | null = null;
   private readonly scratchStart: number;
   private scratchEnd: number;
   private view: Float32Array;
@@ -83,7 +89,7 @@ export class WasmKernelsCore {
   private readonly views = new Map<number, Map<number, Float32Array>>();
   private readonly views64 = new Map<number, Map<number, Float64Array>>();
   /** Byte addresses of the operands of the array-level call in progress (reused: no allocation). */
-  protected readonly ptrs: number[] = [];
+  readonly ptrs: number[] = [];
   /** The operands {@link stage} is placing (reused, and emptied after each call). */
   private readonly ops: Operand[] = new Array<Operand>(8).fill(null);
 
@@ -111,7 +117,7 @@ export class WasmKernelsCore {
       this.scratchEnd = this.memory.buffer.byteLength;
     }
     this.shared = isSharedMemory(this.memory);
-    this.x = instantiateKernels(this.memory);
+    this.exports = instantiateKernels(this.memory);
     this.view = new Float32Array(this.memory.buffer);
     this.view64 = new Float64Array(this.memory.buffer);
   }
@@ -136,7 +142,16 @@ export class WasmKernelsCore {
 
   /** Whether `arr` is a view of this instance's memory, so that the array-level calls use it in place. */
   holds(arr: Float32Array | Float64Array | Int32Array): boolean {
-    return arr.buffer === this.memory.buffer;
+    // `memory.buffer` is a slow getter (≈ 80 ns on Node 20, and an array-level call asks a few
+    // times per operand), so the buffer last seen is remembered where that is safe: every buffer
+    // object a shared memory has handed out views the same, never-detached memory; an owned
+    // memory grows only in reserve(), which forgets it. A caller's plain memory is asked each
+    // time (the caller may grow it, detaching the old buffer).
+    const b = arr.buffer;
+    if (b === this.seenBuffer) return true;
+    if (b !== this.memory.buffer) return false;
+    if (this.shared || this.owned) this.seenBuffer = b;
+    return true;
   }
 
   /**
@@ -144,7 +159,7 @@ export class WasmKernelsCore {
    * memory (by at least half its size, so growth stops once the largest call has been seen);
    * throws for a caller's memory whose scratch range is too small.
    */
-  protected reserve(bytes: number): number {
+  reserve(bytes: number): number {
     const need = this.scratchStart + bytes;
     if (need > this.scratchEnd) {
       if (!this.owned) {
@@ -152,6 +167,7 @@ export class WasmKernelsCore {
       }
       const have = this.memory.buffer.byteLength;
       this.memory.grow(Math.max(Math.ceil((need - have) / PAGE_BYTES), Math.ceil(have / PAGE_BYTES / 2)));
+      this.seenBuffer = null; // the old buffer is detached now
       this.scratchEnd = this.memory.buffer.byteLength;
     }
     return this.scratchStart;
@@ -161,12 +177,12 @@ export class WasmKernelsCore {
    * Whether a call needing `bytes` of scratch can run: always with an owned memory (it grows),
    * else when the range given holds them.
    */
-  protected scratchFits(bytes: number): boolean {
+  scratchFits(bytes: number): boolean {
     return this.owned || bytes <= this.scratchEnd - this.scratchStart;
   }
 
   /** A cached float32 view of `len` elements at byte address `ptr`. */
-  protected viewAt(ptr: number, len: number): Float32Array {
+  viewAt(ptr: number, len: number): Float32Array {
     return cachedView(this.views, this.f32(), 2, ptr, len);
   }
 
@@ -178,7 +194,7 @@ export class WasmKernelsCore {
    * module-level constant (built by this file's `copyIn` function) and the operands as arguments, so that a call
    * allocates nothing. Returns the address of the kernel scratch.
    */
-  protected stage(
+  stage(
     copyIn: readonly boolean[], workBytes: number,
     a: Operand, b: Operand = null, c: Operand = null, d: Operand = null,
     e: Operand = null, f: Operand = null, g: Operand = null, h: Operand = null,
@@ -211,14 +227,14 @@ export class WasmKernelsCore {
   }
 
   /** Copies operand i of the call in progress back from its staging slot (nothing when in place). */
-  protected unstage(a: Float32Array | Float64Array, i: number): void {
+  unstage(a: Float32Array | Float64Array, i: number): void {
     if (this.holds(a) || a.length === 0) return;
     if (a instanceof Float64Array) a.set(cachedView(this.views64, this.f64(), 3, this.ptrs[i], a.length));
     else a.set(this.viewAt(this.ptrs[i], a.length));
   }
 
   /** Copies `len` elements of `src` from `off` to byte address `ptr`. */
-  protected put(src: Float32Array, off: number, len: number, ptr: number): void {
+  put(src: Float32Array, off: number, len: number, ptr: number): void {
     const all = this.f32();
     all.set(off === 0 && len === src.length ? src : src.subarray(off, off + len), ptr >> 2);
   }

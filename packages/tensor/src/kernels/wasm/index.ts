@@ -3,10 +3,9 @@
  * shipped inside the package (binary.generated.ts), instantiated synchronously in whichever
  * thread first uses them.
  */
-import { WasmKernels } from "./row-kernels.js";
+import { WasmKernels } from "./kernels.js";
 
-export { WasmKernels } from "./row-kernels.js";
-export { WasmKernelsBase, type AdamStep, type RmspropStep, type SgdStep, type WasmKernelsOptions } from "./kernels.js";
+export { WasmKernels, type AdamStep, type RmspropStep, type SgdStep, type WasmKernelsOptions } from "./kernels.js";
 export { wasmRelaxedSimd, wasmSimdSupported } from "./module.js";
 export type { WasmMemory } from "./wasm-api.js";
 
@@ -20,9 +19,10 @@ export function defaultWasmKernels(): WasmKernels {
 
 /**
  * Makes `kernels` (e.g. over a shared memory that holds a model's parameters and gradients, with
- * this thread's own scratch range) the first choice of this thread's float32 gemm, so operands
- * already in that memory are used in place. A call whose staging does not fit its scratch range
- * falls back to the default private instance. `null` restores the default.
+ * this thread's own scratch range) the first choice of this thread's float32 kernels, so
+ * operands already in that memory are used in place (see {@link wasmKernelsFor}; gemm also when
+ * only some operands are there and the others' staging fits its scratch range). Any other call
+ * runs on the default private instance. `null` restores the default.
  */
 export function setThreadWasmKernels(kernels: WasmKernels | null): void {
   threadInstance = kernels;
@@ -52,17 +52,27 @@ export function wasmKernelsFor(...operands: (Float32Array | Float64Array | null 
 }
 
 /**
- * The float32 gemm of kernels/gemm.ts computed by the WebAssembly SIMD kernel (this thread's
- * default instance; operands copied in and out). Same signature and contract.
+ * The instance for a float32 gemm call: this thread's kernels when the call's staging (the
+ * operands not in their memory) fits their scratch range, else the default instance.
+ */
+export function gemmKernelsFor(
+  transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
+  a: Float32Array, lda: number, b: Float32Array, ldb: number, c: Float32Array, ldc: number, bias?: Float32Array | null,
+): WasmKernels {
+  const t = threadInstance;
+  return t !== null && t.gemmFits(m, n, k, alpha, a, lda, b, ldb, c, ldc, transA, transB, bias) ? t : defaultWasmKernels();
+}
+
+/**
+ * The float32 gemm of the kernel interface computed by the WebAssembly SIMD kernel, on the
+ * instance {@link gemmKernelsFor} chooses (operands not in its memory copied in and out). Same
+ * signature and contract.
  */
 export function wasmGemm(
   transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
   a: Float32Array, aOff: number, lda: number, b: Float32Array, bOff: number, ldb: number,
   beta: number, c: Float32Array, cOff: number, ldc: number, bias?: Float32Array | null, biasOff = 0,
 ): void {
-  if (threadInstance !== null && threadInstance.gemmFits(m, n, k, alpha, a, lda, b, ldb, c, ldc, transA, transB, bias)) {
-    threadInstance.gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, bias, biasOff);
-    return;
-  }
-  defaultWasmKernels().gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, bias, biasOff);
+  gemmKernelsFor(transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc, bias)
+    .gemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, bias, biasOff);
 }

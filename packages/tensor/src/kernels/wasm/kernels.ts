@@ -1,31 +1,54 @@
 /**
- * WasmKernelsBase: every kernel family but the per-row ones, stacked on the memory core —
- * core.ts (memory, scratch, staging) → gemm.ts → reduce.ts → optim.ts → activations.ts →
- * batch-norm.ts → here; row-kernels.ts adds the per-row kernels as {@link WasmKernels}. The
- * families use none of each other's methods: they form a chain only because a class has one
- * base. A new family goes in a file of its own, inserted anywhere in the chain.
+ * `WasmKernels`: the memory core (core.ts) plus every kernel family, composed — not a class
+ * chain. Each family (gemm.ts, reduce.ts, optim.ts, activations.ts, batch-norm.ts, softmax.ts,
+ * cross-entropy.ts, layer-norm.ts) is a plain object of methods over the core; a new family is a
+ * new file and one entry in {@link FAMILIES} and in the interface below.
  */
-import { BatchNormKernels } from "./batch-norm.js";
+import { WasmKernelsCore } from "./core.js";
+import { gemmKernels } from "./gemm.js";
+import { reduceKernels } from "./reduce.js";
+import { optimKernels } from "./optim.js";
+import { activationKernels } from "./activations.js";
+import { batchNormKernels } from "./batch-norm.js";
+import { softmaxKernels } from "./softmax.js";
+import { crossEntropyKernels } from "./cross-entropy.js";
+import { layerNormKernels } from "./layer-norm.js";
 
 export type { WasmKernelsOptions } from "./core.js";
 export type { AdamStep, RmspropStep, SgdStep } from "./optim.js";
 
+/** The methods of a family object as they appear on an instance (their `this` bound). */
+type Family<T> = { [K in keyof T]: OmitThisParameter<T[K]> };
+
+const FAMILIES = [
+  gemmKernels, reduceKernels, optimKernels, activationKernels, batchNormKernels,
+  softmaxKernels, crossEntropyKernels, layerNormKernels,
+] as const;
+
+// Declaration merging: the class below gets every family's methods in its type, and the loop
+// after it puts them on its prototype.
+export interface WasmKernels extends
+  Family<typeof gemmKernels>, Family<typeof reduceKernels>, Family<typeof optimKernels>,
+  Family<typeof activationKernels>, Family<typeof batchNormKernels>, Family<typeof softmaxKernels>,
+  Family<typeof crossEntropyKernels>, Family<typeof layerNormKernels> {}
+
 /**
- * The WebAssembly SIMD kernels bound to one linear memory — the elementwise, gemm, optimiser and
- * BatchNorm ones; {@link WasmKernels} (row-kernels.ts) adds the per-row kernels (softmax,
- * cross-entropy, LayerNorm) and is the class to use.
+ * The WebAssembly SIMD kernels bound to one linear memory: gemm, the all-reduce's sum and
+ * finiteness check, column sums, optimiser steps, elementwise activations, softmax,
+ * cross-entropy, LayerNorm and BatchNorm.
  *
  * Two levels of entry point:
- * - pointer level (`gemmPtr`, `adamPtr`, `sumPtr`, `reluForwardPtr`, `reluBackwardPtr`,
- *   the other activations' `*ForwardPtr` / `*BackwardPtr`,
- *   `columnSumPtr`, `batchNorm*Ptr`, `sgdPtr`, `rmspropPtr`): operands are byte addresses of data
- *   already in `memory`; the kernels run in place, with zero copies. This is the path for
- *   a caller that keeps its tensors in (shared) wasm memory.
- * - array level (`gemm`, `adam`, `sum`, `reluForward`, `reluBackward`,
- *   `leakyRelu*`, `sigmoid*`, `tanh*`, `gelu*`, `columnSum`,
- *   `batchNorm*`, `sgd`, `rmsprop`): ordinary typed arrays, copied into this instance's
- *   scratch with `Float32Array.set`, computed, and copied back. An operand that already lies in
- *   `memory` (its `.buffer` is `memory.buffer`) is used in place instead.
+ * - pointer level (`gemmPtr`, `adamPtr`, `sumPtr`, `firstNonFinitePtr`, `reluForwardPtr`,
+ *   the other activations' `*ForwardPtr` / `*BackwardPtr`, `columnSumPtr`, `batchNorm*Ptr`,
+ *   `softmax*Ptr`, `crossEntropy*Ptr`, `layerNorm*Ptr`, `sgdPtr`, `rmspropPtr`): operands are
+ *   byte addresses of data already in `memory`; the kernels run in place, with zero copies. This
+ *   is the path for a caller that keeps its tensors in (shared) wasm memory.
+ * - array level — the methods of the kernel interface (kernels/interface.ts) for float32
+ *   operands, same names and signatures (`gemm`, `columnSum`, `reluForward`, `softmaxForward`,
+ *   `layerNormForward`, `batchNormMeanVar`, …), plus `sum`, `adam`, `sgd`, `rmsprop`: ordinary
+ *   typed arrays, copied into this instance's scratch with `Float32Array.set`, computed, and
+ *   copied back. An operand that already lies in `memory` (its `.buffer` is `memory.buffer`) is
+ *   used in place instead. The wasm backend (`wasmKernels`) calls these.
  *
  * The cost of those copies (scripts/bench-wasm.mjs, 2-vCPU Zen dev machine, medians; operands
  * in ordinary ArrayBuffers): forward Y[128×256] = X[128×784]·W[256×784]ᵀ + b copies 1.2 MB
@@ -41,5 +64,18 @@ export type { AdamStep, RmspropStep, SgdStep } from "./optim.js";
  *
  * Not thread-safe by design: one instance per thread (each worker builds its own; several may
  * share one memory as long as their scratch ranges are disjoint).
+ *
+ * @example
+ * const k = new WasmKernels();
+ * k.softmaxForward(x, y, rows, cols, 1, false); // x, y: Float32Array [rows, cols], over the last axis
  */
-export class WasmKernelsBase extends BatchNormKernels {}
+export class WasmKernels extends WasmKernelsCore {}
+
+// The class is complete once this module has run; nothing outside it is touched. Methods are
+// defined as a class body would (non-enumerable), and two families may not define one name.
+for (const family of FAMILIES) {
+  for (const [name, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(family))) {
+    if (name in WasmKernels.prototype) throw new Error(`WasmKernels: two kernel families define ${name}`);
+    Object.defineProperty(WasmKernels.prototype, name, { ...descriptor, enumerable: false });
+  }
+}

@@ -1,9 +1,11 @@
 /**
- * The optimiser steps on top of {@link WasmKernelsCore} (assembly/adam.ts, sgd.ts, rmsprop.ts),
- * with the step types that carry their hyper-parameters: {@link OptimKernels}.
+ * The optimiser steps, a kernel family over {@link WasmKernelsCore} (assembly/adam.ts, sgd.ts,
+ * rmsprop.ts), with the step types that carry their hyper-parameters. Not part of the kernel
+ * interface: @weft/optim reaches them through its `adamKernel` / `sgdKernel` / `rmspropKernel`
+ * hooks, which @weft/parallel's workers set to run in place on the shared memory.
  */
 import { align, copyIn } from "./core.js";
-import { ReduceKernels } from "./reduce.js";
+import type { WasmKernels } from "./kernels.js";
 
 // Which operands each stage() call copies in (the rest are only written).
 const READ_3 = copyIn(3);
@@ -51,7 +53,7 @@ export interface RmspropStep {
 }
 
 /** One Adam/AdamW, SGD or RMSprop step over float32 parameters, at both levels. */
-export class OptimKernels extends ReduceKernels {
+export const optimKernels = {
   // ---- pointer level ----
 
   /**
@@ -60,31 +62,31 @@ export class OptimKernels extends ReduceKernels {
    * `exact`: compute in float64 lanes, bit-identical to @weft/optim's JS loop, ≈ 2.5× slower;
    * default float32 lanes, equal to it within the golden tolerances.
    */
-  adamPtr(n: number, p: number, g: number, m1: number, m2: number, mx: number, h: AdamStep, exact = false): void {
+  adamPtr(this: WasmKernels, n: number, p: number, g: number, m1: number, m2: number, mx: number, h: AdamStep, exact = false): void {
     if (exact) {
-      this.x.adamExact(n, p, g, m1, m2, mx, h.decay, h.l2, h.sign, h.beta1, h.beta2, h.stepSize, h.bias2Sqrt, h.eps);
+      this.exports.adamExact(n, p, g, m1, m2, mx, h.decay, h.l2, h.sign, h.beta1, h.beta2, h.stepSize, h.bias2Sqrt, h.eps);
     } else {
       // (1 − β) is computed in double and rounded once, as the JS loop's double (1 − β) would be.
-      this.x.adam(n, p, g, m1, m2, mx, h.decay, h.l2, h.sign, h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, h.stepSize, h.bias2Sqrt, h.eps);
+      this.exports.adam(n, p, g, m1, m2, mx, h.decay, h.l2, h.sign, h.beta1, 1 - h.beta1, h.beta2, 1 - h.beta2, h.stepSize, h.bias2Sqrt, h.eps);
     }
-  }
+  },
 
   /**
    * One SGD step over n float32 elements in place at byte addresses p, g and buf (the momentum
    * buffer; 0 = none), in float64 lanes: the bits of @weft/optim's JS loop.
    */
-  sgdPtr(n: number, p: number, g: number, buf: number, h: SgdStep): void {
-    this.x.sgd(n, p, g, buf, h.lr, h.weightDecay, h.sign, h.momentum, h.scale, h.nesterov ? 1 : 0, h.first ? 1 : 0);
-  }
+  sgdPtr(this: WasmKernels, n: number, p: number, g: number, buf: number, h: SgdStep): void {
+    this.exports.sgd(n, p, g, buf, h.lr, h.weightDecay, h.sign, h.momentum, h.scale, h.nesterov ? 1 : 0, h.first ? 1 : 0);
+  },
 
   /**
    * One RMSprop step over n float32 elements in place at byte addresses p, g, sq (square
    * average), gAvg (0 = not centered), buf (0 = no momentum), in float64 lanes: the bits of
    * @weft/optim's JS loop.
    */
-  rmspropPtr(n: number, p: number, g: number, sq: number, gAvg: number, buf: number, h: RmspropStep): void {
-    this.x.rmsprop(n, p, g, sq, gAvg, buf, h.lr, h.alpha, 1 - h.alpha, h.eps, h.weightDecay, h.momentum, h.sign);
-  }
+  rmspropPtr(this: WasmKernels, n: number, p: number, g: number, sq: number, gAvg: number, buf: number, h: RmspropStep): void {
+    this.exports.rmsprop(n, p, g, sq, gAvg, buf, h.lr, h.alpha, 1 - h.alpha, h.eps, h.weightDecay, h.momentum, h.sign);
+  },
 
   // ---- array level ----
 
@@ -93,7 +95,7 @@ export class OptimKernels extends ReduceKernels {
    * `p` and gradients `g`, state `m1`, `m2` and, with AMSGrad, `mx` (else null), all updated
    * in place through scratch copies.
    */
-  adam(p: Float32Array, g: Float32Array, m1: Float32Array, m2: Float32Array, mx: Float32Array | null, h: AdamStep, exact = false): void {
+  adam(this: WasmKernels, p: Float32Array, g: Float32Array, m1: Float32Array, m2: Float32Array, mx: Float32Array | null, h: AdamStep, exact = false): void {
     const n = p.length;
     for (const [name, arr] of [["g", g], ["m1", m1], ["m2", m2], ["mx", mx]] as const) {
       if (arr !== null && arr.length !== n) throw new Error(`WasmKernels.adam: ${name} has ${arr.length} elements, p has ${n}`);
@@ -111,10 +113,10 @@ export class OptimKernels extends ReduceKernels {
     m1.set(this.viewAt(ptrs[2], n));
     m2.set(this.viewAt(ptrs[3], n));
     if (mx !== null) mx.set(this.viewAt(ptrs[4], n));
-  }
+  },
 
   /** {@link sgdPtr} on arrays of equal length (buf null: no momentum), in place or through scratch copies. */
-  sgd(p: Float32Array, g: Float32Array, buf: Float32Array | null, h: SgdStep): void {
+  sgd(this: WasmKernels, p: Float32Array, g: Float32Array, buf: Float32Array | null, h: SgdStep): void {
     const n = p.length;
     if (g.length !== n || (buf !== null && buf.length !== n)) throw new Error("WasmKernels.sgd: p, g and buf must have equal lengths");
     if (n === 0) return;
@@ -122,10 +124,10 @@ export class OptimKernels extends ReduceKernels {
     this.sgdPtr(n, this.ptrs[0], this.ptrs[1], this.ptrs[2], h);
     this.unstage(p, 0);
     if (buf !== null) this.unstage(buf, 2);
-  }
+  },
 
   /** {@link rmspropPtr} on arrays of equal length (gAvg, buf null: none), in place or through scratch copies. */
-  rmsprop(p: Float32Array, g: Float32Array, sq: Float32Array, gAvg: Float32Array | null, buf: Float32Array | null, h: RmspropStep): void {
+  rmsprop(this: WasmKernels, p: Float32Array, g: Float32Array, sq: Float32Array, gAvg: Float32Array | null, buf: Float32Array | null, h: RmspropStep): void {
     const n = p.length;
     for (const a of [g, sq, gAvg, buf]) if (a !== null && a.length !== n) throw new Error("WasmKernels.rmsprop: p, g and the state arrays must have equal lengths");
     if (n === 0) return;
@@ -136,5 +138,5 @@ export class OptimKernels extends ReduceKernels {
     this.unstage(sq, 2);
     if (gAvg !== null) this.unstage(gAvg, 3);
     if (buf !== null) this.unstage(buf, 4);
-  }
-}
+  },
+};

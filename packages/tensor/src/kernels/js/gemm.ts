@@ -17,7 +17,9 @@
  * set of base/length registers per k step instead of two (measured +4% at n = 512).
  */
 
-export type FloatArray = Float32Array | Float64Array;
+import type { FloatArray } from "../interface.js";
+
+export type { FloatArray };
 
 /**
  * Micro-tile: MR rows × NR columns of C in 12 locals. V8 (TurboFan, Node 20) computes

@@ -2,7 +2,7 @@
  * Activation kernels over flat arrays. Forward writes into a given `out` (so layers can reuse
  * buffers); backward *accumulates* `+=` into a given gradient slot. Each backward sits under its forward.
  */
-import type { FloatArray } from "../tensor.js";
+import type { FloatArray, GeluApproximation } from "../interface.js";
 import { erf } from "./erf.js";
 
 export function reluForward(x: FloatArray, out: FloatArray): void {
@@ -54,7 +54,7 @@ const SQRT_2_OVER_PI = 0.7978845608028654;
 const GELU_C = 0.044715;
 
 /** GELU, exact (x·Φ(x) via erf) or PyTorch's tanh approximation. */
-export function geluForward(x: FloatArray, out: FloatArray, approximate: "none" | "tanh"): void {
+export function geluForward(x: FloatArray, out: FloatArray, approximate: GeluApproximation): void {
   if (approximate === "tanh") {
     for (let i = 0; i < x.length; i++) {
       const v = x[i];
@@ -64,7 +64,7 @@ export function geluForward(x: FloatArray, out: FloatArray, approximate: "none" 
     for (let i = 0; i < x.length; i++) out[i] = 0.5 * x[i] * (1 + erf(x[i] * SQRT1_2));
   }
 }
-export function geluBackward(x: FloatArray, g: FloatArray, slot: FloatArray, approximate: "none" | "tanh"): void {
+export function geluBackward(x: FloatArray, g: FloatArray, slot: FloatArray, approximate: GeluApproximation): void {
   if (approximate === "tanh") {
     for (let i = 0; i < x.length; i++) {
       const v = x[i];
@@ -77,47 +77,6 @@ export function geluBackward(x: FloatArray, g: FloatArray, slot: FloatArray, app
       const v = x[i];
       const cdf = 0.5 * (1 + erf(v * SQRT1_2));
       slot[i] += g[i] * (cdf + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v));
-    }
-  }
-}
-
-/**
- * Softmax over the middle axis of an [outer, dim, inner] layout, stable (subtracts the max).
- * With `log`, writes log-softmax = x − max − log Σ exp(x − max).
- */
-export function softmaxForward(x: FloatArray, out: FloatArray, outer: number, dim: number, inner: number, log: boolean): void {
-  for (let o = 0; o < outer; o++) {
-    for (let j = 0; j < inner; j++) {
-      const base = o * dim * inner + j;
-      let max = -Infinity;
-      for (let k = 0; k < dim; k++) max = Math.max(max, x[base + k * inner]);
-      let sum = 0;
-      for (let k = 0; k < dim; k++) sum += Math.exp(x[base + k * inner] - max);
-      if (log) {
-        const lse = Math.log(sum);
-        for (let k = 0; k < dim; k++) out[base + k * inner] = x[base + k * inner] - max - lse;
-      } else {
-        const inv = 1 / sum;
-        for (let k = 0; k < dim; k++) out[base + k * inner] = Math.exp(x[base + k * inner] - max) * inv;
-      }
-    }
-  }
-}
-/**
- * From the output y. softmax: dx = y ⊙ (g − Σ g·y); log-softmax: dx = g − softmax · Σ g.
- */
-export function softmaxBackward(y: FloatArray, g: FloatArray, slot: FloatArray, outer: number, dim: number, inner: number, log: boolean): void {
-  for (let o = 0; o < outer; o++) {
-    for (let j = 0; j < inner; j++) {
-      const base = o * dim * inner + j;
-      let s = 0;
-      if (log) {
-        for (let k = 0; k < dim; k++) s += g[base + k * inner];
-        for (let k = 0; k < dim; k++) slot[base + k * inner] += g[base + k * inner] - Math.exp(y[base + k * inner]) * s;
-      } else {
-        for (let k = 0; k < dim; k++) s += g[base + k * inner] * y[base + k * inner];
-        for (let k = 0; k < dim; k++) slot[base + k * inner] += y[base + k * inner] * (g[base + k * inner] - s);
-      }
     }
   }
 }

@@ -1,0 +1,135 @@
+/**
+ * The one kernel interface: every kernel an op, a layer or the parallel engine runs through the
+ * backend choice, on typed arrays and sizes (never Tensor objects).
+ *
+ * Shaped as Burn's `ModuleOps`: `jsKernels` (kernels/js/) implements every method — the
+ * portable default and the reference the tests compare against; `wasmKernels`
+ * (kernels/wasm/wasm-kernels.ts) overrides the methods it speeds up for float32 operands and
+ * hands every other call (float64, an unsupported layout) to the js method. `kernels()`
+ * (kernels/backend.ts) is this thread's choice; an op calls `kernels().reluForward(x, out)` and
+ * never tests the backend itself.
+ *
+ * Conventions: arrays are flat and row-major; a forward writes its output (`out`), a backward
+ * *accumulates* (`+=`) into its gradient slot, because a slot may be a view into shared memory
+ * that other ops add to. "Either precision" arrays ({@link FloatArray}) are float32 or float64;
+ * statistics and per-row losses are always float64 (`Float64Array`), so that sums over many
+ * rows keep float32 data's precision.
+ */
+
+/** A flat float array of either precision. */
+export type FloatArray = Float32Array | Float64Array;
+
+/** GELU's form: exact (`"none"`, via erf) or PyTorch's tanh approximation. */
+export type GeluApproximation = "none" | "tanh";
+
+export interface Kernels {
+  // ---- linear algebra and sums ----
+
+  /**
+   * C[m×n] = alpha·op(A)·op(B) + beta·C (+ bias[j] broadcast over rows), row-major. op(A) is
+   * A [m×k] (row stride lda) or, with transA, A stored [k×m] read transposed; op(B) alike,
+   * [k×n] or stored [n×k]. `aOff`, `bOff`, `cOff`, `biasOff`: offsets into the arrays.
+   * beta = 0 overwrites C without reading it; alpha = 0 or k = 0 reads neither A nor B. C must
+   * not overlap A, B or bias.
+   */
+  gemm(
+    transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
+    a: FloatArray, aOff: number, lda: number, b: FloatArray, bOff: number, ldb: number,
+    beta: number, c: FloatArray, cOff: number, ldc: number, bias?: FloatArray | null, biasOff?: number,
+  ): void;
+
+  /** dst[j] += Σ_r a[r·cols + j] for a: [rows, cols], dst: [cols], row by row in dst's precision — linear's bias gradient. */
+  columnSum(a: FloatArray, rows: number, cols: number, dst: FloatArray): void;
+
+  /**
+   * dst[i] = Σ_r srcs[r][i] for i in [lo, hi), over the ranks r = 0…W−1 in order, summed in
+   * float64 and rounded once — the parallel engine's all-reduce of one gradient range. dst may
+   * be one of srcs.
+   */
+  sumRanks(dst: Float32Array, srcs: readonly Float32Array[], lo: number, hi: number): void;
+
+  /** Index of the first ±∞ or NaN of x, or −1 when every element is finite. */
+  firstNonFinite(x: FloatArray): number;
+
+  // ---- elementwise activations: forward out = f(x), backward slot += g·f′ ----
+
+  /** out = max(x, 0) (NaN propagates). */
+  reluForward(x: FloatArray, out: FloatArray): void;
+  /** slot += g where x > 0 (0 at x = 0, as PyTorch). */
+  reluBackward(x: FloatArray, g: FloatArray, slot: FloatArray): void;
+  /** out = x > 0 ? x : x·slope. */
+  leakyReluForward(x: FloatArray, out: FloatArray, slope: number): void;
+  /** slot += x > 0 ? g : g·slope. */
+  leakyReluBackward(x: FloatArray, g: FloatArray, slot: FloatArray, slope: number): void;
+  /** out = 1 / (1 + e^−x), stable (never exponentiates a positive number). */
+  sigmoidForward(x: FloatArray, out: FloatArray): void;
+  /** From the forward's output y: slot += g·y·(1 − y). */
+  sigmoidBackward(y: FloatArray, g: FloatArray, slot: FloatArray): void;
+  /** out = tanh(x). */
+  tanhForward(x: FloatArray, out: FloatArray): void;
+  /** From the forward's output y: slot += g·(1 − y²). */
+  tanhBackward(y: FloatArray, g: FloatArray, slot: FloatArray): void;
+  /** out = gelu(x), exact or tanh-approximated. */
+  geluForward(x: FloatArray, out: FloatArray, approximate: GeluApproximation): void;
+  /** slot += g·gelu′(x). */
+  geluBackward(x: FloatArray, g: FloatArray, slot: FloatArray, approximate: GeluApproximation): void;
+
+  // ---- per-row kernels ----
+
+  /**
+   * Softmax (log-softmax when `log`) over the middle axis of x viewed as [outer, dim, inner],
+   * into out of the same size; stable (the max is subtracted).
+   */
+  softmaxForward(x: FloatArray, out: FloatArray, outer: number, dim: number, inner: number, log: boolean): void;
+  /**
+   * From the forward's output y and the output gradient g ([outer, dim, inner]): slot += dx,
+   * softmax dx = y ⊙ (g − Σ g·y), log-softmax dx = g − softmax·Σ g.
+   */
+  softmaxBackward(y: FloatArray, g: FloatArray, slot: FloatArray, outer: number, dim: number, inner: number, log: boolean): void;
+
+  /**
+   * Softmax cross-entropy of logits x: [rows, classes] against class indices `target` (rows
+   * integers in [0, classes), already checked) with label smoothing `eps`
+   * (q = (1 − eps)·onehot + eps/classes): loss[r] = −Σ q·log softmax(x) and the clean gradient
+   * grad[r, c] = p·Σq − q.
+   */
+  crossEntropy(x: FloatArray, rows: number, classes: number, target: ArrayLike<number>, eps: number, loss: Float64Array, grad: Float64Array): void;
+  /** {@link crossEntropy} against class probabilities probs: [rows, classes] (q = (1 − eps)·probs + eps/classes). */
+  crossEntropyProbs(x: FloatArray, rows: number, classes: number, probs: FloatArray, eps: number, loss: Float64Array, grad: Float64Array): void;
+
+  /**
+   * LayerNorm over the trailing d values of each row of x: [rows, d]: out = (x − mean)·invstd·γ + β
+   * with the biased variance; writes the per-row mean and invstd ([rows]) for the backward.
+   * weight (γ), bias (β): [d] or null.
+   */
+  layerNormForward(
+    x: FloatArray, rows: number, d: number, eps: number, weight: FloatArray | null, bias: FloatArray | null,
+    out: FloatArray, mean: Float64Array, invstd: Float64Array,
+  ): void;
+  /**
+   * LayerNorm's backward from x, dy: [rows, d], the forward's mean, invstd and weight: accumulates
+   * gx [rows, d], gw and gb [d]; any of them may be null (not computed).
+   */
+  layerNormBackward(
+    x: FloatArray, dy: FloatArray, rows: number, d: number, mean: Float64Array, invstd: Float64Array,
+    weight: FloatArray | null, gx: FloatArray | null, gw: FloatArray | null, gb: FloatArray | null,
+  ): void;
+
+  // ---- BatchNorm over x: [n, c, inner] (statistics per channel c, over n and inner) ----
+
+  /** mean[c] and the biased variance[c] of x, written (not accumulated): two passes. */
+  batchNormMeanVar(x: FloatArray, n: number, c: number, inner: number, mean: Float64Array, variance: Float64Array): void;
+  /** sum[c] += Σ x and sumSq[c] += Σ x², one pass — SyncBatchNorm's local sums. */
+  batchNormSums(x: FloatArray, n: number, c: number, inner: number, sum: Float64Array, sumSq: Float64Array): void;
+  /** out = (x − mean[c])·scale[c] + shift[c], computed in float64. */
+  batchNormForward(x: FloatArray, n: number, c: number, inner: number, mean: Float64Array, scale: Float64Array, shift: Float64Array, out: FloatArray): void;
+  /** sums[0..c) += Σ dy and sums[c..2c) += Σ dy·(x − mean)·invstd. */
+  batchNormBackwardSums(x: FloatArray, dy: FloatArray, n: number, c: number, inner: number, mean: Float64Array, invstd: Float64Array, sums: Float64Array): void;
+  /** Training mode's closed-form dx: gx += k[c]·(dy − meanDy[c] − (x − mean[c])·invstd[c]·meanDyXhat[c]). */
+  batchNormBackwardDx(
+    x: FloatArray, dy: FloatArray, n: number, c: number, inner: number, mean: Float64Array, invstd: Float64Array,
+    k: Float64Array, meanDy: Float64Array, meanDyXhat: Float64Array, gx: FloatArray,
+  ): void;
+  /** Eval mode's dx (the statistics are constants): gx += k[c]·dy. */
+  batchNormBackwardDxEval(dy: FloatArray, n: number, c: number, inner: number, k: Float64Array, gx: FloatArray): void;
+}

@@ -1,0 +1,36 @@
+/**
+ * `jsKernels`: every method of the kernel interface in plain TypeScript — the portable default
+ * that runs anywhere, and the reference the wasm kernels are tested against (import the
+ * family files, or `jsKernels`, rather than copying a loop into a test).
+ */
+import type { Kernels } from "../interface.js";
+import { gemm } from "./gemm.js";
+import * as activation from "./activation.js";
+import { softmaxBackward, softmaxForward } from "./softmax.js";
+import { crossEntropy, crossEntropyProbs } from "./cross-entropy.js";
+import { layerNormBackward, layerNormForward } from "./layer-norm.js";
+import * as batchNorm from "./batch-norm.js";
+import { columnSum, firstNonFinite, sumRanks } from "./reduce.js";
+
+/**
+ * The TypeScript kernels: any precision, any layout. `kernels()` returns this object under the
+ * js backend; the wasm backend's `wasmKernels` falls back to it.
+ *
+ * @example
+ * import { jsKernels } from "@weft/tensor";
+ * jsKernels.reluForward(x, out); // x, out: Float32Array or Float64Array of one length
+ */
+export const jsKernels: Kernels = Object.freeze({
+  gemm,
+  columnSum,
+  sumRanks,
+  firstNonFinite,
+  ...activation,
+  softmaxForward,
+  softmaxBackward,
+  crossEntropy,
+  crossEntropyProbs,
+  layerNormForward,
+  layerNormBackward,
+  ...batchNorm,
+});

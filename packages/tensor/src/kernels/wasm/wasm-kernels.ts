@@ -1,0 +1,58 @@
+/**
+ * `wasmKernels`: the kernel interface on the WebAssembly SIMD kernels — every method they speed
+ * up, for float32 operands; float64, the layouts they do not take, and the methods not listed
+ * here run the js kernels (dispatch.ts says how a call is routed). To add a wasm kernel for an
+ * interface method: a WasmKernels method of the same name and signature in its family file,
+ * and one line here.
+ */
+import type { Kernels } from "../interface.js";
+import { implement } from "./dispatch.js";
+import { gemmKernelsFor, threadWasmKernels } from "./index.js";
+import { rankStride } from "./reduce.js";
+
+/** Softmax's wasm kernels run over the last axis, BatchNorm's over x: [n, c]: inner = 1. */
+const innermost = (inner: number): boolean => inner === 1;
+
+/**
+ * The wasm backend's kernels: `kernels()` under `WEFT_BACKEND=wasm` (the default where the host
+ * runs WebAssembly SIMD).
+ *
+ * @example
+ * import { wasmKernels } from "@weft/tensor";
+ * wasmKernels.reluForward(x, out); // float32: the SIMD kernel; float64: the js one
+ */
+export const wasmKernels: Kernels = implement({
+  // gemm may run on this thread's kernels with some operands staged (when that fits their scratch).
+  gemm: { choose: (transA, transB, m, n, k, alpha, a, _aOff, lda, b, _bOff, ldb, _beta, c, _cOff, ldc, bias) => gemmKernelsFor(transA, transB, m, n, k, alpha, a, lda, b, ldb, c, ldc, bias) },
+  columnSum: {},
+  // In place only, on the engine's equally spaced gradient slots; otherwise the js loop (staging
+  // W slots through scratch would copy more than the sum reads).
+  sumRanks: {
+    choose: (dst, srcs, _lo, hi) => {
+      const t = threadWasmKernels();
+      return t !== null && rankStride(t, dst, srcs, hi) >= 0 ? t : null;
+    },
+  },
+  firstNonFinite: {},
+  reluForward: {},
+  reluBackward: {},
+  leakyReluForward: {},
+  leakyReluBackward: {},
+  sigmoidForward: {},
+  sigmoidBackward: {},
+  tanhForward: {},
+  tanhBackward: {},
+  geluForward: {},
+  geluBackward: {},
+  softmaxForward: { accepts: (_x, _out, _outer, _dim, inner) => innermost(inner) },
+  softmaxBackward: { accepts: (_y, _g, _slot, _outer, _dim, inner) => innermost(inner) },
+  crossEntropy: { float64: [5, 6] },
+  crossEntropyProbs: { float64: [5, 6] },
+  layerNormForward: { float64: [7, 8] },
+  layerNormBackward: { float64: [4, 5] },
+  batchNormMeanVar: { float64: [4, 5], accepts: (_x, _n, _c, inner) => innermost(inner) },
+  batchNormSums: { float64: [4, 5], accepts: (_x, _n, _c, inner) => innermost(inner) },
+  batchNormForward: { float64: [4, 5, 6], accepts: (_x, _n, _c, inner) => innermost(inner) },
+  batchNormBackwardSums: { float64: [5, 6, 7], accepts: (_x, _dy, _n, _c, inner) => innermost(inner) },
+  batchNormBackwardDx: { float64: [5, 6, 7, 8, 9], accepts: (_x, _dy, _n, _c, inner) => innermost(inner) },
+});
