@@ -16,57 +16,23 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
-  Arena, Rng, Tensor, WasmKernels, cat, matmul, maskedFill, mul, narrow, permute, scaledDotProductAttention,
-  setBackend, setThreadWasmKernels, softmax, transpose, triu, ones, wasmSimdSupported, withArena, type WasmMemory,
+  Rng, Tensor, cat, matmul, maskedFill, mul, narrow, permute, scaledDotProductAttention,
+  setBackend, softmax, transpose, triu, ones, wasmSimdSupported,
 } from "@weft/tensor";
+import { InPlace, timeCall } from "./in-place.js";
 import { parseArgs } from "./cli-args.js";
 import { describeMachine, machineLine } from "./machine.js";
-import { median, sig } from "./summary.js";
+import { sig } from "./summary.js";
 
 const args = parseArgs(process.argv.slice(2), ["out"], ["quick", "json"]);
 const quick = args.has("quick");
 if (!wasmSimdSupported()) throw new Error("bench ops measures the wasm kernels: this host cannot run WebAssembly SIMD");
 setBackend("wasm");
 
-/** Median ms per call; each sample repeats `fn` for ≥ 2 ms so short calls are timed above the clock's resolution. */
-function time(fn: () => void): number {
-  for (let i = 0; i < 3; i++) fn();
-  const t = performance.now();
-  fn();
-  const inner = Math.max(1, Math.ceil(2 / Math.max(performance.now() - t, 1e-3)));
-  const samples: number[] = [];
-  const start = performance.now();
-  while (samples.length < (quick ? 3 : 21) && (samples.length < 3 || performance.now() - start < (quick ? 200 : 1500))) {
-    const t0 = performance.now();
-    for (let i = 0; i < inner; i++) fn();
-    samples.push((performance.now() - t0) / inner);
-  }
-  return median(samples);
-}
-
-// The in-place setup: inputs at the bottom of a shared memory, the arena above, kernel scratch on top.
-const INPUT_BYTES = 64 << 20, ARENA_BYTES = 192 << 20, SCRATCH_BYTES = 16 << 20;
-const WasmMemoryCtor = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory } }).WebAssembly.Memory;
-const pages = (INPUT_BYTES + ARENA_BYTES + SCRATCH_BYTES) / 65536;
-const memory = new WasmMemoryCtor({ initial: pages, maximum: pages, shared: true });
-const buffer = memory.buffer as unknown as SharedArrayBuffer;
-const kernels = new WasmKernels({ memory, scratchOffset: INPUT_BYTES + ARENA_BYTES, scratchBytes: SCRATCH_BYTES });
-const arena = new Arena({ buffer, byteOffset: INPUT_BYTES, byteLength: ARENA_BYTES });
-let inputAt = 64;
-const rng = new Rng(1);
-
-function input(n: number, inMemory: boolean): Float32Array {
-  let a: Float32Array;
-  if (inMemory) {
-    a = new Float32Array(buffer, inputAt, n);
-    inputAt = Math.ceil((inputAt + n * 4) / 64) * 64;
-    if (inputAt > INPUT_BYTES) throw new Error("bench ops: inputs exceed the input region");
-  } else {
-    a = new Float32Array(n);
-  }
-  rng.fillNormal(a);
-  return a;
-}
+const time = (fn: () => void): number => timeCall(fn, quick ? { samples: 3, minSamples: 3, budgetMs: 200, warmup: 3 } : { samples: 21, minSamples: 3, budgetMs: 1500, warmup: 3 });
+const mem = new InPlace(64 << 20, 192 << 20, 16 << 20);
+const rng = new Rng(2);
+const input = (n: number, inMemory: boolean): Float32Array => mem.input(n, inMemory);
 
 type Mode = "staged" | "inplace";
 const MODES: Mode[] = ["staged", "inplace"];
@@ -75,12 +41,12 @@ const MODES: Mode[] = ["staged", "inplace"];
 function measure<T>(make: (inMemory: boolean) => T, step: (o: T) => void): Record<Mode, number> {
   const out = {} as Record<Mode, number>;
   for (const mode of MODES) {
-    inputAt = 64;
+    mem.resetInputs();
     const o = make(mode === "inplace");
-    setThreadWasmKernels(mode === "inplace" ? kernels : null);
-    out[mode] = time(mode === "inplace" ? () => { arena.reset(); withArena(arena, () => step(o)); } : () => step(o));
+    mem.useKernels(mode === "inplace");
+    out[mode] = time(mode === "inplace" ? mem.inPlace(() => step(o)) : () => step(o));
   }
-  setThreadWasmKernels(null);
+  mem.useKernels(false);
   return out;
 }
 

@@ -15,55 +15,19 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { crossEntropyLoss } from "@weft/layers";
 import { LayerNorm } from "@weft/norm";
-import { Arena, Rng, Tensor, WasmKernels, logSoftmax, setBackend, setThreadWasmKernels, softmax, wasmSimdSupported, withArena, type WasmMemory } from "@weft/tensor";
+import { Tensor, logSoftmax, setBackend, softmax, wasmSimdSupported } from "@weft/tensor";
+import { InPlace, timeCall } from "./in-place.js";
 import { parseArgs } from "./cli-args.js";
 import { describeMachine, machineLine } from "./machine.js";
-import { median, sig } from "./summary.js";
+import { sig } from "./summary.js";
 
 const args = parseArgs(process.argv.slice(2), ["out"], ["quick", "json"]);
 const quick = args.has("quick");
 if (!wasmSimdSupported()) throw new Error("bench rows compares the wasm kernels: this host cannot run WebAssembly SIMD");
 
-/** Median ms per call; each sample repeats `fn` for ≥ 2 ms so short calls are timed above the clock's resolution. */
-function time(fn: () => void): number {
-  for (let i = 0; i < 5; i++) fn();
-  const t = performance.now();
-  fn();
-  const inner = Math.max(1, Math.ceil(2 / Math.max(performance.now() - t, 1e-3)));
-  const samples: number[] = [];
-  const start = performance.now();
-  while (samples.length < (quick ? 5 : 31) && (samples.length < 5 || performance.now() - start < (quick ? 300 : 2500))) {
-    const t0 = performance.now();
-    for (let i = 0; i < inner; i++) fn();
-    samples.push((performance.now() - t0) / inner);
-  }
-  return median(samples);
-}
-
-// The in-place setup: inputs at the bottom of a shared memory, the arena above, kernel scratch on top.
-const INPUT_BYTES = 24 << 20, ARENA_BYTES = 64 << 20, SCRATCH_BYTES = 8 << 20;
-const WasmMemoryCtor = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number; maximum: number; shared: boolean }) => WasmMemory } }).WebAssembly.Memory;
-const pages = (INPUT_BYTES + ARENA_BYTES + SCRATCH_BYTES) / 65536;
-const memory = new WasmMemoryCtor({ initial: pages, maximum: pages, shared: true });
-const buffer = memory.buffer as unknown as SharedArrayBuffer;
-const kernels = new WasmKernels({ memory, scratchOffset: INPUT_BYTES + ARENA_BYTES, scratchBytes: SCRATCH_BYTES });
-const arena = new Arena({ buffer, byteOffset: INPUT_BYTES, byteLength: ARENA_BYTES });
-let inputAt = 64;
-const rng = new Rng(1);
-
-/** A random float32 array: ordinary, or carved from the shared memory's input region. */
-function input(n: number, inMemory: boolean, positive = false): Float32Array {
-  let a: Float32Array;
-  if (inMemory) {
-    a = new Float32Array(buffer, inputAt, n);
-    inputAt = Math.ceil((inputAt + n * 4) / 64) * 64;
-  } else {
-    a = new Float32Array(n);
-  }
-  rng.fillNormal(a);
-  if (positive) for (let i = 0; i < n; i++) a[i] = Math.abs(a[i]);
-  return a;
-}
+const time = (fn: () => void): number => timeCall(fn, quick ? { samples: 5, budgetMs: 300 } : {});
+const mem = new InPlace(24 << 20, 64 << 20, 8 << 20);
+const input = (n: number, inMemory: boolean, positive = false): Float32Array => mem.input(n, inMemory, positive);
 
 type Mode = "js" | "staged" | "inplace";
 const MODES: Mode[] = ["js", "staged", "inplace"];
@@ -72,14 +36,14 @@ const MODES: Mode[] = ["js", "staged", "inplace"];
 function measure<T>(make: (inMemory: boolean) => T, step: (o: T) => void): Record<Mode, number> {
   const out = {} as Record<Mode, number>;
   for (const mode of MODES) {
-    inputAt = 64;
+    mem.resetInputs();
     const o = make(mode === "inplace");
     setBackend(mode === "js" ? "js" : "wasm");
-    setThreadWasmKernels(mode === "inplace" ? kernels : null);
-    out[mode] = time(mode === "inplace" ? () => { arena.reset(); withArena(arena, () => step(o)); } : () => step(o));
+    mem.useKernels(mode === "inplace");
+    out[mode] = time(mode === "inplace" ? mem.inPlace(() => step(o)) : () => step(o));
   }
   setBackend();
-  setThreadWasmKernels(null);
+  mem.useKernels(false);
   return out;
 }
 
