@@ -6,8 +6,7 @@
  */
 import { Tensor, fromOp, gradSlot, formatShape, shapeSize, SAVES_NOTHING, type DType, type TensorData } from "../tensor.js";
 import { allocFloat32, allocFloat64, allocInt32, allocSame } from "../arena.js";
-import { normalizeAxis } from "../shape.js";
-import { broadcastIndex } from "../shape.js";
+import { broadcastIndex, normalizeAxis } from "../shape.js";
 import { permuteInto } from "../kernels/strided.js";
 
 /** A view over the same storage with another shape; the gradient passes through unchanged. */
