@@ -8,3 +8,5 @@ export { LayerNorm } from "./layer-norm.js";
 export type { LayerNormOptions } from "./layer-norm.js";
 export { SyncBatchNorm } from "./sync-batch-norm.js";
 export type { SyncBatchNormOptions, GradientReduction } from "./sync-batch-norm.js";
+export { convertSyncBatchNorm } from "./convert-sync-batch-norm.js";
+export type { ConvertSyncBatchNormOptions } from "./convert-sync-batch-norm.js";

@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest";
+import { Linear, Module, ModuleDict, ModuleList, ReLU, Sequential } from "@weft/layers";
+import { Rng, randn, type Tensor } from "@weft/tensor";
+import { BatchNorm1d, SyncBatchNorm, convertSyncBatchNorm } from "../src/index.js";
+import { SpyCommunicator } from "./helpers.js";
+
+class Block extends Module {
+  fc: Linear;
+  bn: BatchNorm1d;
+  constructor(d: number, rng: Rng) {
+    super();
+    this.fc = new Linear(d, d, { rng });
+    this.bn = new BatchNorm1d(d, { momentum: 0.2, eps: 1e-3 });
+  }
+  forward(x: Tensor): Tensor {
+    return this.bn.forward(this.fc.forward(x)).relu();
+  }
+}
+
+class Net extends Module {
+  inp: Sequential;
+  blocks: ModuleList<Block>;
+  extra: ModuleDict<BatchNorm1d>;
+  constructor(rng: Rng) {
+    super();
+    this.inp = new Sequential(new Linear(4, 6, { rng }), new BatchNorm1d(6), new ReLU());
+    this.blocks = new ModuleList([new Block(6, rng), new Block(6, rng)]);
+    this.extra = new ModuleDict({ last: new BatchNorm1d(6, { affine: false }) });
+  }
+  forward(x: Tensor): Tensor {
+    let h = this.inp.forward(x);
+    for (const b of this.blocks) h = b.forward(h);
+    return this.extra.get("last")!.forward(h);
+  }
+}
+
+function kinds(m: Module): string[] {
+  return m.namedModules().filter(([, c]) => c instanceof BatchNorm1d).map(([n, c]) => `${n}:${c.constructor.name}`);
+}
+
+describe("convertSyncBatchNorm", () => {
+  it("replaces every BatchNorm1d in the tree, keeping keys, values, options and mode", () => {
+    const net = new Net(new Rng(1));
+    // give the running statistics non-default values
+    net.train();
+    net.forward(randn([5, 4], new Rng(2)));
+    net.blocks[1].eval();
+    const before = Object.fromEntries(Object.entries(net.stateDict()).map(([k, t]) => [k, Array.from(t.data)]));
+    const comm = new SpyCommunicator(0, 1);
+    const out = convertSyncBatchNorm(net, comm);
+    expect(out).toBe(net);
+    expect(kinds(net)).toEqual([
+      "inp.1:SyncBatchNorm", "blocks.0.bn:SyncBatchNorm", "blocks.1.bn:SyncBatchNorm", "extra.last:SyncBatchNorm",
+    ]);
+    const after = Object.fromEntries(Object.entries(net.stateDict()).map(([k, t]) => [k, Array.from(t.data)]));
+    expect(after).toEqual(before);
+    const bn = net.blocks[0].bn as SyncBatchNorm;
+    expect([bn.momentum, bn.eps, bn.communicator]).toEqual([0.2, 1e-3, comm]);
+    expect(net.blocks[1].bn.training).toBe(false);
+    expect(net.extra.get("last")!.affine).toBe(false);
+    expect(net.parameters()).toContain(net.blocks[0].bn.weight);
+  });
+
+  it("gives the same forward at one worker, and never calls the communicator in eval mode", () => {
+    const a = new Net(new Rng(3)), b = new Net(new Rng(3));
+    const comm = new SpyCommunicator(0, 2); // a world of 2 that sums nothing: only counts calls
+    convertSyncBatchNorm(b, new SpyCommunicator(0, 1));
+    const x = randn([6, 4], new Rng(4));
+    expect(Array.from(b.forward(x).data)).toEqual(Array.from(a.forward(x).data));
+    const c = convertSyncBatchNorm(new Net(new Rng(3)), comm);
+    c.eval();
+    c.forward(x);
+    expect(comm.calls.length).toBe(0);
+  });
+
+  it("converts a BatchNorm root and re-points SyncBatchNorms already there", () => {
+    const root = convertSyncBatchNorm(new BatchNorm1d(3), null);
+    expect(root).toBeInstanceOf(SyncBatchNorm);
+    const comm = new SpyCommunicator(1, 2);
+    const s = new SyncBatchNorm(3);
+    expect(convertSyncBatchNorm(s, comm)).toBe(s);
+    expect(s.communicator).toBe(comm);
+  });
+});
