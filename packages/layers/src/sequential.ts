@@ -3,17 +3,30 @@ import type { Tensor } from "@weft/tensor";
 import { Module } from "./module.js";
 
 export class Sequential extends Module {
-  readonly layers: Module[];
+  [index: number]: Module;
+  // #private: the property scan does not see it, so it is never taken for an entry.
+  readonly #count: number;
 
   constructor(...layers: Module[]) {
     super();
-    this.layers = layers;
-    layers.forEach((m, i) => this.registerModule(String(i), m));
+    this.#count = layers.length;
+    layers.forEach((m, i) => {
+      this[i] = m; // a property, so `seq[i]` reads (and replaces) the layer, as in PyTorch
+      this.registerModule(String(i), m);
+    });
+  }
+
+  /**
+   * The layers in order, as they are now: `seq[1] = other` (or convertSyncBatchNorm) replaces a
+   * layer, and both forward and this list see the replacement.
+   */
+  get layers(): Module[] {
+    return Array.from({ length: this.#count }, (_, i) => this[i]);
   }
 
   forward(x: Tensor): Tensor {
-    const layers = this.layers;
-    for (let i = 0; i < layers.length; i++) x = layers[i].forward(x); // indexed: no iterator garbage per step
+    // The indexed properties: what is registered now, with no array made per call.
+    for (let i = 0; i < this.#count; i++) x = this[i].forward(x);
     return x;
   }
 }

@@ -73,6 +73,20 @@ describe("convertSyncBatchNorm", () => {
     expect(comm.calls.length).toBe(0);
   });
 
+  it("runs the converted layers in forward: a Sequential's training step calls the communicator once per BatchNorm", () => {
+    const comm = new SpyCommunicator(0, 2);
+    const net = convertSyncBatchNorm(new Net(new Rng(3)), comm);
+    net.train();
+    net.forward(randn([6, 4], new Rng(4)));
+    // Net holds four BatchNorms (in its Sequential, in each Block, in the ModuleDict): one statistics all-reduce each.
+    const bns = net.namedModules().filter(([, m]) => m instanceof SyncBatchNorm).length;
+    expect(bns).toBeGreaterThan(1);
+    expect(comm.calls.length).toBe(bns);
+    const seq = convertSyncBatchNorm(new Sequential(new Linear(4, 6, { rng: new Rng(1) }), new BatchNorm1d(6)), comm);
+    expect(seq.layers[1]).toBeInstanceOf(SyncBatchNorm);
+    expect(seq[1]).toBe(seq.layers[1]);
+  });
+
   it("converts a BatchNorm root and re-points SyncBatchNorms already there", () => {
     const root = convertSyncBatchNorm(new BatchNorm1d(3), null);
     expect(root).toBeInstanceOf(SyncBatchNorm);

@@ -1,74 +1,41 @@
 /**
  * A model as plain data (the golden `train` format's `model` list), so a worker can rebuild the
  * same model from a structured-clone message: `[{type: "Linear", inFeatures: 784, outFeatures: 256}, …]`.
+ * Each family of layers (layer-specs/*.ts) registers its types here; the engine treats the list
+ * as one built-in model factory among others.
  */
-import { Dropout, GELU, LeakyReLU, Linear, Module, ReLU, Sequential, Sigmoid, Tanh } from "@weft/layers";
-import { BatchNorm1d, LayerNorm, SyncBatchNorm } from "@weft/norm";
+import { Sequential, type Module } from "@weft/layers";
+import { convertSyncBatchNorm } from "@weft/norm";
 import type { Communicator, Rng } from "@weft/tensor";
+import { MLP_LAYERS, type MlpLayerSpec } from "./layer-specs/mlp.js";
+import type { LayerBuilder } from "./layer-specs/types.js";
 
-export type LayerSpec =
-  | { type: "Linear"; inFeatures: number; outFeatures: number; bias?: boolean }
-  | { type: "BatchNorm1d"; numFeatures: number; eps?: number; momentum?: number | null; affine?: boolean; trackRunningStats?: boolean }
-  | { type: "LayerNorm"; normalizedShape: number | number[]; eps?: number; elementwiseAffine?: boolean }
-  | { type: "ReLU" }
-  | { type: "Sigmoid" }
-  | { type: "Tanh" }
-  | { type: "LeakyReLU"; negativeSlope?: number }
-  | { type: "GELU"; approximate?: "none" | "tanh" }
-  | { type: "Dropout"; p?: number };
+export type LayerSpec = MlpLayerSpec;
 
-const OPTIONS: Record<LayerSpec["type"], string[]> = {
-  Linear: ["inFeatures", "outFeatures", "bias"],
-  BatchNorm1d: ["numFeatures", "eps", "momentum", "affine", "trackRunningStats"],
-  LayerNorm: ["normalizedShape", "eps", "elementwiseAffine"],
-  ReLU: [],
-  Sigmoid: [],
-  Tanh: [],
-  LeakyReLU: ["negativeSlope"],
-  GELU: ["approximate"],
-  Dropout: ["p"],
-};
+const BUILDERS: Record<string, LayerBuilder<never>> = { ...MLP_LAYERS } as Record<string, LayerBuilder<never>>;
+
+/** The layer types a spec may name. */
+export const layerTypes = (): string[] => Object.keys(BUILDERS);
 
 export interface BuildOptions {
   /** Generator for initialisation and dropout masks. */
   rng?: Rng;
-  /** When given (and worldSize > 1), BatchNorm1d layers become SyncBatchNorm over it. */
+  /** When given (and worldSize > 1), every BatchNorm becomes a SyncBatchNorm over it (convertSyncBatchNorm). */
   communicator?: Communicator;
 }
 
 /** Builds a `Sequential` from its spec; unknown layer types or options are an error naming the layer. */
 export function buildModel(spec: readonly LayerSpec[], options: BuildOptions = {}): Sequential {
+  if (!Array.isArray(spec)) throw new Error(`model: expected a list of layer specs ([{type: "Linear", …}, …]), got ${spec === null ? "null" : typeof spec}`);
   const layers = spec.map((layer, i): Module => {
-    const known = OPTIONS[layer.type];
-    if (!known) throw new Error(`model layer ${i}: unknown type ${JSON.stringify(layer.type)} (known: ${Object.keys(OPTIONS).join(", ")})`);
+    const b = Object.hasOwn(BUILDERS, layer.type) ? BUILDERS[layer.type] : undefined;
+    if (!b) throw new Error(`model layer ${i}: unknown type ${JSON.stringify(layer.type)} (known: ${layerTypes().join(", ")})`);
     for (const k of Object.keys(layer)) {
-      if (k !== "type" && !known.includes(k)) throw new Error(`model layer ${i} (${layer.type}): unknown option ${JSON.stringify(k)} (known: ${known.join(", ") || "none"})`);
+      if (k !== "type" && !b.options.includes(k)) throw new Error(`model layer ${i} (${layer.type}): unknown option ${JSON.stringify(k)} (known: ${b.options.join(", ") || "none"})`);
     }
-    switch (layer.type) {
-      case "Linear":
-        return new Linear(layer.inFeatures, layer.outFeatures, { bias: layer.bias ?? true, rng: options.rng });
-      case "BatchNorm1d": {
-        const { type: _t, numFeatures, ...o } = layer;
-        const comm = options.communicator;
-        return comm && comm.worldSize > 1 ? new SyncBatchNorm(numFeatures, { ...o, communicator: comm }) : new BatchNorm1d(numFeatures, o);
-      }
-      case "LayerNorm": {
-        const { type: _t, normalizedShape, ...o } = layer;
-        return new LayerNorm(normalizedShape, o);
-      }
-      case "ReLU":
-        return new ReLU();
-      case "Sigmoid":
-        return new Sigmoid();
-      case "Tanh":
-        return new Tanh();
-      case "LeakyReLU":
-        return new LeakyReLU(layer.negativeSlope ?? 0.01);
-      case "GELU":
-        return new GELU({ approximate: layer.approximate ?? "none" });
-      case "Dropout":
-        return new Dropout(layer.p ?? 0.5, { rng: options.rng });
-    }
+    return b.build(layer as never, options.rng);
   });
-  return new Sequential(...layers);
+  const model = new Sequential(...layers);
+  const comm = options.communicator;
+  return comm && comm.worldSize > 1 ? (convertSyncBatchNorm(model, comm) as Sequential) : model;
 }
