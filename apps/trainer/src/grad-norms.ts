@@ -4,11 +4,11 @@
  * samples per epoch). Plotted per epoch in the report,
  * they show vanishing (→ 0 in the early layers) or exploding gradients at a glance.
  */
-import type { Sequential } from "@weft/layers";
+import type { Module } from "@weft/layers";
 import type { LayerSpec } from "@weft/parallel";
 
 /** `{"0.Linear": 0.12, "1.BatchNorm1d": 0.03, …}` for the layers that have parameters. */
-export function layerGradNorms(model: Sequential, params: Float32Array, grad: Float32Array, spec: readonly LayerSpec[]): Record<string, number> {
+export function layerGradNorms(model: Module, params: Float32Array, grad: Float32Array, spec: readonly LayerSpec[]): Record<string, number> {
   const sums = new Map<string, number>();
   for (const [name, p] of model.namedParameters()) {
     if (p.data.buffer !== params.buffer) throw new Error(`gradient norms: parameter ${name} is not a view of the shared parameters`);

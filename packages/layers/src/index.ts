@@ -1,5 +1,5 @@
 /** @weft/layers: Module, Sequential, ModuleList, ModuleDict, Linear, activations, Dropout, losses, init and checkpoints. */
-export { Module, Parameter } from "./module.js";
+export { Module, Parameter, isModule, isParameter } from "./module.js";
 export type { StateEntry, FlatParameters } from "./module.js";
 export { Sequential } from "./sequential.js";
 export { ModuleList } from "./module-list.js";

@@ -1,11 +1,17 @@
-/** @weft/parallel: data-parallel training across worker_threads over SharedArrayBuffer. */
+/** @weft/parallel: data-parallel training of any Module across worker_threads over SharedArrayBuffer, as DDP. */
 export { DataParallel, WorkerError } from "./data-parallel.js";
 export type { DataParallelOptions, DataSet, StepStats } from "./data-parallel.js";
-export { buildModel } from "./model-spec.js";
+export type { MemoryPlan } from "./memory.js";
+export { buildModel, layerTypes } from "./model-spec.js";
 export type { LayerSpec, BuildOptions } from "./model-spec.js";
+export type { ModelContext, ModelSource } from "./model-factory.js";
 export { lossSum, l1Term, checkLossSpec } from "./loss-spec.js";
-export type { LossSpec, LossType, L1Spec, Targets } from "./loss-spec.js";
-export type { OptimizerSpec, NonFinitePolicy } from "./protocol.js";
+export type { LossSpec, LossType, LossFn, L1Spec, Targets } from "./loss-spec.js";
+export type { OptimizerSpec, NonFinitePolicy, ParamGroup } from "./protocol.js";
+export type { EngineCommunicator } from "./communicator.js";
+export type { ClipSpec, StepReporter } from "./engine.js";
+export { Engine } from "./engine.js";
 export { SharedCommunicator } from "./shared-communicator.js";
+export { ThreadLauncher } from "./launcher.js";
 export { shardRange, paramRange } from "./plan.js";
 export { sumSlots } from "./reduce.js";

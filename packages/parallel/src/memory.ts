@@ -95,3 +95,45 @@ export function views(buffer: SharedArrayBuffer, l: MemoryLayout) {
 export function workerKernels(memory: WasmMemory, l: MemoryLayout, rank: number): WasmKernels {
   return new WasmKernels({ memory, scratchOffset: l.scratch + rank * l.scratchBytes, scratchBytes: l.scratchBytes });
 }
+
+/** A wasm32 memory holds at most 65,536 pages of 64 KiB. */
+export const WASM_MEMORY_LIMIT_BYTES = 2 ** 32;
+
+/** The run's memory stays under 2 GiB with the dataset in it (a wasm32 memory can hold 4 GiB; headroom for the rest of the process). */
+export const MAX_RUN_BYTES = 2 ** 31;
+
+/** What {@link DataParallel.planMemory} reports: the run's one shared memory, before anything is allocated. */
+export interface MemoryPlan {
+  /** Floats of the flat parameters. */
+  parameters: number;
+  /** Bytes of the run's shared memory (parameters, W gradient slots, the reduced gradient, optimiser state, W arenas and, under wasm, W kernel scratches; the dataset when it fits). */
+  totalBytes: number;
+  /** The parameter-sized arrays among them: 1 + W + 1 + the optimiser's state arrays. */
+  parameterCopies: number;
+  /** Names of the optimiser's state arrays (what its checkpoints hold). */
+  optimizerState: string[];
+  /** Bytes per worker of arena and kernel scratch. */
+  perWorkerBytes: number;
+  /** Whether the dataset lies in that memory (else it gets buffers of its own, of `dataBytes`). */
+  dataInRun: boolean;
+  dataBytes: number;
+  /** What the backend allows the shared memory to be: 4 GiB under wasm, null (the machine's memory) under js. */
+  limitBytes: number | null;
+}
+
+/** The plan of a run of `parameters` floats, W workers and an optimiser with `stateNames`, with room for a dataset of `room` bytes if it fits. */
+export function planRun(parameters: number, workers: number, stateNames: readonly string[], wasm: boolean, arenaBytes: number | undefined, room: number): MemoryPlan {
+  // A dataset too big for one 32-bit memory next to the rest keeps buffers of its own (setData's path).
+  const dataInRun = room > 0 && Number.isInteger(room) && planMemory(parameters, workers, stateNames, wasm, arenaBytes, room).totalBytes <= MAX_RUN_BYTES;
+  const layout = planMemory(parameters, workers, stateNames, wasm, arenaBytes, dataInRun ? room : 0);
+  return {
+    parameters,
+    totalBytes: layout.totalBytes,
+    parameterCopies: 2 + workers + stateNames.length,
+    optimizerState: [...stateNames],
+    perWorkerBytes: layout.arenaBytes + layout.scratchBytes,
+    dataInRun,
+    dataBytes: room,
+    limitBytes: wasm ? WASM_MEMORY_LIMIT_BYTES : null,
+  };
+}

@@ -1,8 +1,9 @@
-/** What the main thread sends a worker at init (structured-clone data, SharedArrayBuffers by reference). */
+/** What the main thread sends a worker (structured-clone data, SharedArrayBuffers by reference). */
 import type { StateEntry } from "@weft/layers";
 import type { Backend, WasmMemory } from "@weft/tensor";
+import type { ClipSpec } from "./engine.js";
 import type { L1Spec, LossSpec } from "./loss-spec.js";
-import type { LayerSpec } from "./model-spec.js";
+import type { ModelSource } from "./model-factory.js";
 import type { MemoryLayout } from "./memory.js";
 
 export interface OptimizerSpec {
@@ -10,7 +11,24 @@ export interface OptimizerSpec {
   config: Record<string, unknown>;
 }
 
+/**
+ * A parameter group, as PyTorch's `param_groups` entries: the parameters by their state-dict
+ * names, and the optimiser options that differ for them (`lr`, `weightDecay`, …). Parameters in
+ * no group form the default group, with the optimiser's own config.
+ */
+export interface ParamGroup {
+  params: string[];
+  [option: string]: unknown;
+}
+
 export type NonFinitePolicy = "stop" | "skip";
+
+/** What a worker's createModel(ctx) gets, besides its rng and rank. */
+export interface ModelContextData {
+  inputShape: number[];
+  numClasses?: number;
+  options?: unknown;
+}
 
 export interface WorkerInit {
   rank: number;
@@ -18,18 +36,27 @@ export interface WorkerInit {
   backend: Backend;
   worldSize: number;
   seed: number;
-  model: LayerSpec[];
-  /** Buffers (and parameters, overwritten by the shared ones) to load before training. */
-  state: Record<string, StateEntry>;
-  loss: LossSpec;
+  model: ModelSource;
+  context: ModelContextData;
+  /** Names and sizes of the parameters of the main thread's build, in order: every worker's build must match. */
+  paramLayout: { name: string; size: number }[];
+  /** Rank 0 only: the state dict of the main thread's build (its buffers are broadcast to the others). */
+  state: Record<string, StateEntry> | null;
+  /** Whether BatchNorms become SyncBatchNorm over the run's communicator (W > 1). */
+  syncBatchNorm: boolean;
+  /** The built-in loss, or null: the model file's `loss`, else cross-entropy / MSE by target kind. */
+  loss: LossSpec | null;
   l1?: L1Spec;
   optimizer: OptimizerSpec;
+  paramGroups: ParamGroup[];
+  accumulationSteps: number;
+  clip: ClipSpec | null;
   nonFinite: NonFinitePolicy;
   barrierTimeoutMs: number;
   /** Module URL exporting optional `transformBatch(x, rows, features, rng, rank, step)` (e.g. augmentation). */
   hooks?: string;
   control: SharedArrayBuffer;
-  /** W slots of float64 for the communicator's all-reduce (SyncBatchNorm statistics). */
+  /** W float64 slots for the communicator's all-reduce and broadcast (calls of any length go in chunks). */
   commScratch: SharedArrayBuffer;
   /** Parameters, gradient slots, reduced gradient, optimiser state (and wasm scratch), laid out by `layout`. */
   buffer: SharedArrayBuffer;
@@ -44,14 +71,17 @@ export interface DataBuffers {
   /** The buffer x lies in at byte `xOffset`: the run's own (dataset given at creation) or one of its own. */
   x: SharedArrayBuffer;
   xOffset: number;
+  xKind: "float32" | "int32";
+  /** One sample's shape (`[features]`, `[C, H, W]`, `[T]`). */
+  sampleShape: number[];
   /** True when x and y lie in the run's buffer, next to the workers' arenas: the batch gather is a copyWithin, no allocation. */
   inRun: boolean;
-  yOffset: number;
-  features: number;
-  /** Int32 class indices, or float32 rows of `targetWidth`. */
   y: SharedArrayBuffer;
+  yOffset: number;
+  /** Int32 class indices, or float32 values. */
   targetKind: "index" | "dense";
-  targetWidth: number;
+  /** One sample's target shape (`[]`, `[T]`, `[width]`). */
+  targetShape: number[];
   rows: number;
 }
 
@@ -63,17 +93,20 @@ export interface StepsRequest {
   /** Global step number of the first step (for errors and fault injection). */
   firstStep: number;
   lr?: number;
-  train: boolean;
   /** Per-step, per-rank shares of each batch's loss (float64, steps × W), reused across calls. */
   losses: SharedArrayBuffer;
 }
 
 export interface StepsResult {
   skipped: number[];
+  gradNorms: number[];
 }
 
 export interface EvalResult {
+  /** The loss summed over this shard's target elements. */
   lossSum: number;
   correct: number;
   rows: number;
+  /** Target elements of the shard (rows × elements per sample). */
+  elements: number;
 }

@@ -1,23 +1,21 @@
 /**
- * A data-parallel worker: builds the model over the shared parameters and, per step, runs its
- * shard forward/backward, reduces its range of the gradient over all ranks (in rank order),
- * steps the optimiser on that range and meets the others at a barrier. comlink carries only
- * the control plane (init, runSteps, evaluate, state); the step loop posts no messages.
+ * A data-parallel worker thread: the launcher's end of the pool. It builds this rank's
+ * communicator over the run's shared memory, the model from its factory (then the parameters
+ * and buffers of one build are broadcast), the optimisers of its range, and an {@link Engine}
+ * that runs the step loop. comlink carries only the control plane (setup, runSteps, evaluate,
+ * state); the step loop posts no messages.
  */
 import { parentPort } from "node:worker_threads";
-import { Dropout, type Sequential } from "@weft/layers";
 import { createOptimizer, type AdamKernel, type Optimizer, type OptimizerType } from "@weft/optim";
-import { Arena, Rng, Tensor, add, argmax, kernels as threadKernels, mul, noGrad, setBackend, setThreadWasmKernels, withArena, type ArenaStats } from "@weft/tensor";
+import { convertSyncBatchNorm } from "@weft/norm";
+import { Arena, Rng, setBackend, setThreadWasmKernels, type ArenaStats, type WasmKernels } from "@weft/tensor";
 import { Comlink, nodeEndpoint } from "./comlink.js";
 import { AbortedError, CTL, abort, progressSlot } from "./control.js";
-import { l1Term, lossSum, type Targets } from "./loss-spec.js";
-import { buildModel } from "./model-spec.js";
+import { Engine, type StepReporter, type TransformBatch } from "./engine.js";
 import { views, workerKernels } from "./memory.js";
-import { paramRange, shardRange } from "./plan.js";
-import type { DataBuffers, EvalResult, StepsRequest, StepsResult, WorkerInit } from "./protocol.js";
+import { loadModelFactory } from "./model-factory.js";
+import type { DataBuffers, EvalResult, ParamGroup, StepsRequest, StepsResult, WorkerInit } from "./protocol.js";
 import { SharedCommunicator } from "./shared-communicator.js";
-
-type TransformBatch = (x: Float32Array, rows: number, features: number, rng: Rng, rank: number, step: number) => void;
 
 type Fault = { rank: number; step: number; mode: "throw" | "hang" | "exit" };
 
@@ -36,27 +34,29 @@ function injectFault(f: Fault): void {
   throw new Error(`injected fault (WEFT_FAULT=worker:${f.rank}:step:${f.step})`);
 }
 
+/** Runs of this rank's range `[lo, hi)` that belong to one parameter group each (0: the default group). */
+export function groupRuns(layout: readonly { name: string; offset: number; size: number }[], groups: readonly ParamGroup[], lo: number, hi: number): { a: number; b: number; group: number }[] {
+  const groupOf = new Map<string, number>();
+  groups.forEach((g, i) => g.params.forEach((name) => groupOf.set(name, i + 1)));
+  const runs: { a: number; b: number; group: number }[] = [];
+  for (const p of layout) {
+    const a = Math.max(lo, p.offset), b = Math.min(hi, p.offset + p.size);
+    if (a >= b) continue;
+    const group = groupOf.get(p.name) ?? 0;
+    const last = runs[runs.length - 1];
+    if (last && last.group === group && last.b === a) last.b = b;
+    else runs.push({ a, b, group });
+  }
+  return runs;
+}
+
 class Worker {
   private init!: WorkerInit;
-  private model!: Sequential;
-  private optimizer!: Optimizer;
+  private engine!: Engine;
   private comm!: SharedCommunicator;
   private ctl!: Int32Array;
-  private gradSlots: Float32Array[] = [];
-  private reduced!: Float32Array;
-  /** This worker's range of `reduced` (the one it all-reduces and checks), made once. */
-  private reducedRange!: Float32Array;
-  private range: [number, number] = [0, 0];
-  private timings!: Float64Array;
-  private data: (DataBuffers & { xView: Float32Array; yIndex: Int32Array; yDense: Float32Array }) | null = null;
-  /** This worker's step arena in the shared memory: reset at every step (and evaluation batch). */
   private arena!: Arena;
-  /** The whole run buffer as float32: the gather's copyWithin source and destination. */
-  private all32: Float32Array = new Float32Array(0);
-  private transform: TransformBatch | null = null;
-  /** This worker's generator; each step draws from `rng.split(step)`. */
-  private rng!: Rng;
-  private dropouts: Dropout[] = [];
+  private losses: Float64Array = new Float64Array(new SharedArrayBuffer(8));
   private readonly fault = parseFault();
 
   async setup(init: WorkerInit): Promise<void> {
@@ -64,247 +64,164 @@ class Worker {
     setBackend(init.backend);
     const { rank, worldSize } = init;
     this.ctl = new Int32Array(init.control);
-    this.comm = new SharedCommunicator(rank, worldSize, this.ctl, new Float64Array(init.commScratch), init.barrierTimeoutMs);
+    const layout = init.layout;
+    const v = views(init.buffer, layout);
+    this.comm = new SharedCommunicator(rank, worldSize, this.ctl, new Float64Array(init.commScratch), init.barrierTimeoutMs, { slots: v.grads, params: v.params });
+    try {
+      await this.build(init, v);
+    } catch (e) {
+      // The others may wait in setup's broadcast: wake them (this rank is the failure).
+      if (!(e instanceof AbortedError)) abort(this.ctl, rank, -1);
+      throw e;
+    }
+  }
+
+  private async build(init: WorkerInit, v: ReturnType<typeof views>): Promise<void> {
+    const { rank, worldSize, layout } = init;
+    const comm = this.comm;
+    const factory = await loadModelFactory(init.model);
     // Per-worker randomness (dropout, augmentation) from the run's seed: same seed and W ⇒ same
     // bits. Each step draws from a generator split by the global step number, so randomness is a
     // function of (seed, rank, step) — a resumed run draws exactly what an uninterrupted one did.
-    this.rng = new Rng(init.seed).split(1000 + rank);
-    this.model = buildModel(init.model, { rng: this.rng, communicator: this.comm });
-    for (const [, m] of this.model.namedModules()) if (m instanceof Dropout) this.dropouts.push(m);
-    this.model.loadStateDict(init.state, false);
-    const layout = init.layout;
-    const v = views(init.buffer, layout);
-    const params = v.params;
+    const rng = new Rng(init.seed).split(1000 + rank);
+    let model = factory.create({ rng: new Rng(init.seed), inputShape: init.context.inputShape, numClasses: init.context.numClasses, rank, worldSize, options: init.context.options });
+    if (init.syncBatchNorm && worldSize > 1) model = convertSyncBatchNorm(model, comm);
+    const mine = model.namedParameters().map(([name, p]) => ({ name, size: p.size }));
+    const same = mine.length === init.paramLayout.length && mine.every((p, i) => p.name === init.paramLayout[i].name && p.size === init.paramLayout[i].size);
+    if (!same) {
+      const show = (l: { name: string; size: number }[]) => l.slice(0, 6).map((p) => `${p.name}(${p.size})`).join(", ") + (l.length > 6 ? ", …" : "");
+      throw new Error(`${factory.describe}: worker ${rank}'s build has parameters [${show(mine)}] but the first build had [${show(init.paramLayout)}]: createModel must build the same architecture on every call`);
+    }
+    if (init.state) model.loadStateDict(init.state, false);
     const n = layout.n;
-    this.gradSlots = v.grads;
-    this.model.flatten({ params, grads: this.gradSlots[rank], keepValues: false });
-    this.range = paramRange(n, worldSize, rank);
-    const [lo, hi] = this.range;
+    const params = v.params;
+    const slot = v.grads[rank];
+    const flat = model.flatten({ params, grads: slot, keepValues: false });
+    // DDP's _sync_params_and_buffers: one build's state on every rank. The parameters are the
+    // run's shared ones (written by the main thread): the broadcast is a barrier. Buffers
+    // (running statistics) live in each worker: rank 0's go to the others.
+    comm.broadcast(params, 0);
+    const buffers = model.namedBuffers();
+    const packed = new Float64Array(buffers.reduce((s, [, b]) => s + b.size, 0));
+    let at = 0;
+    for (const [, b] of buffers) {
+      if (rank === 0) packed.set(b.data, at);
+      at += b.size;
+    }
+    comm.broadcast(packed, 0);
+    at = 0;
+    for (const [, b] of buffers) {
+      if (rank !== 0) b.data.set(packed.subarray(at, at + b.size));
+      at += b.size;
+    }
+    const [lo, hi] = comm.shard(n);
     // One worker: the gradient slot is the reduced gradient — no copy.
-    this.reduced = worldSize === 1 ? this.gradSlots[0] : v.reduced;
-    this.reducedRange = this.reduced.subarray(lo, hi);
+    const reduced = worldSize === 1 ? slot : v.reduced;
     // wasm backend: this worker's kernels over the shared memory, its scratch range its own. The
     // kernel interface then runs every call whose operands lie there in place: gemm reads weights
     // and activations, the all-reduce (sumRanks) and the finiteness check run on the shared
     // gradient slots. The optimiser steps below are pointer-level calls on the same memory.
     const kernels = init.memory ? workerKernels(init.memory, layout, rank) : null;
     setThreadWasmKernels(kernels);
+    const { optimizers, groupLrs, baseLr } = this.optimizers(init, flat.layout, lo, hi, params, reduced, v.state, kernels);
+    const timings = new Float64Array(init.timings, rank * 32, 4);
+    this.arena = new Arena({ buffer: init.buffer, byteOffset: layout.arena + rank * layout.arenaBytes, byteLength: layout.arenaBytes });
+    let transform: TransformBatch | null = null;
+    if (init.hooks) {
+      const mod = await import(init.hooks);
+      transform = mod.transformBatch ?? null;
+    }
+    this.engine = new Engine({
+      comm, model, params, grad: slot, reduced, optimizers, groupLrs, baseLr,
+      loss: init.loss, lossFn: factory.loss, l1: init.l1, nonFinite: init.nonFinite,
+      accumulationSteps: init.accumulationSteps, clip: init.clip, arena: this.arena, rng, transform, timings,
+    });
+  }
+
+  /** One optimiser per run of one parameter group in this rank's range, its state the shared arrays' same range. */
+  private optimizers(init: WorkerInit, layout: readonly { name: string; offset: number; size: number }[], lo: number, hi: number, params: Float32Array, reduced: Float32Array, state: Record<string, Float32Array>, kernels: WasmKernels | null) {
+    const type = init.optimizer.type as OptimizerType;
+    const config = init.optimizer.config;
     const memoryBuffer = init.buffer;
+    const inMemory = (...a: (Float32Array | Float64Array | null)[]) => a.every((x) => x === null || x.buffer === memoryBuffer);
     const adamKernel: AdamKernel | undefined = kernels
       ? (p, g, m1, m2, mx, h) => {
-          if (p.buffer !== memoryBuffer || g.buffer !== memoryBuffer || m1.buffer !== memoryBuffer) return false;
+          if (!inMemory(p, g, m1, m2, mx)) return false;
           kernels.adamPtr(p.length, p.byteOffset, g.byteOffset, m1.byteOffset, m2.byteOffset, mx ? mx.byteOffset : 0, h);
           return true;
         }
       : undefined;
-    this.optimizer = createOptimizer(
-      init.optimizer.type as OptimizerType,
-      { params: params.subarray(lo, hi), grads: this.reduced.subarray(lo, hi) },
-      init.optimizer.config,
-      {
+    const baseLr = createOptimizer(type, { params: new Float32Array(1), grads: new Float32Array(1) }, config).lr;
+    const optimizers: Optimizer[] = [];
+    const groupLrs: number[] = [];
+    for (const { a, b, group } of groupRuns(layout, init.paramGroups, lo, hi)) {
+      const { params: _names, ...options } = group === 0 ? { params: [] } : init.paramGroups[group - 1];
+      const opt = createOptimizer(type, { params: params.subarray(a, b), grads: reduced.subarray(a, b) }, { ...config, ...options }, {
         allocState: (name, length) => {
-          const arr = v.state[name];
+          const arr = state[name];
           if (!arr) throw new Error(`optimizer state ${name} has no shared buffer`);
-          if (length !== hi - lo) throw new Error(`optimizer state ${name}: expected ${hi - lo} values, asked for ${length}`);
-          return arr.subarray(lo, hi);
+          if (length !== b - a) throw new Error(`optimizer state ${name}: expected ${b - a} values, asked for ${length}`);
+          return arr.subarray(a, b);
         },
         adamKernel,
         // SGD and RMSprop in place on the shared memory too (float64 lanes: the JS loop's bits).
         sgdKernel: kernels
           ? (p, g, buf, h) => {
-              if (p.buffer !== memoryBuffer || g.buffer !== memoryBuffer || (buf !== null && buf.buffer !== memoryBuffer)) return false;
+              if (!inMemory(p, g, buf)) return false;
               kernels.sgdPtr(p.length, p.byteOffset, g.byteOffset, buf ? buf.byteOffset : 0, h);
               return true;
             }
           : undefined,
         rmspropKernel: kernels
           ? (p, g, sq, gAvg, buf, h) => {
-              if ([p, g, sq, gAvg, buf].some((a) => a !== null && a.buffer !== memoryBuffer)) return false;
+              if (!inMemory(p, g, sq, gAvg, buf)) return false;
               kernels.rmspropPtr(p.length, p.byteOffset, g.byteOffset, sq.byteOffset, gAvg ? gAvg.byteOffset : 0, buf ? buf.byteOffset : 0, h);
               return true;
             }
           : undefined,
-      },
-    );
-    this.timings = new Float64Array(init.timings, rank * 32, 4);
-    this.arena = new Arena({ buffer: init.buffer, byteOffset: layout.arena + rank * layout.arenaBytes, byteLength: layout.arenaBytes });
-    if (init.hooks) {
-      const mod = await import(init.hooks);
-      this.transform = mod.transformBatch ?? null;
+      });
+      optimizers.push(opt);
+      groupLrs.push(opt.lr);
     }
+    return { optimizers, groupLrs, baseLr };
   }
 
   setData(data: DataBuffers): void {
-    const index = data.targetKind === "index";
-    const n = data.rows * data.targetWidth;
-    this.data = {
-      ...data,
-      xView: new Float32Array(data.x, data.xOffset, data.rows * data.features),
-      yIndex: index ? new Int32Array(data.y, data.yOffset, n) : new Int32Array(0),
-      yDense: index ? new Float32Array(0) : new Float32Array(data.y, data.yOffset, n),
-    };
-    this.all32 = new Float32Array(this.init.buffer);
-  }
-
-  /** Gathers rows `indices[from, to)` into the step arena (reset by the caller); returns the tensor and targets. */
-  private gather(indices: Int32Array, from: number, to: number): [Tensor, Targets] {
-    const d = this.data;
-    if (!d) throw new Error("no data: call setData first");
-    const rows = to - from;
-    const f = d.features;
-    const arena = this.arena;
-    const xAll = d.xView;
-    const x = arena.float32(rows * f);
-    // Dataset and arena in the run buffer: a copyWithin a row (no view objects); else a view a row.
-    const within = d.inRun && x.buffer === this.init.buffer;
-    const src0 = d.xOffset >> 2, dst0 = x.byteOffset >> 2;
-    for (let i = 0; i < rows; i++) {
-      const row = indices[from + i];
-      if (row < 0 || row >= d.rows) throw new Error(`row index ${row} out of range for ${d.rows} rows`);
-      if (within) this.all32.copyWithin(dst0 + i * f, src0 + row * f, src0 + row * f + f);
-      else x.set(xAll.subarray(row * f, row * f + f), i * f);
-    }
-    let targets: Targets;
-    if (d.targetKind === "index") {
-      const yAll = d.yIndex;
-      const y = arena.int32(rows);
-      for (let i = 0; i < rows; i++) y[i] = yAll[indices[from + i]];
-      targets = { kind: "index", data: y };
-    } else {
-      const w = d.targetWidth;
-      const yAll = d.yDense;
-      const y = arena.float32(rows * w);
-      for (let i = 0; i < rows; i++) {
-        const o = indices[from + i] * w;
-        for (let j = 0; j < w; j++) y[i * w + j] = yAll[o + j]; // targets are narrow: a loop, no views
-      }
-      targets = { kind: "dense", data: y, width: w };
-    }
-    return [new Tensor(x, [rows, f]), targets];
+    const size = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
+    const nx = data.rows * size(data.sampleShape);
+    const ny = data.rows * size(data.targetShape);
+    const x = data.xKind === "int32" ? new Int32Array(data.x, data.xOffset, nx) : new Float32Array(data.x, data.xOffset, nx);
+    const y = data.targetKind === "index" ? new Int32Array(data.y, data.yOffset, ny) : new Float32Array(data.y, data.yOffset, ny);
+    const inRun = data.inRun && data.x === this.init.buffer && data.y === this.init.buffer
+      ? { all: new Int32Array(this.init.buffer), x0: data.xOffset >> 2, y0: data.yOffset >> 2 }
+      : null;
+    this.engine.setData({ x, sampleShape: data.sampleShape, y, targetShape: data.targetShape, rows: data.rows, inRun });
   }
 
   runSteps(req: StepsRequest): StepsResult {
-    // Every temporary of a step comes from the arena, which each step resets: no garbage, and
-    // the wasm kernels find their operands in the shared memory they run on.
-    return withArena(this.arena, () => this.stepLoop(req));
-  }
-
-  private stepLoop(req: StepsRequest): StepsResult {
     const { rank, worldSize } = this.init;
-    const indices = new Int32Array(req.indices);
-    const losses = new Float64Array(req.losses);
-    const steps = req.batches.length / 2;
-    const [lo, hi] = this.range;
-    const skipped: number[] = [];
-    if (req.lr !== undefined) this.optimizer.lr = req.lr;
-    this.model.train(req.train);
-    const t = this.timings;
-    let step = req.firstStep;
-    try {
-      for (let s = 0; s < steps; s++, step++) {
-        this.comm.step = step;
-        Atomics.store(this.ctl, progressSlot(rank), step + 1);
-        if (this.fault && this.fault.rank === rank && this.fault.step === step) injectFault(this.fault);
-        const t0 = performance.now();
-        this.arena.reset();
-        const offset = req.batches[2 * s];
-        const size = req.batches[2 * s + 1];
-        // Indexing rather than destructuring, and the step's generator only when something draws
-        // from it: the hot loop makes as few objects as it can (bench:alloc).
-        const shard = shardRange(size, worldSize, rank);
-        const from = shard[0], to = shard[1];
-        const batch = this.gather(indices, offset + from, offset + to);
-        const x = batch[0], targets = batch[1];
-        const transform = req.train ? this.transform : null;
-        if (this.dropouts.length > 0 || transform) {
-          const stepRng = this.rng.split(step);
-          for (let k = 0; k < this.dropouts.length; k++) this.dropouts[k].rng = stepRng;
-          if (transform) transform(x.data as Float32Array, to - from, x.shape[1], stepRng, rank, step);
-        }
-        this.gradSlots[rank].fill(0);
-        const out = this.model.forward(x);
-        const sum = lossSum(this.init.loss, out, targets);
-        // Each shard's share of the batch's loss: its sum over the batch's element count (the
-        // mean reduction), plus (rows/B) of the L1 term. The shares' gradients then simply add
-        // up to the whole batch's — SyncBatchNorm needs every rank's dy to be of one objective.
-        const perRow = targets.kind === "dense" ? targets.width : 1;
-        let objective = mul(sum, 1 / (size * perRow));
-        if (this.init.l1) objective = add(objective, mul(l1Term(this.model, this.init.l1), (to - from) / size));
-        losses[s * worldSize + rank] = objective.item();
-        objective.backward();
-        const t1 = performance.now();
-        this.comm.barrier();
-        const t2 = performance.now();
-        let finite = true;
-        for (let r = 0; r < worldSize; r++) if (!Number.isFinite(losses[s * worldSize + r])) finite = false;
-        if (!finite) {
-          if (this.init.nonFinite === "skip") {
-            skipped.push(step);
-            this.comm.barrier(); // nobody touches shared state this step; stay in lockstep
-            continue;
-          }
-          throw new Error(`non-finite loss at step ${step} (nonFinite: "stop")`);
-        }
-        const k = threadKernels();
-        if (worldSize > 1) k.sumRanks(this.reduced, this.gradSlots, lo, hi);
-        let bad = k.firstNonFinite(this.reducedRange);
-        if (bad >= 0) bad += lo;
-        if (bad >= 0 && this.init.nonFinite === "stop") throw new Error(`non-finite gradient at step ${step} (parameter index ${bad})`);
-        if (this.init.nonFinite === "skip") {
-          // Every worker must agree before anyone steps: one extra barrier, only under "skip".
-          if (bad >= 0) Atomics.store(this.ctl, CTL.NONFINITE, step + 1);
-          this.comm.barrier();
-          if (Atomics.load(this.ctl, CTL.NONFINITE) === step + 1) {
-            skipped.push(step);
-            this.comm.barrier();
-            continue;
-          }
-        }
-        const t3 = performance.now();
-        this.optimizer.step();
-        const t4 = performance.now();
-        this.comm.barrier();
-        const t5 = performance.now();
-        t[0] += t1 - t0;
-        t[1] += t2 - t1 + (t5 - t4);
-        t[2] += t3 - t2;
-        t[3] += t4 - t3;
-        if (rank === 0) Atomics.store(this.ctl, CTL.STEPS_DONE, s + 1);
-      }
-    } catch (e) {
-      if (!(e instanceof AbortedError)) abort(this.ctl, rank, step);
-      throw e;
-    }
-    return { skipped };
+    if ((this.losses.buffer as ArrayBufferLike) !== req.losses) this.losses = new Float64Array(req.losses);
+    const losses = this.losses;
+    const ctl = this.ctl;
+    const fault = this.fault;
+    const reporter: StepReporter = {
+      stepBegun(step) {
+        Atomics.store(ctl, progressSlot(rank), step + 1);
+        if (fault && fault.rank === rank && fault.step === step) injectFault(fault);
+      },
+      stepsDone(done) {
+        if (rank === 0) Atomics.store(ctl, CTL.STEPS_DONE, done);
+      },
+      loss(s, share) {
+        losses[s * worldSize + rank] = share;
+      },
+    };
+    return this.engine.runSteps({ indices: new Int32Array(req.indices), batches: req.batches, firstStep: req.firstStep, lr: req.lr }, reporter);
   }
 
-  /** Forward in eval (or train) mode over this rank's shard of `indices`; no synchronisation. */
+  /** Forward in eval mode over this rank's shard of `indices`; no synchronisation. */
   evaluate(indicesBuf: SharedArrayBuffer, count: number, batchSize: number): EvalResult {
-    return this.failing(() => this.evaluateShard(indicesBuf, count, batchSize));
-  }
-
-  private evaluateShard(indicesBuf: SharedArrayBuffer, count: number, batchSize: number): EvalResult {
-    const { rank, worldSize } = this.init;
-    const indices = new Int32Array(indicesBuf);
-    const [from, to] = shardRange(count, worldSize, rank);
-    this.model.eval();
-    let lossSumAll = 0;
-    let correct = 0;
-    noGrad(() => withArena(this.arena, () => {
-      for (let b = from; b < to; b += batchSize) {
-        const e = Math.min(to, b + batchSize);
-        this.arena.reset();
-        const [x, targets] = this.gather(indices, b, e);
-        const out = this.model.forward(x);
-        lossSumAll += lossSum(this.init.loss, out, targets).item();
-        if (targets.kind === "index") {
-          const pred = argmax(out, 1);
-          for (let i = 0; i < pred.length; i++) if (pred[i] === targets.data[i]) correct++;
-        }
-      }
-    }));
-    this.model.train();
-    return { lossSum: lossSumAll, correct, rows: to - from };
+    return this.failing(() => this.engine.evaluate(new Int32Array(indicesBuf), count, batchSize));
   }
 
   arenaStats(): ArenaStats {
@@ -314,14 +231,28 @@ class Worker {
   /** Buffers (running statistics) and the optimiser's step count, for checkpoints. */
   getState(): { buffers: Record<string, Float32Array>; optimizerStep: number } {
     const buffers: Record<string, Float32Array> = {};
-    for (const [k, b] of this.model.namedBuffers()) buffers[k] = Float32Array.from(b.data);
-    const st = this.optimizer.stateDict().state as { step?: number };
+    for (const [k, b] of this.engine.model.namedBuffers()) buffers[k] = Float32Array.from(b.data);
+    const first = this.engine.optimizers[0];
+    const st = first ? (first.stateDict().state as { step?: number }) : {};
     return { buffers, optimizerStep: st.step ?? 0 };
   }
 
   /** Restores buffers and the optimiser's step count (its state arrays are already in shared memory). */
   setState(buffers: Record<string, Float32Array>, optimizerStep: number | null): void {
-    this.failing(() => this.applyState(buffers, optimizerStep));
+    this.failing(() => {
+      const own = new Map(this.engine.model.namedBuffers());
+      for (const [k, v] of Object.entries(buffers)) {
+        const b = own.get(k);
+        if (!b) throw new Error(`setState: unknown buffer ${k}`);
+        b.data.set(v);
+      }
+      if (optimizerStep === null) return;
+      for (const opt of this.engine.optimizers) {
+        const sd = opt.stateDict();
+        (sd.state as { step?: number }).step = optimizerStep;
+        opt.loadStateDict(sd);
+      }
+    });
   }
 
   /** Runs a control-plane call; a throw aborts the run (first failure named) like a step would. */
@@ -332,19 +263,6 @@ class Worker {
       if (!(e instanceof AbortedError)) abort(this.ctl, this.init.rank, this.comm.step);
       throw e;
     }
-  }
-
-  private applyState(buffers: Record<string, Float32Array>, optimizerStep: number | null): void {
-    const own = new Map(this.model.namedBuffers());
-    for (const [k, v] of Object.entries(buffers)) {
-      const b = own.get(k);
-      if (!b) throw new Error(`setState: unknown buffer ${k}`);
-      b.data.set(v);
-    }
-    if (optimizerStep === null) return;
-    const sd = this.optimizer.stateDict();
-    (sd.state as { step?: number }).step = optimizerStep;
-    this.optimizer.loadStateDict(sd);
   }
 }
 

@@ -16,3 +16,12 @@ export function defaultRng(): Rng {
   if (current === null) current = new Rng(0);
   return current;
 }
+
+/**
+ * Makes `rng` the default generator (what layers and ops draw from when given none) — the
+ * data-parallel engine sets each step's generator, so a module that draws from the default
+ * anywhere in a model draws the same bits for the same (seed, rank, step).
+ */
+export function setDefaultRng(rng: Rng): void {
+  current = rng;
+}

@@ -28,4 +28,4 @@ export * from "./rng.js";
 export * from "./safetensors.js";
 export { writeFileAtomic } from "./atomic-write.js";
 export * from "./communicator.js";
-export { manualSeed, defaultRng } from "./default-rng.js";
+export { manualSeed, defaultRng, setDefaultRng } from "./default-rng.js";
