@@ -1,7 +1,8 @@
 /**
  * The conformance suite: every case of every golden file (WEFT_GOLDEN_DIR, default
  * fixtures/golden), one test per case named `<file>/<case name>`; `train` cases run again through
- * the data-parallel engine as `<file>/<case name> [W=2]` and `[W=3]`. A kind, op or option the
+ * the data-parallel engine as `<file>/<case name> [W=2]` and `[W=3]`, from the layer list and from a
+ * model file that builds it (`[W=2, model file]`: the engine's any-Module path). A kind, op or option the
  * runner does not know fails the case; nothing is skipped.
  *
  * Runs under the default kernel backend (wasm where SIMD is available, or `WEFT_BACKEND`), then
@@ -50,7 +51,10 @@ for (const b of other ? [null, other] : [null]) {
     for (const c of cases) {
       it(`${file}/${c.name}${suffix}`, () => under(b, () => run(c)));
       if (c.kind === "train") {
-        for (const w of [2, 3]) it(`${file}/${c.name} [W=${w}]${suffix}`, () => under(b, () => runTrainCaseParallel(c, w)));
+        for (const w of [2, 3]) {
+          it(`${file}/${c.name} [W=${w}]${suffix}`, () => under(b, () => runTrainCaseParallel(c, w)));
+          it(`${file}/${c.name} [W=${w}, model file]${suffix}`, () => under(b, () => runTrainCaseParallel(c, w, "module")));
+        }
       }
     }
   }

@@ -59,17 +59,27 @@ export function runTrainCase(c: GCase): void {
   checkStateAfter(c, model.stateDict());
 }
 
-/** The same case through the data-parallel engine with `workers` workers. */
-export async function runTrainCaseParallel(c: GCase, workers: number): Promise<void> {
+/** A model file whose createModel(ctx) builds `ctx.options.layers`: the engine's module path. */
+const LAYERS_MODEL = new URL("./fixtures/layers-model.mjs", import.meta.url);
+
+/**
+ * The same case through the data-parallel engine with `workers` workers, from the layer list
+ * itself or (`via: "module"`) from a model file that builds it. Inputs of any shape (images,
+ * int32 tokens); a target of T values a row is one per token (`Flatten {startDim 0, endDim 1}`).
+ */
+export async function runTrainCaseParallel(c: GCase, workers: number, via: "layers" | "module" = "layers"): Promise<void> {
   const p = parse(c);
-  const dp = await DataParallel.create({ model: p.model, state: p.state, loss: p.loss, l1: p.l1, optimizer: { type: p.optType, config: p.optConfig }, workers, seed: 0 });
+  const model = via === "layers" ? { model: p.model } : { model: LAYERS_MODEL, modelOptions: { layers: p.model } };
+  const dp = await DataParallel.create({ ...model, state: p.state, loss: p.loss, l1: p.l1, optimizer: { type: p.optType, config: p.optConfig }, workers, seed: 0 });
   try {
-    const features = p.batches[0].input.shape[1];
+    const first = p.batches[0];
+    const sampleShape = first.input.shape.slice(1);
     const index = p.loss.type === "crossEntropyLoss";
-    const width = index ? 1 : p.batches[0].target.data.length / p.batches[0].target.shape[0];
+    const perRow = first.target.data.length / first.input.shape[0];
+    const targetShape = index ? (perRow === 1 ? [] : [perRow]) : first.target.shape.length === 1 ? [1] : first.target.shape.slice(1);
     const x = p.batches.flatMap((b) => b.input.data);
     const y = p.batches.flatMap((b) => b.target.data);
-    await dp.setData({ x: Float32Array.from(x), features, y: index ? Int32Array.from(y) : Float32Array.from(y), targetWidth: index ? undefined : width });
+    await dp.setData({ x: first.input.dtype === "int" ? Int32Array.from(x) : Float32Array.from(x), sampleShape, y: index ? Int32Array.from(y) : Float32Array.from(y), targetShape });
     const batches: [number, number][] = [];
     let offset = 0;
     for (const b of p.batches) {

@@ -68,7 +68,7 @@ export async function loadModelFactory(src: ModelSource): Promise<ModelFactory> 
   }
   const createModel = mod.createModel;
   if (typeof createModel !== "function") {
-    const names = Object.keys(mod);
+    const names = Object.keys(mod).sort();
     throw new Error(`${where} exports no createModel(ctx) function (it exports: ${names.length ? names.join(", ") : "nothing"}); export one that returns a Module`);
   }
   const loss = mod.loss;
