@@ -1,15 +1,14 @@
 /**
- * One worker of `bench:allreduce`: times the engine's reduce-scatter — each rank sums its own
- * range of the W gradient slots, in rank order, into the reduced gradient, then meets the others
- * at a barrier — or a bare barrier, with @weft/parallel's SharedCommunicator. The two paths of
- * packages/parallel/src/worker.ts, one per kernel backend: under `wasm` (the default backend) it
- * calls `WasmKernels.sumPtr` on the slots in a shared WebAssembly.Memory, in place; under `js` it
- * runs the engine's JS loop, copied here so the benchmark times exactly that loop. Rank 0 posts
- * its timings.
+ * One worker of `bench:allreduce`: times the engine's gradient collectives on @weft/parallel's
+ * SharedCommunicator — `reduceScatter` of this rank's gradient slot (the ranks meet at a barrier,
+ * then each sums its own range of the W slots, in rank order, into the reduced gradient) — or a
+ * bare barrier (what the step's `allGather` of the shared parameters costs). The engine's calls exactly, per kernel backend: under `wasm` (the default
+ * backend) the sum is the wasm kernel on the slots in a shared WebAssembly.Memory, in place;
+ * under `js` the JS loop. Rank 0 posts its timings.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { SharedCommunicator, paramRange, sumSlots } from "@weft/parallel";
-import { WasmKernels, type WasmMemory } from "@weft/tensor";
+import { SharedCommunicator } from "@weft/parallel";
+import { WasmKernels, setBackend, setThreadWasmKernels, type WasmMemory } from "@weft/tensor";
 
 export interface AllReduceJob {
   mode: "reduce" | "barrier";
@@ -34,20 +33,12 @@ export interface AllReduceJob {
 const job = workerData as AllReduceJob;
 const { rank, worldSize, n } = job;
 const buffer = (job.backend === "wasm" ? (job.memory as WasmMemory).buffer : job.memory) as SharedArrayBuffer;
-const comm = new SharedCommunicator(rank, worldSize, new Int32Array(job.control), new Float64Array(worldSize));
 const slots = Array.from({ length: worldSize }, (_, r) => new Float32Array(buffer, job.slots + r * job.stride, n));
 const red = new Float32Array(buffer, job.reduced, n);
-const [lo, hi] = paramRange(n, worldSize, rank);
-const kernels = job.backend === "wasm" ? new WasmKernels({ memory: job.memory as WasmMemory }) : null;
-
-/** worker.ts's reduce of this rank's range: the wasm kernel in place, or the JS loop. */
-function reduceOwnRange(): void {
-  if (kernels) {
-    kernels.sumPtr(job.reduced + lo * 4, job.slots + lo * 4, job.stride, worldSize, hi - lo);
-    return;
-  }
-  sumSlots(red, slots, lo, hi);
-}
+// The reduced gradient stands in for the parameters the all-gather is called on (the run's shared ones).
+const comm = new SharedCommunicator(rank, worldSize, new Int32Array(job.control), new Float64Array(worldSize), 30_000, { slots, params: red });
+setBackend(job.backend);
+setThreadWasmKernels(job.backend === "wasm" ? new WasmKernels({ memory: job.memory as WasmMemory }) : null);
 
 const times: number[] = [];
 for (let rep = -1; rep < job.repeats; rep++) {
@@ -55,8 +46,7 @@ for (let rep = -1; rep < job.repeats; rep++) {
   const t0 = performance.now();
   if (job.mode === "reduce") {
     for (let k = 0; k < job.iterations; k++) {
-      reduceOwnRange();
-      comm.barrier(); // the reduced gradient is complete only when every rank has written its range
+      comm.reduceScatter(slots[rank], red); // the step's reduce-scatter: a barrier, then this rank's range summed
     }
   } else {
     for (let k = 0; k < job.iterations; k++) comm.barrier();

@@ -1,8 +1,8 @@
 /**
  * `pnpm bench:allreduce [--quick] [--json] [--out DIR] [--repeats R] [--backend js|wasm|both]`
  *
- * The engine's all-reduce (reduce-scatter over W gradient slots in shared memory, then a
- * barrier) for 0.1 M, 1 M and 10 M floats at W = 1 and 2 worker_threads, per kernel backend —
+ * The engine's gradient reduce-scatter (SharedCommunicator.reduceScatter: a barrier, then each
+ * rank's range summed over the W gradient slots in shared memory) for 0.1 M, 1 M and 10 M floats at W = 1 and 2 worker_threads, per kernel backend —
  * the engine's all-reduce path follows the backend: the JS loop under `js`, the wasm SIMD kernel
  * under `wasm` (the default backend); `--backend` (default both) picks which — against a plain
  * single-thread `Float32Array.set` of the same bytes in the same run (no weft kernel: backend
@@ -123,11 +123,11 @@ const md = [
   "",
   `Machine: ${machineLine(machine)}.`,
   "",
-  "`pnpm bench:allreduce`: the engine's all-reduce of one step — each of W worker_threads sums its own range of the W gradient slots (shared memory, rank order, the loop of packages/parallel/src/worker.ts) into the reduced gradient, then all meet at a barrier — against one thread copying the same bytes with `Float32Array.set`, in the same run. " +
+  "`pnpm bench:allreduce`: the engine's gradient reduce-scatter of one step (`SharedCommunicator.reduceScatter`, the collective the engine's step calls) — the W worker_threads meet at a barrier, then each sums its own range of the W gradient slots (shared memory, rank order) into the reduced gradient — against one thread copying the same bytes with `Float32Array.set`, in the same run. " +
     `Medians of ${repeats} repeats; the data is the same every repeat, so sizes that fit in cache (0.1 M floats = 0.4 MB) are measured warm, as is the copy. ` +
-    `Kernel backend${backends.length > 1 ? "s" : ""}: ${backends.join(" and ")} (the \`backend\` column). The engine's all-reduce path follows the backend: \`wasm\` — \`WasmKernels.sumPtr\` over the slots in a shared WebAssembly.Memory, in place (WebAssembly SIMD, the default backend); \`js\` — the engine's JS loop over a SharedArrayBuffer (WEFT_BACKEND=js). memcpy is no weft kernel (backend —). ` +
+    `Kernel backend${backends.length > 1 ? "s" : ""}: ${backends.join(" and ")} (the \`backend\` column). The engine's all-reduce path follows the backend: \`wasm\` — the wasm \`sumRanks\` kernel over the slots in a shared WebAssembly.Memory, in place (WebAssembly SIMD, the default backend); \`js\` — the engine's JS loop over a SharedArrayBuffer (WEFT_BACKEND=js). memcpy is no weft kernel (backend —). ` +
     `The engine's default backend here: **${defaultBackend}**. ` +
-    "\"GB/s\" is gradient bytes (4 × floats) per second, the same definition as memcpy's; \"traffic\" counts every byte read and written ((W + 1) × 4 × floats; 2 × for memcpy). At W = 1 the engine skips the reduce entirely (its one slot is the reduced gradient); the row shows what the loop costs on one thread.",
+    "\"GB/s\" is gradient bytes (4 × floats) per second, the same definition as memcpy's; \"traffic\" counts every byte read and written ((W + 1) × 4 × floats; 2 × for memcpy). At W = 1 the engine skips the reduce entirely (its one slot is the reduced gradient: reduceScatter of a buffer onto itself is nothing); the row shows a reduce-scatter onto another buffer, one copy.",
   "",
   "| floats | backend | what | ms | GB/s | traffic GB/s | vs memcpy |",
   "| --- | --- | --- | --- | --- | --- | --- |",
