@@ -178,6 +178,23 @@ describe("model files that cannot train are refused before training, with the po
     await expect(DataParallel.create({ ...base, model: "./no/such/model.mjs" })).rejects.toThrow(/no[/\\]such[/\\]model\.mjs failed to import/);
     await expect(DataParallel.create({ ...base, model: residualMLP({ rng: new Rng(1), inputShape: [6], numClasses: 3, rank: 0, worldSize: 1 }) as never })).rejects.toThrow(/a Module instance cannot be sent to worker threads/);
   });
+  it("ends a model file's run with one error naming the worker and step when a worker throws, exits or hangs", async () => {
+    const [idx, batches] = schedule([3, 3, 3, 3]); // the 12 rows of the data
+    for (const mode of ["throw", "exit", "hang"] as const) {
+      process.env.WEFT_FAULT = `worker:1:step:2:${mode}`;
+      try {
+        const dp = await create({ ...base, model: fixture("residual-mlp.mjs"), modelOptions: { hidden: 8 }, barrierTimeoutMs: 1500 });
+        const t0 = Date.now();
+        const err = await dp.runSteps(idx, batches).catch((e: unknown) => e);
+        expect(err).toMatchObject({ name: "WorkerError", rank: 1, step: 2, stalled: mode === "hang" });
+        expect(Date.now() - t0).toBeLessThan(10_000);
+        await expect(dp.runSteps(idx, batches)).rejects.toThrow(/the pool is closed/);
+      } finally {
+        delete process.env.WEFT_FAULT;
+      }
+    }
+  });
+
   it("refuses a factory that builds a different architecture on some worker, naming the parameters", async () => {
     await expect(DataParallel.create({ ...base, model: fixture("varying.mjs"), data: undefined, inputShape: [6] })).rejects.toThrow(/worker 1 failed at step -1: model file .*varying\.mjs: worker 1's build has parameters \[weight\(24\), bias\(4\)\] but the first build had \[weight\(18\), bias\(3\)\]/);
   });
