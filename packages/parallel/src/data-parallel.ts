@@ -18,7 +18,7 @@ import { checkLossValue, loadModelFactory, modelSource, type ModelFactory } from
 import type { LayerSpec } from "./model-spec.js";
 import { allocateMemory, dataBytes, planMemory, planRun, views, type MemoryLayout, type MemoryPlan } from "./memory.js";
 import { OPTIMIZER_STATE_NAMES } from "./plan.js";
-import type { DataBuffers, EvalResult, NonFinitePolicy, OptimizerSpec, ParamGroup, StepsResult, StepsRequest, WorkerInit } from "./protocol.js";
+import type { CommunicatorSpec, DataBuffers, EvalResult, NonFinitePolicy, OptimizerSpec, ParamGroup, StepsResult, StepsRequest, WorkerInit } from "./protocol.js";
 
 type WorkerApi = {
   setup(init: WorkerInit): Promise<void>;
@@ -67,6 +67,12 @@ export interface DataParallelOptions {
   clipGradNorm?: number | ClipSpec;
   /** BatchNorms anywhere in the model become SyncBatchNorm across the workers (convertSyncBatchNorm); default true. */
   syncBatchNorm?: boolean;
+  /**
+   * A communicator composed over each worker's SharedCommunicator (e.g. @weft/mpi's across
+   * hosts): `{ module, options? }`, module exporting `createCommunicator({ local, options })`.
+   * Its global rank and world size split the batches; `workers` stays this process's threads.
+   */
+  communicator?: CommunicatorSpec;
   /** Number of worker_threads (default: the machine's available parallelism). */
   workers?: number;
   seed?: number;
@@ -214,7 +220,6 @@ export class DataParallel {
   /** Optimiser state arrays (shared), by name. */
   readonly optimizerState: Record<string, Float32Array>;
   private readonly pool: ThreadLauncher<WorkerApi>;
-  private losses: Float64Array;
   private readonly timings: Float64Array;
   private stepCount = 0;
   private dataRows = 0;
@@ -232,7 +237,6 @@ export class DataParallel {
     this.optimizerState = optimizerState;
     this.runBuffer = runBuffer;
     this.layout = layout;
-    this.losses = new Float64Array(new SharedArrayBuffer(8 * pool.worldSize * 64));
     this.timings = timings;
   }
 
@@ -311,7 +315,7 @@ export class DataParallel {
       w.setup({
         rank, backend: backend(), worldSize, seed, model: src, context, paramLayout, state: rank === 0 ? state : null,
         syncBatchNorm: options.syncBatchNorm ?? true, loss: options.loss ?? null, l1: options.l1, optimizer: options.optimizer,
-        paramGroups, accumulationSteps, clip, nonFinite: options.nonFinite ?? "stop", barrierTimeoutMs: timeoutMs, hooks: options.hooks,
+        paramGroups, accumulationSteps, clip, nonFinite: options.nonFinite ?? "stop", barrierTimeoutMs: timeoutMs, hooks: options.hooks, communicator: options.communicator,
         control: pool.control.buffer as SharedArrayBuffer, commScratch, buffer, memory, layout, timings: timingsSab,
       }),
     );
@@ -365,9 +369,8 @@ export class DataParallel {
    */
   async runSteps(indices: Int32Array, batches: [number, number][], options: { lr?: number; onProgress?: (stepsDone: number) => void } = {}): Promise<StepStats> {
     this.pool.ensureOpen();
-    // Two calls would take the same step numbers and share the loss buffer (and the workers' generators).
+    // Two calls would take the same step numbers (and the workers' generators).
     if (this.pool.busy) throw new Error("runSteps: another call to the workers (runSteps, evaluate, setData, a state read) is still in flight; await it first");
-    const W = this.worldSize;
     for (const [o, s] of batches) {
       if (!Number.isInteger(o) || !Number.isInteger(s) || s < 1 || o < 0 || o + s > indices.length) {
         throw new Error(`runSteps: batch [${o}, ${o + s}) must be a non-empty range of whole rows inside the ${indices.length} indices`);
@@ -375,7 +378,6 @@ export class DataParallel {
     }
     if (options.lr !== undefined && !(typeof options.lr === "number" && Number.isFinite(options.lr) && options.lr >= 0)) throw new Error(`runSteps: lr must be a finite number ≥ 0, got ${options.lr}`);
     this.checkIndices("runSteps", indices);
-    if (this.losses.length < batches.length * W) this.losses = new Float64Array(new SharedArrayBuffer(8 * W * batches.length));
     const sharedIdx = new SharedArrayBuffer(Math.max(4, indices.length * 4));
     new Int32Array(sharedIdx).set(indices);
     const flat = new Int32Array(batches.length * 2);
@@ -389,20 +391,15 @@ export class DataParallel {
       : null;
     let results: StepsResult[];
     try {
-      const req: StepsRequest = { indices: sharedIdx, batches: flat, firstStep: first, lr: options.lr, losses: this.losses.buffer as SharedArrayBuffer };
+      const req: StepsRequest = { indices: sharedIdx, batches: flat, firstStep: first, lr: options.lr };
       results = await this.pool.call(first, (w) => w.runSteps(req), true);
     } finally {
       if (progress) clearInterval(progress);
     }
     this.stepCount += batches.length;
-    const losses = new Float64Array(batches.length);
-    batches.forEach((_, k) => {
-      let s = 0; // the ranks' shares of the batch's loss, added in rank order
-      for (let r = 0; r < W; r++) s += this.losses[k * W + r];
-      losses[k] = s;
-    });
     options.onProgress?.(batches.length);
-    return { losses, skipped: results[0].skipped, gradNorms: results[0].gradNorms, timings: Float64Array.from(this.timings) };
+    // Every rank has the batches' losses (its shares all-reduced in rank order).
+    return { losses: Float64Array.from(results[0].losses), skipped: results[0].skipped, gradNorms: results[0].gradNorms, timings: Float64Array.from(this.timings) };
   }
 
   /** Mean loss and accuracy (class-index targets: over every target element) of the given rows, in eval mode, split over the workers. */
@@ -413,12 +410,10 @@ export class DataParallel {
     this.checkIndices("evaluate", indices);
     const sharedIdx = new SharedArrayBuffer(Math.max(4, indices.length * 4));
     new Int32Array(sharedIdx).set(indices);
-    const parts = await this.pool.call(this.stepCount, (w) => w.evaluate(sharedIdx, indices.length, batchSize));
-    const lossSum = parts.reduce((s, p) => s + p.lossSum, 0);
-    const correct = parts.reduce((s, p) => s + p.correct, 0);
-    const elements = parts.reduce((s, p) => s + p.elements, 0);
+    // Every rank returns the totals over all ranks (one all-reduce at the end).
+    const [totals] = await this.pool.call(this.stepCount, (w) => w.evaluate(sharedIdx, indices.length, batchSize));
     // The mean reduction: over every target element, as in training.
-    return { loss: lossSum / elements, accuracy: correct / elements };
+    return { loss: totals.lossSum / totals.elements, accuracy: totals.correct / totals.elements };
   }
 
   /** Rows of the current dataset. */

@@ -22,13 +22,21 @@ import type { EvalResult, NonFinitePolicy } from "./protocol.js";
 /** `transformBatch(x, rows, features, rng, rank, step)` of a hooks module: in place on a float batch. */
 export type TransformBatch = (x: Float32Array, rows: number, features: number, rng: Rng, rank: number, step: number) => void;
 
-/** How the launcher follows the loop: step starts (stall watch, fault injection), steps done, per-step loss shares. */
+/** How the launcher follows the loop: step starts (stall watch, fault injection) and steps done. */
 export interface StepReporter {
   stepBegun(step: number): void;
   /** `done` steps of the current call are complete (every rank past the optimiser step). */
   stepsDone(done: number): void;
-  /** This rank's share of call-local step `s`'s batch loss. */
-  loss(s: number, share: number): void;
+}
+
+/** What a call of steps returns on every rank. */
+export interface StepsOutcome {
+  /** Each batch's mean loss: the ranks' shares all-reduced (rank order) at the end of the call. */
+  losses: Float64Array;
+  /** Global steps skipped (non-finite, "skip" policy). */
+  skipped: number[];
+  /** With clipping: each optimiser step's total gradient norm before clipping. */
+  gradNorms: number[];
 }
 
 /** The dataset as this rank sees it: x and targets in (shared) memory, rows addressed by index. */
@@ -182,14 +190,14 @@ export class Engine {
     return this.c.loss ?? { type: targets.kind === "index" ? "crossEntropyLoss" : "mseLoss" };
   }
 
-  /** Runs the call's steps; returns the steps skipped (non-finite, "skip" policy) and each optimiser step's pre-clip gradient norm. */
-  runSteps(call: StepsCall, reporter: StepReporter): { skipped: number[]; gradNorms: number[] } {
+  /** Runs the call's steps: the batches' losses, the steps skipped and each optimiser step's pre-clip gradient norm. */
+  runSteps(call: StepsCall, reporter: StepReporter): StepsOutcome {
     // Every temporary of a step comes from the arena, which each step resets: no garbage, and
     // the wasm kernels find their operands in the shared memory they run on.
     return withArena(this.c.arena, () => this.stepLoop(call, reporter));
   }
 
-  private stepLoop(call: StepsCall, reporter: StepReporter): { skipped: number[]; gradNorms: number[] } {
+  private stepLoop(call: StepsCall, reporter: StepReporter): StepsOutcome {
     const c = this.c;
     const { comm } = c;
     const { rank, worldSize } = comm;
@@ -197,6 +205,8 @@ export class Engine {
     const steps = batches.length / 2;
     const skipped: number[] = [];
     const gradNorms: number[] = [];
+    // This rank's share of each batch's loss; summed over ranks once, at the end of the call.
+    const losses = new Float64Array(steps);
     if (call.lr !== undefined) {
       const factor = c.baseLr === 0 ? 0 : call.lr / c.baseLr;
       for (let i = 0; i < c.optimizers.length; i++) c.optimizers[i].lr = c.baseLr === 0 ? call.lr : c.groupLrs[i] * factor;
@@ -239,7 +249,7 @@ export class Engine {
             obj = add(obj, mul(l1, (to - from) / groupRows));
             share += (l1.item() * (to - from)) / size;
           }
-          reporter.loss(s, share);
+          losses[s] = share;
           obj.backward();
           if (!Number.isFinite(share)) {
             if (c.nonFinite === "stop") throw new Error(`non-finite loss at step ${step} (nonFinite: "stop")`);
@@ -274,11 +284,12 @@ export class Engine {
         t[3] += t4 - t3;
         reporter.stepsDone(end);
       }
+      comm.allReduce(losses);
     } catch (e) {
       if (!(e instanceof AbortedError)) comm.abort(step);
       throw e;
     }
-    return { skipped, gradNorms };
+    return { losses, skipped, gradNorms };
   }
 
   /** clip_grad_norm_ over the whole reduced gradient: partials of every rank's range, combined in rank order. */
@@ -292,7 +303,10 @@ export class Engine {
     return total;
   }
 
-  /** Forward in eval mode over this rank's shard of `indices`; no synchronisation. */
+  /**
+   * Forward in eval mode over this rank's shard of `indices` (no synchronisation in the model),
+   * then one all-reduce of the totals: every rank returns the whole evaluation's.
+   */
   evaluate(indices: Int32Array, count: number, batchSize: number): EvalResult {
     const c = this.c;
     const { rank, worldSize } = c.comm;
@@ -322,6 +336,8 @@ export class Engine {
     } finally {
       c.model.train();
     }
-    return { lossSum: lossTotal, correct, rows: to - from, elements };
+    const totals = Float64Array.of(lossTotal, correct, to - from, elements);
+    c.comm.allReduce(totals);
+    return { lossSum: totals[0], correct: totals[1], rows: totals[2], elements: totals[3] };
   }
 }

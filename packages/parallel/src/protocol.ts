@@ -53,6 +53,7 @@ export interface WorkerInit {
   clip: ClipSpec | null;
   nonFinite: NonFinitePolicy;
   barrierTimeoutMs: number;
+  communicator?: CommunicatorSpec;
   /** Module URL exporting optional `transformBatch(x, rows, features, rng, rank, step)` (e.g. augmentation). */
   hooks?: string;
   control: SharedArrayBuffer;
@@ -93,20 +94,31 @@ export interface StepsRequest {
   /** Global step number of the first step (for errors and fault injection). */
   firstStep: number;
   lr?: number;
-  /** Per-step, per-rank shares of each batch's loss (float64, steps × W), reused across calls. */
-  losses: SharedArrayBuffer;
 }
 
 export interface StepsResult {
+  losses: Float64Array;
   skipped: number[];
   gradNorms: number[];
 }
 
+/** An evaluation's totals over every rank (each rank returns the same). */
 export interface EvalResult {
-  /** The loss summed over this shard's target elements. */
+  /** The loss summed over the target elements. */
   lossSum: number;
   correct: number;
   rows: number;
-  /** Target elements of the shard (rows × elements per sample). */
+  /** Target elements (rows × elements per sample). */
   elements: number;
+}
+
+/**
+ * A communicator in place of the run's SharedCommunicator — across hosts, say: a module URL
+ * exporting `createCommunicator({ local, options })`, which gets this worker's
+ * SharedCommunicator (the host's W threads) and returns the EngineCommunicator the engine and
+ * SyncBatchNorm use. Its `rank` and `worldSize` are global: batches split over all of them.
+ */
+export interface CommunicatorSpec {
+  module: string;
+  options?: unknown;
 }

@@ -14,6 +14,7 @@ import { AbortedError, CTL, abort, progressSlot } from "./control.js";
 import { Engine, type StepReporter, type TransformBatch } from "./engine.js";
 import { views, workerKernels } from "./memory.js";
 import { loadModelFactory } from "./model-factory.js";
+import type { EngineCommunicator } from "./communicator.js";
 import type { DataBuffers, EvalResult, ParamGroup, StepsRequest, StepsResult, WorkerInit } from "./protocol.js";
 import { SharedCommunicator } from "./shared-communicator.js";
 
@@ -56,7 +57,6 @@ class Worker {
   private comm!: SharedCommunicator;
   private ctl!: Int32Array;
   private arena!: Arena;
-  private losses: Float64Array = new Float64Array(new SharedArrayBuffer(8));
   private readonly fault = parseFault();
 
   async setup(init: WorkerInit): Promise<void> {
@@ -77,8 +77,11 @@ class Worker {
   }
 
   private async build(init: WorkerInit, v: ReturnType<typeof views>): Promise<void> {
-    const { rank, worldSize, layout } = init;
-    const comm = this.comm;
+    const { layout } = init;
+    const comm = await this.communicator(init);
+    // Global: across hosts, ranks and world are the job's, not this process's threads'.
+    const { rank, worldSize } = comm;
+    const local = init.rank;
     const factory = await loadModelFactory(init.model);
     // Per-worker randomness (dropout, augmentation) from the run's seed: same seed and W ⇒ same
     // bits. Each step draws from a generator split by the global step number, so randomness is a
@@ -95,7 +98,7 @@ class Worker {
     if (init.state) model.loadStateDict(init.state, false);
     const n = layout.n;
     const params = v.params;
-    const slot = v.grads[rank];
+    const slot = v.grads[local];
     const flat = model.flatten({ params, grads: slot, keepValues: false });
     // DDP's _sync_params_and_buffers: one build's state on every rank. The parameters are the
     // run's shared ones (written by the main thread): the broadcast is a barrier. Buffers
@@ -116,16 +119,16 @@ class Worker {
     }
     const [lo, hi] = comm.shard(n);
     // One worker: the gradient slot is the reduced gradient — no copy.
-    const reduced = worldSize === 1 ? slot : v.reduced;
+    const reduced = init.worldSize === 1 && worldSize === 1 ? slot : v.reduced;
     // wasm backend: this worker's kernels over the shared memory, its scratch range its own. The
     // kernel interface then runs every call whose operands lie there in place: gemm reads weights
     // and activations, the all-reduce (sumRanks) and the finiteness check run on the shared
     // gradient slots. The optimiser steps below are pointer-level calls on the same memory.
-    const kernels = init.memory ? workerKernels(init.memory, layout, rank) : null;
+    const kernels = init.memory ? workerKernels(init.memory, layout, local) : null;
     setThreadWasmKernels(kernels);
     const { optimizers, groupLrs, baseLr } = this.optimizers(init, flat.layout, lo, hi, params, reduced, v.state, kernels);
-    const timings = new Float64Array(init.timings, rank * 32, 4);
-    this.arena = new Arena({ buffer: init.buffer, byteOffset: layout.arena + rank * layout.arenaBytes, byteLength: layout.arenaBytes });
+    const timings = new Float64Array(init.timings, local * 32, 4);
+    this.arena = new Arena({ buffer: init.buffer, byteOffset: layout.arena + local * layout.arenaBytes, byteLength: layout.arenaBytes });
     let transform: TransformBatch | null = null;
     if (init.hooks) {
       const mod = await import(init.hooks);
@@ -136,6 +139,15 @@ class Worker {
       loss: init.loss, lossFn: factory.loss, l1: init.l1, nonFinite: init.nonFinite,
       accumulationSteps: init.accumulationSteps, clip: init.clip, arena: this.arena, rng, transform, timings,
     });
+  }
+
+  /** The run's SharedCommunicator, or the one a CommunicatorSpec module composes over it. */
+  private async communicator(init: WorkerInit): Promise<EngineCommunicator> {
+    if (!init.communicator) return this.comm;
+    const where = `communicator module ${init.communicator.module}`;
+    const mod = (await import(init.communicator.module)) as { createCommunicator?: (a: { local: SharedCommunicator; options?: unknown }) => EngineCommunicator | Promise<EngineCommunicator> };
+    if (typeof mod.createCommunicator !== "function") throw new Error(`${where} exports no createCommunicator({ local, options })`);
+    return mod.createCommunicator({ local: this.comm, options: init.communicator.options });
   }
 
   /** One optimiser per run of one parameter group in this rank's range, its state the shared arrays' same range. */
@@ -199,9 +211,7 @@ class Worker {
   }
 
   runSteps(req: StepsRequest): StepsResult {
-    const { rank, worldSize } = this.init;
-    if ((this.losses.buffer as ArrayBufferLike) !== req.losses) this.losses = new Float64Array(req.losses);
-    const losses = this.losses;
+    const { rank } = this.init;
     const ctl = this.ctl;
     const fault = this.fault;
     const reporter: StepReporter = {
@@ -211,9 +221,6 @@ class Worker {
       },
       stepsDone(done) {
         if (rank === 0) Atomics.store(ctl, CTL.STEPS_DONE, done);
-      },
-      loss(s, share) {
-        losses[s * worldSize + rank] = share;
       },
     };
     return this.engine.runSteps({ indices: new Int32Array(req.indices), batches: req.batches, firstStep: req.firstStep, lr: req.lr }, reporter);

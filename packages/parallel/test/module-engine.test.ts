@@ -286,6 +286,21 @@ describe("what DDP users reach for, each against a hand-computed single-thread r
     await expect(DataParallel.create({ ...base, paramGroups: [{ params: ["0.bias"] }, { params: ["0.bias"] }] })).rejects.toThrow(/paramGroups\[1\]: parameter "0\.bias" is also in paramGroups\[0\]/);
   });
 
+  it("runs the step only through the communicator's collectives: one a module composes over the shared one gives the same bits", async () => {
+    const bn: LayerSpec[] = [{ type: "Linear", inFeatures: 6, outFeatures: 8, bias: false }, { type: "BatchNorm1d", numFeatures: 8 }, { type: "ReLU" }, { type: "Linear", inFeatures: 8, outFeatures: 3 }];
+    const [idx, batches] = schedule([16, 16, 16]);
+    const counts = new SharedArrayBuffer(5 * 4);
+    const plainRun = await create({ model: bn, optimizer: { type: "Adam", config: { lr: 1e-2 } }, workers: 2, data });
+    const viaModule = await create({ model: bn, optimizer: { type: "Adam", config: { lr: 1e-2 } }, workers: 2, data, communicator: { module: fixture("counting-communicator.mjs").href, options: { counts } } });
+    const a = await plainRun.runSteps(idx, batches), b = await viaModule.runSteps(idx, batches);
+    expect(Array.from(b.losses)).toEqual(Array.from(a.losses));
+    expect(Array.from(viaModule.params)).toEqual(Array.from(plainRun.params));
+    // Per rank: 3 reduce-scatters and all-gathers; SyncBatchNorm's 2 all-reduces a step, the setup's
+    // buffer broadcast and parameter broadcast, the call's one all-reduce of the loss shares.
+    expect(Array.from(new Int32Array(counts))).toEqual([2 * 3, 2 * 3, 2 * (3 * 2 + 1), 2 * 2, 0]);
+    await expect(DataParallel.create({ model: bn, optimizer: { type: "Adam", config: {} }, workers: 2, data, communicator: { module: fixture("no-factory.mjs").href } })).rejects.toThrow(/worker \d failed at step -1: communicator module .*no-factory\.mjs exports no createCommunicator/);
+  });
+
   it("syncBatchNorm: false keeps each worker's BatchNorm local (its own shard's statistics)", async () => {
     const bn: LayerSpec[] = [{ type: "Linear", inFeatures: 6, outFeatures: 4 }, { type: "BatchNorm1d", numFeatures: 4 }];
     const dp = await create({ model: bn, loss: { type: "mseLoss" }, optimizer: { type: "SGD", config: { lr: 0 } }, workers: 2, syncBatchNorm: false, data: { x: data.x, features: 6, y: new Float32Array(64 * 4), targetWidth: 4 } });
