@@ -103,6 +103,10 @@ export class Engine {
   private readonly reducedRange: Float32Array;
   private readonly flag = new Float64Array(1);
   private readonly partials: Float64Array;
+  /** The last {@link objective}'s share of its batch's mean loss (a field, not a tuple: no garbage per step). */
+  private share = 0;
+  /** The last gather's targets. */
+  private targets: Targets = { kind: "index", data: new Int32Array(0), rows: 0, sampleShape: [] };
 
   constructor(config: EngineConfig) {
     this.c = config;
@@ -129,10 +133,10 @@ export class Engine {
   }
 
   /**
-   * Rows `indices[from, to)` gathered into the step arena (reset by the caller): the input
-   * `[rows, ...sampleShape]` and its targets.
+   * Rows `indices[from, to)` gathered into the step arena (reset by the caller): returns the input
+   * `[rows, ...sampleShape]`; its targets are then `this.targets`.
    */
-  private gather(indices: Int32Array, from: number, to: number): [Tensor<TensorData>, Targets] {
+  private gather(indices: Int32Array, from: number, to: number): Tensor<TensorData> {
     const d = this.data;
     if (!d) throw new Error("no data: call setData first");
     const rows = to - from;
@@ -160,29 +164,34 @@ export class Engine {
       }
     }
     const input: Tensor<TensorData> = new Tensor<TensorData>(x, [rows, ...d.sampleShape]);
-    const targets: Targets = intY
+    this.targets = intY
       ? { kind: "index", data: y as Int32Array, rows, sampleShape: d.targetShape }
       : { kind: "dense", data: y as Float32Array, rows, sampleShape: d.targetShape };
-    return [input, targets];
+    return input;
   }
 
   /**
    * The objective of a shard of `shardRows` rows: its loss as a share of `denomRows` rows' mean
    * (the batch's, or with accumulation the optimiser step's), so the shares' gradients add up to
-   * the whole batch's; and the shard's share of the BATCH's mean loss, for reporting. An empty
-   * shard gives 0 (connected to the graph, so a SyncBatchNorm's backward still runs its collectives).
+   * the whole batch's; and (in `this.share`) the shard's share of the BATCH's mean loss, for
+   * reporting. An empty shard gives 0, connected to the graph, so a SyncBatchNorm's backward still
+   * runs its collectives.
    */
-  private objective(out: Tensor, targets: Targets, shardRows: number, batchRows: number, denomRows: number): [Tensor, number] {
+  private objective(out: Tensor, targets: Targets, shardRows: number, batchRows: number, denomRows: number): Tensor {
     const c = this.c;
-    if (shardRows === 0) return [mul(sum(out), 0), 0];
+    if (shardRows === 0) {
+      this.share = 0;
+      return mul(sum(out), 0);
+    }
     if (c.lossFn) {
       const mean = checkLossValue("the model file's loss", c.lossFn(out, targetTensor(targets)));
-      const m = mean.item();
-      return [mul(mean, shardRows / denomRows), (m * shardRows) / batchRows];
+      this.share = (mean.item() * shardRows) / batchRows;
+      return mul(mean, shardRows / denomRows);
     }
     const total = lossSum(this.lossSpecFor(targets), out, targets);
     const per = targetSize(targets);
-    return [mul(total, 1 / (denomRows * per)), total.item() / (batchRows * per)];
+    this.share = total.item() / (batchRows * per);
+    return mul(total, 1 / (denomRows * per));
   }
 
   /** The run's loss, or by default cross-entropy for class indices and MSE for float targets. */
@@ -233,8 +242,8 @@ export class Engine {
           // from it: the hot loop makes as few objects as it can (bench:alloc).
           const shard = shardRange(size, worldSize, rank);
           const from = shard[0], to = shard[1];
-          const batch = this.gather(indices, offset + from, offset + to);
-          const x = batch[0], targets = batch[1];
+          const x = this.gather(indices, offset + from, offset + to);
+          const targets = this.targets;
           if (this.drawers.length > 0 || c.transform) {
             const stepRng = c.rng.split(step);
             for (let i = 0; i < this.drawers.length; i++) this.drawers[i][0][this.drawers[i][1]] = stepRng;
@@ -242,7 +251,8 @@ export class Engine {
             if (c.transform && x.data instanceof Float32Array) c.transform(x.data, to - from, x.size / Math.max(1, to - from), stepRng, rank, step);
           }
           const out = c.model.forward(x as Tensor); // int32 token ids too: Module.forward is typed for float input
-          let [obj, share] = this.objective(out, targets, to - from, size, groupRows);
+          let obj = this.objective(out, targets, to - from, size, groupRows);
+          let share = this.share;
           // The L1 term once per optimiser step: each shard's rows' share of it.
           if (c.l1) {
             const l1 = l1Term(c.model, c.l1);
@@ -320,7 +330,8 @@ export class Engine {
         for (let b = from; b < to; b += batchSize) {
           const e = Math.min(to, b + batchSize);
           c.arena.reset();
-          const [x, targets] = this.gather(indices, b, e);
+          const x = this.gather(indices, b, e);
+          const targets = this.targets;
           const out = c.model.forward(x as Tensor); // int32 token ids too: Module.forward is typed for float input
           const per = targetSize(targets);
           // The loss summed over target elements: a model file's mean loss times its elements.
