@@ -4,12 +4,13 @@ import { Module } from "./module.js";
 
 export class Sequential extends Module {
   [index: number]: Module;
-  // #private: the property scan does not see it, so it is never taken for an entry.
-  readonly #count: number;
+  // Non-enumerable (defined in the constructor): not a #private field, so a Proxy of the module
+  // (bench:module's) still reads it; the property scan registers only Modules and Parameters anyway.
+  declare private readonly count: number;
 
   constructor(...layers: Module[]) {
     super();
-    this.#count = layers.length;
+    Object.defineProperty(this, "count", { value: layers.length, enumerable: false });
     layers.forEach((m, i) => {
       this[i] = m; // a property, so `seq[i]` reads (and replaces) the layer, as in PyTorch
       this.registerModule(String(i), m);
@@ -21,12 +22,12 @@ export class Sequential extends Module {
    * layer, and both forward and this list see the replacement.
    */
   get layers(): Module[] {
-    return Array.from({ length: this.#count }, (_, i) => this[i]);
+    return Array.from({ length: this.count }, (_, i) => this[i]);
   }
 
   forward(x: Tensor): Tensor {
     // The indexed properties: what is registered now, with no array made per call.
-    for (let i = 0; i < this.#count; i++) x = this[i].forward(x);
+    for (let i = 0; i < this.count; i++) x = this[i].forward(x);
     return x;
   }
 }
