@@ -15,8 +15,7 @@ export const CTL = {
   FAILED_STEP: 4,
   /** Steps completed in the current runSteps call (progress). */
   STEPS_DONE: 5,
-  /** Step + 1 of a step whose reduced gradient some worker found non-finite ("skip" policy). */
-  NONFINITE: 6,
+  // Word 6 is free: the "skip" policy's agreement is a flag all-reduce on the communicator now.
   /** 1 when the failure is a stall: FAILED_RANK is the worker that stopped responding, not one that threw. */
   STALLED: 7,
   /** Words before the per-rank ones (see {@link arrivedSlot}, {@link progressSlot}). */
