@@ -15,6 +15,7 @@
  */
 import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { isModule, type Module } from "@weft/layers";
 import { buildModel, type LayerSpec } from "@weft/parallel";
 import { readSafetensorsFile, writeSafetensorsFile } from "@weft/tensor";
 import { UsageError } from "./errors.js";
@@ -42,8 +43,8 @@ export interface Checkpoint extends CheckpointState {
 
 /** What the run that loads a checkpoint knows it must hold. */
 export interface CheckpointExpectations {
-  /** The run's model: model.safetensors and best.safetensors must load into it (strict). */
-  model: readonly LayerSpec[];
+  /** The run's model (its layer specs, or a built module): model.safetensors and best.safetensors must load into it (strict). */
+  model: readonly LayerSpec[] | Module;
   /** The optimiser's type, the names of its state arrays, and the parameters each array covers. */
   optimizer: { type: string; arrays: readonly string[]; parameters: number };
   /** Steps in one epoch (the batch plan's length): a checkpoint of epoch k was taken at step k × this. */
@@ -162,7 +163,7 @@ export function loadCheckpoint(runDir: string, expect?: CheckpointExpectations):
   if (expect?.earlyStopping && !hasBest) throw new UsageError(`${dir} has no best.safetensors: with --early-stopping every checkpoint holds the best epoch's weights`);
   const best = hasBest && (expect?.earlyStopping ?? true) ? readTensors(bestPath).tensors : undefined;
   if (expect) {
-    const probe = buildModel(expect.model);
+    const probe = isModule(expect.model) ? expect.model : buildModel(expect.model as readonly LayerSpec[]);
     for (const [path, tensors] of [[modelPath, model], [bestPath, best]] as const) {
       if (!tensors) continue;
       try {

@@ -39,6 +39,8 @@ export interface TrainOptions {
   earlyStopping: number | null;
   augment: boolean;
   seed: number;
+  /** `--model FILE`: an ES module exporting createModel(ctx) (absolute once the run starts); null: the built-in MLP. */
+  model: string | null;
 }
 
 /** How to run it (not part of what is computed). */
@@ -53,10 +55,16 @@ export interface RunFlags {
   workerTimeout: number;
 }
 
+/** Option keys added after runs were first saved, with the value an older config.json means. */
+const LATER_DEFAULTS: Partial<TrainOptions> = { model: null };
+
+/** The flags that shape the built-in MLP: a model file builds its own network. */
+const MLP_KEYS = ["hidden", "norm", "activation", "dropout", "init", "l1"] as const;
+
 /** Every key of TrainOptions: what config.json's "options" holds, no more, no less. */
 const OPTION_KEYS: readonly (keyof TrainOptions)[] = Object.keys({
   data: 1, splits: 1, epochs: 1, batchSize: 1, workers: 1, lr: 1, optimizer: 1, momentum: 1, weightDecay: 1, l1: 1, hidden: 1,
-  activation: 1, norm: 1, dropout: 1, init: 1, lrSchedule: 1, earlyStopping: 1, augment: 1, seed: 1,
+  activation: 1, norm: 1, dropout: 1, init: 1, lrSchedule: 1, earlyStopping: 1, augment: 1, seed: 1, model: 1,
 } satisfies Record<keyof TrainOptions, 1>) as (keyof TrainOptions)[];
 
 type Key = keyof TrainOptions | keyof RunFlags | "config";
@@ -112,6 +120,12 @@ function text(what: string) {
     if (typeof v !== "string" || v.trim() === "") throw new Reject(what);
     return v;
   };
+}
+
+function modelFile(v: unknown): string | null {
+  if (v === null) return null;
+  if (typeof v !== "string" || v.trim() === "") throw new Reject("the path of an ES module (.js or .mjs) exporting createModel(ctx)");
+  return v;
 }
 
 function flag(v: unknown): boolean {
@@ -180,6 +194,7 @@ export const TRAIN_FLAGS: readonly FlagDef[] = [
   { name: "momentum", key: "momentum", metavar: "X", help: "momentum of sgd or rmsprop", shown: "0", parse: real(0, 1, false, true) },
   { name: "weight-decay", key: "weightDecay", metavar: "X", help: "L2 penalty (adamw: decoupled weight decay)", shown: "0 (adamw: 0.01)", parse: real(0, 1, false, false) },
   { name: "l1", key: "l1", metavar: "X", help: "L1 penalty λ·Σ|w| on the Linear weights, added to the loss", shown: "0", parse: real(0, 1, false, false) },
+  { name: "model", key: "model", metavar: "FILE", help: "your own network: an ES module exporting createModel(ctx) (and optionally loss(output, target)); ctx.inputShape is [1, H, W] for images, [features] for CSV rows", shown: "the MLP below", parse: modelFile },
   { name: "hidden", key: "hidden", metavar: "W,W", help: "hidden layer widths (none for a linear model)", shown: "256,128", parse: parseHidden },
   { name: "activation", key: "activation", metavar: "NAME", help: "relu, gelu, tanh, sigmoid or leaky-relu", shown: "relu", parse: oneOf("relu", "gelu", "tanh", "sigmoid", "leaky-relu") },
   { name: "norm", key: "norm", metavar: "KIND", help: "batch (SyncBatchNorm across workers), layer or none, after each hidden Linear", shown: "batch", parse: oneOf("batch", "layer", "none") },
@@ -269,6 +284,7 @@ export function resolveTrainConfig(raw: RawFlags, cores = availableParallelism()
     earlyStopping: get("earlyStopping", null),
     augment: get("augment", false),
     seed: get("seed", 0),
+    model: get("model", null),
   };
   const run: RunFlags = {
     out: get("out", null),
@@ -285,6 +301,13 @@ export function resolveTrainConfig(raw: RawFlags, cores = availableParallelism()
       throw new UsageError(`--resume continues a run with its saved options: ${names} cannot be given with it (only --epochs, --worker-timeout, --json, --verbose)`);
     }
   } else {
+    if (options.model !== null) {
+      const mlp = MLP_KEYS.filter((k) => values.has(k));
+      if (mlp.length > 0) {
+        const names = mlp.map((k) => `--${BY_KEY.get(k)!.name}`).join(", ");
+        throw new UsageError(`${names} shape${mlp.length === 1 ? "s" : ""} the built-in MLP: with --model your file's createModel builds the network, so leave ${mlp.length === 1 ? "it" : "them"} out`);
+      }
+    }
     checkCombination(options, "");
   }
   return { options, run, given: new Set(values.keys()) };
@@ -299,6 +322,7 @@ function checkCombination(o: TrainOptions, where: string): void {
     fail(`--momentum applies to --optimizer sgd or rmsprop, not ${o.optimizer} (Adam's momentum is its beta1, fixed at PyTorch's 0.9)`);
   }
   if (o.augment && o.data.startsWith("csv:")) fail("--augment shifts images: it needs --data mnist or idx:…, not a CSV file");
+  if (o.model !== null) return; // the MLP's flags do not apply (resolveTrainConfig refuses them with --model)
   if (o.norm === "batch" && o.batchSize < 2) fail("--batch-size must be at least 2 with --norm batch (BatchNorm needs more than one row per step)");
   if (o.hidden.length === 0 && o.dropout > 0) fail("--dropout needs hidden layers (--hidden none makes a linear model)");
 }
@@ -315,7 +339,8 @@ export function checkSavedOptions(saved: unknown, file: string): TrainOptions {
     if (!(OPTION_KEYS as readonly string[]).includes(k)) throw new UsageError(`${file}: unknown key "options.${k}" (a run's options are ${OPTION_KEYS.join(", ")})`);
     out[k] = check(BY_KEY.get(k)!, v, ` (key "options.${k}" in ${file})`);
   }
-  const missing = OPTION_KEYS.filter((k) => !Object.hasOwn(saved, k));
+  for (const [k, v] of Object.entries(LATER_DEFAULTS)) if (!Object.hasOwn(saved, k)) out[k] = v;
+  const missing = OPTION_KEYS.filter((k) => !Object.hasOwn(out, k));
   if (missing.length > 0) throw new UsageError(`${file}: "options" lacks ${missing.map((k) => `"${k}"`).join(", ")}: not a config.json that weft wrote`);
   const options = out as unknown as TrainOptions;
   checkCombination(options, ` (in ${file})`);

@@ -19,9 +19,9 @@ export interface EvalRequest {
   split: SplitName | null;
 }
 
-export function evaluate(req: EvalRequest, reporter: Reporter, cwd = process.cwd()): { loss: number; accuracy: number; rows: number } {
+export async function evaluate(req: EvalRequest, reporter: Reporter, cwd = process.cwd()): Promise<{ loss: number; accuracy: number; rows: number }> {
   const dir = resolve(cwd, req.model);
-  const { config, model } = loadRunModel(dir);
+  const { config, model, sampleShape, loss } = await loadRunModel(dir);
   const data = req.data ? absoluteDataPaths(req.data, cwd) : config.options.data;
   const own = data === config.options.data;
   const split = req.split ?? (own ? "test" : "all");
@@ -31,7 +31,7 @@ export function evaluate(req: EvalRequest, reporter: Reporter, cwd = process.cwd
   if (split !== "all") part = splitRows(ds, config.options.splits, config.options.seed)[split];
   if (part.n === 0) throw new UsageError(`--split ${split} of ${data} is empty`);
   applyStandardization(config.standardization, part);
-  const r = evaluateRows(model, part.x, part.y, part.n, part.features);
+  const r = evaluateRows(model, part.x, part.y, part.n, sampleShape, loss);
   const name = split === "all" ? "all rows" : `${split} split`;
   reporter.result("eval", `${name} of ${data} (${part.n.toLocaleString("en-US")} rows): accuracy ${(100 * r.accuracy).toFixed(2)}%, loss ${r.loss.toFixed(4)}`, {
     split, data, rows: part.n, loss: r.loss, accuracy: r.accuracy,

@@ -30,7 +30,7 @@ async function runTrain(argv: string[], io: Streams): Promise<void> {
   await train(options, run, createReporter(run.json, io), given.has("epochs"));
 }
 
-function runEval(argv: string[], io: Streams): void {
+async function runEval(argv: string[], io: Streams): Promise<void> {
   const raw = parseArgv(argv, EVAL_FLAGS, "eval");
   if (raw.get("help") === true) return void io.out.write(EVAL_HELP);
   const split = raw.get("split");
@@ -41,13 +41,13 @@ function runEval(argv: string[], io: Streams): void {
   if (data !== undefined && !/^(mnist|idx:[^,]+,[^,]+|csv:.+)$/.test(data as string)) {
     throw new UsageError(`--data must be mnist, idx:<images>,<labels> or csv:<file>, got ${JSON.stringify(data)}`);
   }
-  evaluate({ model: required(raw, "model", "eval"), data: (data as string) ?? null, split: (split as SplitName) ?? null }, createReporter(raw.get("json") === true, io));
+  await evaluate({ model: required(raw, "model", "eval"), data: (data as string) ?? null, split: (split as SplitName) ?? null }, createReporter(raw.get("json") === true, io));
 }
 
-function runPredict(argv: string[], io: Streams): void {
+async function runPredict(argv: string[], io: Streams): Promise<void> {
   const raw = parseArgv(argv, PREDICT_FLAGS, "predict");
   if (raw.get("help") === true) return void io.out.write(PREDICT_HELP);
-  predict({ model: required(raw, "model", "predict"), input: required(raw, "input", "predict"), json: raw.get("json") === true }, io.out);
+  await predict({ model: required(raw, "model", "predict"), input: required(raw, "input", "predict"), json: raw.get("json") === true }, io.out);
 }
 
 /** Runs `weft <argv>`; returns the exit code. Output goes to `io` (default: the process's stdout and stderr). */
@@ -61,10 +61,10 @@ export async function main(argv: string[], io: Streams = { out: process.stdout, 
         await runTrain(rest, io);
         return 0;
       case "eval":
-        runEval(rest, io);
+        await runEval(rest, io);
         return 0;
       case "predict":
-        runPredict(rest, io);
+        await runPredict(rest, io);
         return 0;
       case "":
       case "help":

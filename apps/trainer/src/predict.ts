@@ -14,12 +14,12 @@ export interface PredictRequest {
   json: boolean;
 }
 
-export function predict(req: PredictRequest, out: { write(s: string): unknown }, cwd = process.cwd()): Int32Array {
-  const { config, model } = loadRunModel(resolve(cwd, req.model));
+export async function predict(req: PredictRequest, out: { write(s: string): unknown }, cwd = process.cwd()): Promise<Int32Array> {
+  const { config, model, sampleShape } = await loadRunModel(resolve(cwd, req.model));
   const features = config.data.features;
   const input = readPredictInput(resolve(cwd, req.input), features);
   applyStandardization(config.standardization, { x: input.x, y: new Int32Array(input.rows), n: input.rows, features, classes: config.data.classes, source: req.input });
-  const { classes, confidence } = classify(model, input.x, input.rows, features);
+  const { classes, confidence } = classify(model, input.x, input.rows, sampleShape);
   const lines: string[] = [];
   for (let i = 0; i < input.rows; i++) {
     lines.push(req.json ? JSON.stringify({ row: i, class: classes[i], confidence: Number(confidence[i]!.toFixed(6)) }) : String(classes[i]));

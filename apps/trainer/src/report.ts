@@ -4,6 +4,7 @@
  * vanishing or exploding gradients show as lines falling or climbing decades apart.
  */
 import { layerLabels } from "./model.js";
+import { describeModelFile, isModelFile } from "./model-file.js";
 import type { RunConfig } from "./run-config.js";
 import { escapeXml, lineChart } from "./svg-chart.js";
 import type { EpochMetrics } from "./train.js";
@@ -23,17 +24,17 @@ export function renderReport(config: RunConfig, metrics: readonly EpochMetrics[]
     yLabel: "accuracy",
     yRange: [Math.min(0.9, ...metrics.map((m) => Math.floor(m.valAccuracy * 10) / 10)), 1],
   });
-  const labels = layerLabels(config.model);
+  const labels = isModelFile(config.model) ? [] : layerLabels(config.model);
   const keys = [...new Set(metrics.flatMap((m) => Object.keys(m.gradNorms)))];
   const grads = lineChart(
-    keys.map((k) => ({ name: labels[Number(k.split(".")[0])] ?? k, points: at((m) => m.gradNorms[k] ?? Number.NaN) })),
+    keys.map((k) => ({ name: (labels.length ? labels[Number(k.split(".")[0])] : undefined) ?? k, points: at((m) => m.gradNorms[k] ?? Number.NaN) })),
     { title: "Gradient norm per layer (mean of ~10 steps sampled per epoch)", xLabel: "epoch", yLabel: "‖∇‖₂ (log scale)", logY: true },
   );
   const o = config.options;
   const rows: [string, string][] = [
     ["data", `${config.data.source}: ${config.data.rows.train} train / ${config.data.rows.val} val / ${config.data.rows.test} test`],
     ["standardisation", `mean ${config.standardization.mean.toPrecision(6)}, std ${config.standardization.std.toPrecision(6)}`],
-    ["model", labels.join(", ")],
+    ["model", isModelFile(config.model) ? `${describeModelFile(config.model)}: ${config.model.file}` : labels.join(", ")],
     ["optimizer", `${config.optimizer.type} ${JSON.stringify(config.optimizer.config)}, schedule ${o.lrSchedule}`],
     ["batch / epochs / workers / seed", `${o.batchSize} / ${o.epochs} / ${o.workers} / ${o.seed}`],
     ["epochs run", String(metrics.length)],

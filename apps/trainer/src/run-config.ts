@@ -4,20 +4,23 @@
  * inputs), the model spec (eval, predict and PyTorch rebuild the model from it), the optimiser
  * and loss as the engine received them.
  */
-import type { L1Spec, LayerSpec, LossSpec, OptimizerSpec } from "@weft/parallel";
+import type { L1Spec, LossSpec, OptimizerSpec } from "@weft/parallel";
 import { backend, wasmRelaxedSimd } from "@weft/tensor";
 import type { OptimizerName, TrainOptions } from "./config.js";
 import type { Splits3 } from "./data-source.js";
 import type { Standardization } from "./data/index.js";
 import { linearWeightNames, modelSpec } from "./model.js";
+import type { ModelFileRecord, RunModelSpec } from "./model-file.js";
 
 export interface RunConfig {
   options: TrainOptions;
   data: { source: string; features: number; classes: number; shape?: [number, number]; rows: Splits3["rows"] };
   standardization: Standardization;
-  model: LayerSpec[];
+  /** The built-in MLP as layer specs, or the record of a `--model` file. */
+  model: RunModelSpec;
   optimizer: OptimizerSpec;
-  loss: LossSpec;
+  /** null with a model file: its own `loss` export, else cross-entropy. */
+  loss: LossSpec | null;
   l1: L1Spec | null;
   /**
    * The kernels the run used: same seed, workers and kernels give the same bits (the js and
@@ -36,16 +39,17 @@ export function optimizerSpec(o: TrainOptions): OptimizerSpec {
   return { type: OPTIMIZER_TYPES[o.optimizer], config };
 }
 
-export function buildRunConfig(o: TrainOptions, d: Splits3): RunConfig {
-  const model = modelSpec(o, d.features, d.classes);
+/** `file`: the record of `--model` (when o.model is set). */
+export function buildRunConfig(o: TrainOptions, d: Splits3, file?: ModelFileRecord): RunConfig {
+  const model = file ?? modelSpec(o, d.features, d.classes);
   return {
     options: o,
     data: { source: d.source, features: d.features, classes: d.classes, ...(d.shape ? { shape: d.shape } : {}), rows: d.rows },
     standardization: d.standardization,
     model,
     optimizer: optimizerSpec(o),
-    loss: { type: "crossEntropyLoss" },
-    l1: o.l1 > 0 ? { lambda: o.l1, params: linearWeightNames(model) } : null,
+    loss: file ? null : { type: "crossEntropyLoss" },
+    l1: o.l1 > 0 && Array.isArray(model) ? { lambda: o.l1, params: linearWeightNames(model) } : null,
     kernels: { backend: backend(), relaxedSimd: backend() === "wasm" && wasmRelaxedSimd(), node: process.version },
     createdAt: new Date().toISOString(),
   };

@@ -48,6 +48,8 @@ export interface DataShape {
   rows: number;
   /** Bytes of the loaded dataset (x and y of every row in the file). */
   loadedBytes: number;
+  /** A model file's parameter count (its activations are not estimated: the check then counts the data and the model's copies only). */
+  parameters?: number;
 }
 
 export interface RunMemory {
@@ -71,8 +73,8 @@ function widthOf(l: LayerSpec, width: number): number {
 
 /** The memory of a run with these options (see the module comment for what is counted). */
 export function runMemory(o: TrainOptions, d: DataShape, wasm: boolean): RunMemory {
-  const spec = modelSpec(o, d.features, d.classes);
-  const parameters = DataParallel.parameterCount(spec);
+  const spec = d.parameters === undefined ? modelSpec(o, d.features, d.classes) : [];
+  const parameters = d.parameters ?? DataParallel.parameterCount(spec);
   const plan = DataParallel.planMemory({ parameters, workers: o.workers, optimizer: optimizerSpec(o).type, data: { rows: d.rows, features: d.features }, wasm });
   const rows = Math.ceil(o.batchSize / o.workers);
   let perRow = d.features + 3 * d.classes; // the gathered batch; the loss's softmax, its gradient, the targets
@@ -115,7 +117,7 @@ function suggestions(o: TrainOptions, d: DataShape, limits: MemoryLimits): strin
   const minBatch = o.norm === "batch" ? 2 : 1;
   const b = largest(minBatch, o.batchSize - 1, (v) => fits({ ...o, batchSize: v }, d, limits));
   if (b !== null) out.push(`--batch-size ${b}`);
-  if (o.hidden.length > 0) {
+  if (o.hidden.length > 0 && d.parameters === undefined) {
     // Every width scaled by the same factor k/1024 (at least 1).
     const scaled = (k: number) => o.hidden.map((h) => Math.max(1, Math.floor((h * k) / 1024)));
     const k = largest(1, 1023, (v) => fits({ ...o, hidden: scaled(v) }, d, limits));

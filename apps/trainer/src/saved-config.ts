@@ -65,13 +65,23 @@ export function checkRunConfig(raw: unknown, file: string): RunConfig {
   }
 
   // What the options derive must be what the file says (an edited model would load a different network).
-  const model = modelSpec(options, features, data.classes as number);
-  const derived = {
-    model,
-    optimizer: optimizerSpec(options),
-    loss: { type: "crossEntropyLoss" },
-    l1: options.l1 > 0 ? { lambda: options.l1, params: linearWeightNames(model) } : null,
-  };
+  let derived: Record<string, unknown>;
+  if (options.model !== null) {
+    const m = c.model;
+    const shapeOk = (s: unknown) => Array.isArray(s) && s.length > 0 && s.every((x) => positiveInt(x));
+    if (!isObject(m) || m.file !== options.model || typeof m.sha256 !== "string" || !/^[0-9a-f]{64}$/.test(m.sha256) || !shapeOk(m.inputShape) || m.numClasses !== data.classes || Object.keys(m).length !== 4) {
+      bad("model", m, `{file: ${preview(options.model)}, sha256, inputShape, numClasses: ${preview(data.classes)}}, the record of the run's --model file`);
+    }
+    derived = { model: m, optimizer: optimizerSpec(options), loss: null, l1: null };
+  } else {
+    const model = modelSpec(options, features, data.classes as number);
+    derived = {
+      model,
+      optimizer: optimizerSpec(options),
+      loss: { type: "crossEntropyLoss" },
+      l1: options.l1 > 0 ? { lambda: options.l1, params: linearWeightNames(model) } : null,
+    };
+  }
   for (const [key, want] of Object.entries(derived)) {
     if (!sameJson(want, c[key])) throw new UsageError(`${file}: "${key}" is ${preview(c[key])}, which its options do not give (expected ${preview(want)}): was the file edited?`);
   }

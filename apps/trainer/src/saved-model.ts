@@ -5,18 +5,30 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { crossEntropyLoss, loadSafetensors, type Sequential } from "@weft/layers";
-import { buildModel } from "@weft/parallel";
+import { crossEntropyLoss, loadSafetensors, type Module } from "@weft/layers";
+import type { LossFn } from "@weft/parallel";
 import { Tensor, argmax, noGrad, softmax } from "@weft/tensor";
 import { UsageError } from "./errors.js";
+import { buildRunModule, checkModelFileUnchanged, isModelFile } from "./model-file.js";
 import type { RunConfig } from "./run-config.js";
 import { readRunConfig } from "./saved-config.js";
 
-export function loadRunModel(dir: string): { config: RunConfig; model: Sequential } {
+/** A saved run's network in eval mode, with what its rows are fed as. */
+export interface RunModel {
+  config: RunConfig;
+  model: Module;
+  /** One sample's shape (`[features]`, or `[1, H, W]` for a model file on images). */
+  sampleShape: number[];
+  /** A model file's own loss (the batch's mean), else null: cross-entropy. */
+  loss: LossFn | null;
+}
+
+export async function loadRunModel(dir: string): Promise<RunModel> {
   const config = readRunConfig(dir, "--model");
   const path = join(dir, "model.safetensors");
   if (!existsSync(path)) throw new UsageError(`--model ${dir} has no model.safetensors yet: no epoch of that run has completed`);
-  const model = buildModel(config.model);
+  if (isModelFile(config.model)) checkModelFileUnchanged(config.model, `--model ${dir}`);
+  const { module: model, loss } = await buildRunModule(config.model, config.options.seed);
   try {
     loadSafetensors(model, path);
   } catch (e) {
@@ -29,19 +41,25 @@ export function loadRunModel(dir: string): { config: RunConfig; model: Sequentia
     if (bad >= 0) throw new UsageError(`--model ${dir}: ${path}: tensor "${k}" holds ${t.data[bad]} at index ${bad}: the file is corrupt`);
   }
   model.eval();
-  return { config, model };
+  const sampleShape = isModelFile(config.model) ? config.model.inputShape : [config.data.features]; // the MLP takes flat rows
+  return { config, model, sampleShape, loss };
+}
+
+function batchTensor(x: Float32Array, b: number, n: number, sampleShape: readonly number[]): Tensor {
+  const size = sampleShape.reduce((a, d) => a * d, 1);
+  return new Tensor(x.subarray(b * size, (b + n) * size), [n, ...sampleShape]);
 }
 
 const BATCH = 1024;
 
 /** Predicted class and its softmax probability for each of `rows` rows of standardised `x`. */
-export function classify(model: Sequential, x: Float32Array, rows: number, features: number): { classes: Int32Array; confidence: Float32Array } {
+export function classify(model: Module, x: Float32Array, rows: number, sampleShape: readonly number[]): { classes: Int32Array; confidence: Float32Array } {
   const classes = new Int32Array(rows);
   const confidence = new Float32Array(rows);
   noGrad(() => {
     for (let b = 0; b < rows; b += BATCH) {
       const n = Math.min(BATCH, rows - b);
-      const out = model.forward(new Tensor(x.subarray(b * features, (b + n) * features), [n, features]));
+      const out = model.forward(batchTensor(x, b, n, sampleShape));
       classes.set(argmax(out, 1), b);
       const p = softmax(out, 1).data;
       const k = out.shape[1]!;
@@ -51,16 +69,16 @@ export function classify(model: Sequential, x: Float32Array, rows: number, featu
   return { classes, confidence };
 }
 
-/** Mean cross-entropy and accuracy over labelled rows. */
-export function evaluateRows(model: Sequential, x: Float32Array, y: Int32Array, rows: number, features: number): { loss: number; accuracy: number } {
+/** Mean loss (cross-entropy, or a model file's own) and accuracy over labelled rows. */
+export function evaluateRows(model: Module, x: Float32Array, y: Int32Array, rows: number, sampleShape: readonly number[], loss: LossFn | null = null): { loss: number; accuracy: number } {
   let lossSum = 0;
   let correct = 0;
   noGrad(() => {
     for (let b = 0; b < rows; b += BATCH) {
       const n = Math.min(BATCH, rows - b);
-      const out = model.forward(new Tensor(x.subarray(b * features, (b + n) * features), [n, features]));
+      const out = model.forward(batchTensor(x, b, n, sampleShape));
       const target = y.subarray(b, b + n);
-      lossSum += crossEntropyLoss(out, target, { reduction: "sum" }).item();
+      lossSum += loss ? loss(out, new Tensor(target, [n])).item() * n : crossEntropyLoss(out, target, { reduction: "sum" }).item();
       const pred = argmax(out, 1);
       for (let i = 0; i < n; i++) if (pred[i] === target[i]) correct++;
     }

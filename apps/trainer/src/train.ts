@@ -8,6 +8,7 @@
  * checkpoint holds parameters, buffers, optimiser arrays and step,
  * the global step count, the metrics (early stopping replays them) and the best weights.
  */
+import { rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { EarlyStopping } from "@weft/optim";
 import { DataParallel, WorkerError } from "@weft/parallel";
@@ -20,6 +21,7 @@ import { watchSignals } from "./interrupt.js";
 import { layerGradNorms } from "./grad-norms.js";
 import { lrAt, parseLrSchedule } from "./lr-schedule.js";
 import { describeModel, initialState } from "./model.js";
+import { buildRunModule, checkModelFileUnchanged, describeModelFile, hasBatchNorm, isModelFile, modelFileRecord, parameterCount, sampleShapeOf } from "./model-file.js";
 import type { EpochLine, Reporter } from "./progress.js";
 import { renderReport } from "./report.js";
 import { RNG_KEYS } from "./rng-keys.js";
@@ -108,7 +110,7 @@ async function trainWatched(
     options = { ...saved.options, epochs: epochsGiven ? options.epochs : saved.options.epochs };
   } else {
     dir = run.out ? resolve(cwd, run.out) : defaultRunDir(cwd);
-    options = { ...options, data: absoluteDataPaths(options.data, cwd) };
+    options = { ...options, data: absoluteDataPaths(options.data, cwd), model: options.model === null ? null : resolve(cwd, options.model) };
   }
   const loaded = loadSource(options.data);
   const loadedBytes = loaded.x.byteLength + loaded.y.byteLength;
@@ -116,9 +118,16 @@ async function trainWatched(
   if (options.norm === "batch" && data.rows.train < 2) throw new UsageError(`--splits leaves ${data.rows.train} training row: BatchNorm needs at least 2`);
   // Before the run directory exists (or a checkpoint is read): a run that cannot fit is refused here.
   const { train: nTrain, val: nVal, test: nTest } = data.rows;
-  checkRunMemory(options, { features: data.features, classes: data.classes, rows: nTrain + nVal + nTest, loadedBytes }, undefined, saved ? join(dir, "config.json") : undefined);
-  const config: RunConfig = saved ? { ...saved, options } : buildRunConfig(options, data);
-  const plan = batchPlan(nTrain, options.batchSize, options.norm === "batch");
+  const sampleShape = sampleShapeOf(data);
+  const fileRecord = options.model === null ? undefined : saved ? undefined : modelFileRecord(options.model, sampleShape, data.classes);
+  const config: RunConfig = saved ? { ...saved, options } : buildRunConfig(options, data, fileRecord);
+  if (saved && isModelFile(config.model)) checkModelFileUnchanged(config.model, `--resume ${dir}`);
+  // The network once on this thread: its size for the memory check, the checkpoint's shapes, and a model file's errors before any worker starts.
+  const probe = (await buildRunModule(config.model, options.seed)).module;
+  const fromFile = isModelFile(config.model);
+  const parameters = parameterCount(probe);
+  checkRunMemory(options, { features: data.features, classes: data.classes, rows: nTrain + nVal + nTest, loadedBytes, ...(fromFile ? { parameters } : {}) }, undefined, saved ? join(dir, "config.json") : undefined);
+  const plan = batchPlan(nTrain, options.batchSize, fromFile ? hasBatchNorm(probe) : options.norm === "batch");
   let ckpt: Checkpoint | null = null;
   if (saved) {
     const a = saved.standardization;
@@ -133,10 +142,9 @@ async function trainWatched(
       process.stderr.write(`note: the run in ${dir} started on the ${describeKernels(was)} kernels and resumes on the ${describeKernels(now)} ones: it continues, but not bit for bit\n`);
     }
     clearLeftovers(dir);
-    const parameters = DataParallel.parameterCount(config.model);
     const arrays = DataParallel.planMemory({ parameters, workers: options.workers, optimizer: config.optimizer.type }).optimizerState;
     ckpt = loadCheckpoint(dir, {
-      model: config.model,
+      model: probe,
       optimizer: { type: config.optimizer.type, arrays, parameters },
       stepsPerEpoch: plan.length,
       earlyStopping: options.earlyStopping !== null,
@@ -159,17 +167,24 @@ async function trainWatched(
 
   if (signals.signal) throw interrupted(signals.signal, dir, doneEpochs, options.epochs, false);
   const dp = await DataParallel.create({
-    model: config.model,
-    state: ckpt?.model ?? initialState(config.model, options.init, options.activation, options.seed),
-    loss: config.loss,
+    ...(isModelFile(config.model)
+      ? { model: config.model.file, inputShape: config.model.inputShape, numClasses: config.model.numClasses }
+      : { model: config.model }),
+    state: ckpt?.model ?? (isModelFile(config.model) ? undefined : initialState(config.model, options.init, options.activation, options.seed)),
+    loss: config.loss ?? undefined,
     l1: config.l1 ?? undefined,
     optimizer: config.optimizer,
     workers: W,
     seed: options.seed,
     hooks,
     // In the run's shared memory: each step's batch gather then allocates nothing.
-    data: { x: data.x, features: data.features, y: data.y },
+    data: fromFile ? { x: data.x, sampleShape, y: data.y } : { x: data.x, features: data.features, y: data.y },
     barrierTimeoutMs: Math.round(run.workerTimeout * 1000),
+  }).catch((e: unknown) => {
+    // Refused before training (a model file whose output does not fit, say): a new run's directory holds only config.json, so it goes.
+    if (!saved) rmSync(dir, { recursive: true, force: true });
+    if (fromFile && !(e instanceof WorkerError) && e instanceof Error) throw new UsageError(`--model ${options.model}: ${e.message.replace(/^model file \S+: /, "")}`, { cause: e });
+    throw e;
   });
   setPool(dp);
   /** Epochs whose checkpoint is written. */
@@ -179,7 +194,7 @@ async function trainWatched(
     if (signals.signal) await dp.close(); // a signal while the pool started
     reporter.info(
       `weft train → ${dir}\n${data.source}: ${trainRows.toLocaleString("en-US")} train / ${valRows.toLocaleString("en-US")} val / ${testRows.toLocaleString("en-US")} test rows, ` +
-        `${data.features} features, ${data.classes} classes\nmodel ${describeModel(config.model)} (${dp.params.length.toLocaleString("en-US")} parameters), ` +
+        `${data.features} features, ${data.classes} classes\nmodel ${isModelFile(config.model) ? describeModelFile(config.model) : describeModel(config.model)} (${dp.params.length.toLocaleString("en-US")} parameters), ` +
         `${config.optimizer.type} lr ${options.lr}, batch ${options.batchSize}, ${options.epochs} epochs, ${W} workers, seed ${options.seed}` +
         (doneEpochs > 0 ? `\nresuming after epoch ${doneEpochs}` : ""),
       { dir, data: data.source, rows: data.rows, model: config.model, parameters: dp.params.length, workers: W, epochs: options.epochs, resumedAfter: doneEpochs },
@@ -206,7 +221,7 @@ async function trainWatched(
       const normSums: Record<string, number> = {};
       let samples = 0;
       const trainLoss = await runEpoch(dp, order, plan, lr, reporter, () => {
-        for (const [k, v] of Object.entries(layerGradNorms(dp.model, dp.params, dp.grad, config.model))) normSums[k] = (normSums[k] ?? 0) + v;
+        for (const [k, v] of Object.entries(layerGradNorms(dp.model, dp.params, dp.grad, isModelFile(config.model) ? null : config.model))) normSums[k] = (normSums[k] ?? 0) + v;
         samples++;
       });
       const trainSeconds = (performance.now() - t0) / 1000;

@@ -14,7 +14,7 @@ describe("weft train defaults", () => {
     expect(options).toEqual({
       data: "mnist", splits: [0.8, 0.1, 0.1], epochs: 10, batchSize: 128, workers: 2, lr: 1e-3, optimizer: "adam",
       momentum: 0, weightDecay: 0, l1: 0, hidden: [256, 128], activation: "relu", norm: "batch", dropout: 0,
-      init: "default", lrSchedule: "none", earlyStopping: null, augment: false, seed: 0,
+      init: "default", lrSchedule: "none", earlyStopping: null, augment: false, seed: 0, model: null,
     });
     expect(run).toEqual({ out: null, resume: null, json: false, verbose: false, help: false, workerTimeout: 30 });
   });

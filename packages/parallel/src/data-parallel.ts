@@ -179,11 +179,16 @@ const formatShape = (s: readonly number[]): string => `[${s.join(", ")}]`;
  * A forward of two zero samples (eval mode, no grad) and the loss against zero targets: a model
  * whose output does not fit the data is an error here, before any worker starts.
  */
-function checkModelOutput(model: Module, factory: ModelFactory, loss: LossSpec | undefined, shape: DataShape): void {
+/**
+ * Runs the model and its loss on two zero samples, so a model whose output does not fit the
+ * targets fails here, before any worker starts. Class-index targets are the last class
+ * (`numClasses - 1`), so an output with too few classes fails too.
+ */
+function checkModelOutput(model: Module, factory: ModelFactory, loss: LossSpec | undefined, shape: DataShape, numClasses: number | undefined): void {
   const rows = 2;
   const x = new Tensor<TensorData>(shape.xKind === "int32" ? new Int32Array(rows * shape.sampleSize) : new Float32Array(rows * shape.sampleSize), [rows, ...shape.sampleShape]);
   const targets: Targets = shape.targetKind === "index"
-    ? { kind: "index", data: new Int32Array(rows * shape.targetSize), rows, sampleShape: shape.targetShape }
+    ? { kind: "index", data: new Int32Array(rows * shape.targetSize).fill(Math.max(0, (numClasses ?? 1) - 1)), rows, sampleShape: shape.targetShape }
     : { kind: "dense", data: new Float32Array(rows * shape.targetSize), rows, sampleShape: shape.targetShape };
   const was = model.training;
   model.eval();
@@ -293,7 +298,7 @@ export class DataParallel {
     }
     const paramGroups = options.paramGroups ?? [];
     checkParamGroups(paramGroups, named.map(([k]) => k));
-    if (shape) checkModelOutput(model, factory, options.loss, shape);
+    if (shape) checkModelOutput(model, factory, options.loss, shape, numClasses);
     const plan = planRun(n, worldSize, stateNames, wasm, options.arenaBytes, room);
     refuse(plan);
     const layout = planMemory(n, worldSize, stateNames, wasm, options.arenaBytes, plan.dataInRun ? plan.dataBytes : 0);
