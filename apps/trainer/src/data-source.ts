@@ -48,14 +48,18 @@ export function splitRows(ds: Dataset, splits: readonly [number, number, number]
   }
 }
 
-/** Splits (see {@link splitRows}) and standardises with the training split's mean and std. */
-export function splitAndStandardize(ds: Dataset, splits: readonly [number, number, number], seed: number): Splits3 {
+/**
+ * Splits (see {@link splitRows}) and standardises with the training split's mean and std: one
+ * scalar for images, one per feature column for tabular data (`perFeature`, default: the data
+ * has no image shape; a resumed run keeps the kind it started with).
+ */
+export function splitAndStandardize(ds: Dataset, splits: readonly [number, number, number], seed: number, perFeature = ds.shape === undefined): Splits3 {
   const parts = splitRows(ds, splits, seed);
   const { train, val, test } = parts;
   for (const [name, part] of [["validation", val], ["test", test]] as const) {
     if (part.n === 0) throw new UsageError(`--splits ${splits.join(",")} leaves the ${name} split of ${ds.source} (${ds.n} rows) empty`);
   }
-  const standardization = standardize(train, val, test);
+  const standardization = standardize(train, [val, test], { perFeature });
   const total = train.n + val.n + test.n;
   return {
     x: ds.x.subarray(0, total * ds.features),

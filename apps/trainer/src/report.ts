@@ -32,7 +32,7 @@ export function renderReport(config: RunConfig, metrics: readonly EpochMetrics[]
   const o = config.options;
   const rows: [string, string][] = [
     ["data", `${config.data.source}: ${config.data.rows.train} train / ${config.data.rows.val} val / ${config.data.rows.test} test`],
-    ["standardisation", `mean ${config.standardization.mean.toPrecision(6)}, std ${config.standardization.std.toPrecision(6)}`],
+    ["standardisation", describeStandardization(config.standardization)],
     ["model", labels.join(", ")],
     ["optimizer", `${config.optimizer.type} ${JSON.stringify(config.optimizer.config)}, schedule ${o.lrSchedule}`],
     ["batch / epochs / workers / seed", `${o.batchSize} / ${o.epochs} / ${o.workers} / ${o.seed}`],
@@ -65,4 +65,11 @@ ${table}
 </body>
 </html>
 `;
+}
+
+/** `mean 0.130660, std 0.308108`, or per feature: `per feature (3): mean 49.0, 5.02e+4, 0.495; std …`. */
+function describeStandardization(st: RunConfig["standardization"]): string {
+  const show = (v: number | number[]) => (typeof v === "number" ? v.toPrecision(6) : v.slice(0, 8).map((x) => x.toPrecision(3)).join(", ") + (v.length > 8 ? ", …" : ""));
+  const head = typeof st.mean === "number" ? "" : `per feature (${st.mean.length}): `;
+  return `${head}mean ${show(st.mean)}; std ${show(st.std)}`;
 }

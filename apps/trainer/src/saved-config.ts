@@ -36,6 +36,15 @@ function positiveInt(v: unknown, max = Number.MAX_SAFE_INTEGER): boolean {
   return Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= max;
 }
 
+/** `{mean, std}`: two scalars, or two lists of one value a feature; finite, std above 0. */
+export function isStandardization(st: unknown, features: number): boolean {
+  if (!isObject(st) || Object.keys(st).length !== 2) return false;
+  const { mean, std } = st;
+  if (typeof mean === "number") return Number.isFinite(mean) && typeof std === "number" && Number.isFinite(std) && std > 0;
+  const list = (v: unknown, ok: (x: number) => boolean) => Array.isArray(v) && v.length === features && v.every((x) => typeof x === "number" && ok(x));
+  return list(mean, Number.isFinite) && list(std, (x) => Number.isFinite(x) && x > 0);
+}
+
 /** Checks a parsed config.json (see the module comment); `file` names it in errors. */
 export function checkRunConfig(raw: unknown, file: string): RunConfig {
   const bad = (key: string, v: unknown, want: string): never => {
@@ -60,9 +69,7 @@ export function checkRunConfig(raw: unknown, file: string): RunConfig {
   if (!isObject(rows) || !["train", "val", "test"].every((k) => positiveInt(rows[k])) || Object.keys(rows).length !== 3) bad("data.rows", rows, "{train, val, test}, each a positive integer");
 
   const st = c.standardization;
-  if (!isObject(st) || !Number.isFinite(st.mean) || !(Number.isFinite(st.std) && (st.std as number) > 0) || Object.keys(st).length !== 2) {
-    bad("standardization", st, "{mean, std}: finite numbers, std above 0");
-  }
+  if (!isStandardization(st, features)) bad("standardization", st, `{mean, std}: finite numbers (or lists of ${features}, one a feature), std above 0`);
 
   // What the options derive must be what the file says (an edited model would load a different network).
   const model = modelSpec(options, features, data.classes as number);

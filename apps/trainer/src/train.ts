@@ -28,6 +28,7 @@ import { clearLeftovers, createRunDir, defaultRunDir, saveModelFiles, writeJsonA
 import { checkRunMemory } from "./run-memory.js";
 import { readRunConfig } from "./saved-config.js";
 import { hooksUrl } from "./worker-hooks.js";
+import { sameJson } from "./json-check.js";
 
 const describeKernels = (k: RunConfig["kernels"]): string => `${k.backend}${k.relaxedSimd ? " (relaxed SIMD)" : ""}`;
 
@@ -112,7 +113,7 @@ async function trainWatched(
   }
   const loaded = loadSource(options.data);
   const loadedBytes = loaded.x.byteLength + loaded.y.byteLength;
-  const data = splitAndStandardize(loaded, options.splits, options.seed);
+  const data = splitAndStandardize(loaded, options.splits, options.seed, saved ? Array.isArray(saved.standardization.mean) : undefined);
   if (options.norm === "batch" && data.rows.train < 2) throw new UsageError(`--splits leaves ${data.rows.train} training row: BatchNorm needs at least 2`);
   // Before the run directory exists (or a checkpoint is read): a run that cannot fit is refused here.
   const { train: nTrain, val: nVal, test: nTest } = data.rows;
@@ -121,10 +122,8 @@ async function trainWatched(
   const plan = batchPlan(nTrain, options.batchSize, options.norm === "batch");
   let ckpt: Checkpoint | null = null;
   if (saved) {
-    const a = saved.standardization;
-    const b = data.standardization;
-    if (a.mean !== b.mean || a.std !== b.std || saved.data.rows.train !== data.rows.train) {
-      throw new UsageError(`--resume ${dir}: ${options.data} is not the data this run started on (its training split's mean/std changed)`);
+    if (!sameJson(saved.standardization, data.standardization) || saved.data.rows.train !== data.rows.train) {
+      throw new UsageError(`--resume ${dir}: ${options.data} is not the data this run started on: its training split's mean/std differ from "standardization" in ${join(dir, "config.json")} (the data or that file changed)`);
     }
     const now = buildRunConfig(options, data).kernels;
     const was = saved.kernels;
@@ -151,7 +150,8 @@ async function trainWatched(
   const planRows = plan.reduce((s, [, n]) => s + n, 0);
   const W = options.workers;
   const doneEpochs = ckpt?.epoch ?? 0;
-  const { mean, std } = data.standardization;
+  // Image data (the only kind --augment takes) has one scalar mean and std.
+  const { mean, std } = data.standardization as { mean: number; std: number };
   const hooks =
     options.augment && data.shape
       ? hooksUrl({ augment: { h: data.shape[0], w: data.shape[1], fill: -mean / std, noiseStd: 0.05 / std, maxShift: 2 } })
