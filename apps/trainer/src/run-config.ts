@@ -10,11 +10,27 @@ import type { OptimizerName, TrainOptions } from "./config.js";
 import type { Splits3 } from "./data-source.js";
 import type { Standardization } from "./data/index.js";
 import { linearWeightNames, modelSpec } from "./model.js";
+import { TASKS, outputWidth } from "./task.js";
 
 export interface RunConfig {
   options: TrainOptions;
-  data: { source: string; features: number; classes: number; shape?: [number, number]; rows: Splits3["rows"] };
+  data: {
+    source: string;
+    features: number;
+    /** Classes (0 for regression). */
+    classes: number;
+    shape?: [number, number];
+    rows: Splits3["rows"];
+    /** Text class labels' names: class i is classNames[i]. */
+    classNames?: string[];
+    /** The CSV header's feature columns (predict picks its inputs' columns by them). */
+    featureNames?: string[];
+    /** Regression: the target columns (the model's outputs, in order). */
+    targetNames?: string[];
+  };
   standardization: Standardization;
+  /** Regression: each target column's training mean and std (the model predicts `(t − mean) / std`). */
+  targetStandardization?: Standardization;
   model: LayerSpec[];
   optimizer: OptimizerSpec;
   loss: LossSpec;
@@ -37,14 +53,19 @@ export function optimizerSpec(o: TrainOptions): OptimizerSpec {
 }
 
 export function buildRunConfig(o: TrainOptions, d: Splits3): RunConfig {
-  const model = modelSpec(o, d.features, d.classes);
+  const model = modelSpec(o, d.features, outputWidth(o.task, d));
+  const names = { classNames: d.classNames, featureNames: d.featureNames, targetNames: d.targetNames };
   return {
     options: o,
-    data: { source: d.source, features: d.features, classes: d.classes, ...(d.shape ? { shape: d.shape } : {}), rows: d.rows },
+    data: {
+      source: d.source, features: d.features, classes: d.classes, ...(d.shape ? { shape: d.shape } : {}), rows: d.rows,
+      ...Object.fromEntries(Object.entries(names).filter(([, v]) => v !== undefined)),
+    },
     standardization: d.standardization,
+    ...(d.targetStandardization ? { targetStandardization: d.targetStandardization } : {}),
     model,
     optimizer: optimizerSpec(o),
-    loss: { type: "crossEntropyLoss" },
+    loss: TASKS[o.task].loss,
     l1: o.l1 > 0 ? { lambda: o.l1, params: linearWeightNames(model) } : null,
     kernels: { backend: backend(), relaxedSimd: backend() === "wasm" && wasmRelaxedSimd(), node: process.version },
     createdAt: new Date().toISOString(),

@@ -13,6 +13,7 @@ import { isObject, preview, sameJson } from "./json-check.js";
 import { linearWeightNames, modelSpec } from "./model.js";
 import { optimizerSpec, type RunConfig } from "./run-config.js";
 import { isRunDebris } from "./run-dir.js";
+import { TASKS } from "./task.js";
 
 /** Reads and checks `<runDir>/config.json`; `flag` (--resume, --model) names the directory in errors. */
 export function readRunConfig(runDir: string, flag: string): RunConfig {
@@ -59,8 +60,15 @@ export function checkRunConfig(raw: unknown, file: string): RunConfig {
   const data = d as Record<string, unknown>;
   if (data.source !== options.data) bad("data.source", data.source, `${preview(options.data)}, the run's --data`);
   if (!positiveInt(data.features, 2 ** 31 - 1)) bad("data.features", data.features, "a positive integer");
-  if (!positiveInt(data.classes, 65_536)) bad("data.classes", data.classes, "an integer in [1, 65536]");
+  const regression = options.task === "regression";
+  if (regression ? data.classes !== 0 : !positiveInt(data.classes, 65_536)) bad("data.classes", data.classes, regression ? "0 (a regression run)" : "an integer in [1, 65536]");
   const features = data.features as number;
+  const strings = (v: unknown, length?: number) => Array.isArray(v) && v.length > 0 && v.every((x) => typeof x === "string") && (length === undefined || v.length === length);
+  if (data.classNames !== undefined && !strings(data.classNames, data.classes as number)) bad("data.classNames", data.classNames, `a list of ${data.classes as number} class names (one a class)`);
+  if (data.featureNames !== undefined && !strings(data.featureNames, features)) bad("data.featureNames", data.featureNames, `a list of ${features} column names (one a feature)`);
+  if (regression ? !strings(data.targetNames) : data.targetNames !== undefined) {
+    bad("data.targetNames", data.targetNames, regression ? "the list of the target columns' names" : "nothing: a classification run has no regression targets");
+  }
   if (data.shape !== undefined) {
     const s = data.shape;
     if (!Array.isArray(s) || s.length !== 2 || !s.every((x) => positiveInt(x)) || s[0] * s[1] !== features) bad("data.shape", s, `[height, width] with height × width = ${features}`);
@@ -71,12 +79,18 @@ export function checkRunConfig(raw: unknown, file: string): RunConfig {
   const st = c.standardization;
   if (!isStandardization(st, features)) bad("standardization", st, `{mean, std}: finite numbers (or lists of ${features}, one a feature), std above 0`);
 
+  const targets = regression ? (data.targetNames as string[]).length : 0;
+  const tst = c.targetStandardization;
+  if (regression ? !(isStandardization(tst, targets) && Array.isArray((tst as Record<string, unknown>).mean)) : tst !== undefined) {
+    bad("targetStandardization", tst, regression ? `{mean, std}: lists of ${targets} finite numbers (one a target), std above 0` : "nothing: a classification run has no regression targets");
+  }
+
   // What the options derive must be what the file says (an edited model would load a different network).
-  const model = modelSpec(options, features, data.classes as number);
+  const model = modelSpec(options, features, regression ? targets : (data.classes as number));
   const derived = {
     model,
     optimizer: optimizerSpec(options),
-    loss: { type: "crossEntropyLoss" },
+    loss: TASKS[options.task].loss,
     l1: options.l1 > 0 ? { lambda: options.l1, params: linearWeightNames(model) } : null,
   };
   for (const [key, want] of Object.entries(derived)) {
@@ -92,6 +106,7 @@ export function checkRunConfig(raw: unknown, file: string): RunConfig {
     options,
     data: data as RunConfig["data"],
     standardization: st as RunConfig["standardization"],
+    ...(regression ? { targetStandardization: tst as RunConfig["standardization"] } : {}),
     ...(derived as Pick<RunConfig, "model" | "optimizer" | "loss" | "l1">),
     kernels: k as RunConfig["kernels"],
     createdAt: c.createdAt as string,

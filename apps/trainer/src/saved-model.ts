@@ -5,7 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { crossEntropyLoss, loadSafetensors, type Sequential } from "@weft/layers";
+import { crossEntropyLoss, loadSafetensors, type Sequential, type StateEntry } from "@weft/layers";
 import { buildModel } from "@weft/parallel";
 import { Tensor, argmax, noGrad, softmax } from "@weft/tensor";
 import { UsageError } from "./errors.js";
@@ -33,6 +33,28 @@ export function loadRunModel(dir: string): { config: RunConfig; model: Sequentia
 }
 
 const BATCH = 1024;
+
+/** The model's outputs `[rows, outputs]` for `rows` rows of standardised `x` (in batches, no graph). */
+export function forwardRows(model: Sequential, x: Float32Array, rows: number, features: number): Float32Array {
+  let out = new Float32Array(0);
+  noGrad(() => {
+    for (let b = 0; b < rows; b += BATCH) {
+      const n = Math.min(BATCH, rows - b);
+      const y = model.forward(new Tensor(x.subarray(b * features, (b + n) * features), [n, features]));
+      if (b === 0) out = new Float32Array(rows * y.shape[1]!);
+      out.set(y.data.subarray(0, n * y.shape[1]!), b * y.shape[1]!);
+    }
+  });
+  return out;
+}
+
+/** A model of `spec` holding `state` (a run's weights), in eval mode: the main thread's copy for figures the engine does not compute. */
+export function modelWithState(spec: RunConfig["model"], state: Record<string, StateEntry>): Sequential {
+  const model = buildModel(spec);
+  model.loadStateDict(state);
+  model.eval();
+  return model;
+}
 
 /** Predicted class and its softmax probability for each of `rows` rows of standardised `x`. */
 export function classify(model: Sequential, x: Float32Array, rows: number, features: number): { classes: Int32Array; confidence: Float32Array } {

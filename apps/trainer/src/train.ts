@@ -14,7 +14,7 @@ import { DataParallel, WorkerError } from "@weft/parallel";
 import { Rng, writeFileAtomic, type Tensor } from "@weft/tensor";
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from "./checkpoint.js";
 import type { RunFlags, TrainOptions } from "./config.js";
-import { absoluteDataPaths, loadSource, rowRange, splitAndStandardize } from "./data-source.js";
+import { absoluteDataPaths, loadSource, rowRange, splitAndStandardize, type Splits3 } from "./data-source.js";
 import { InterruptedError, RunError, UsageError } from "./errors.js";
 import { watchSignals } from "./interrupt.js";
 import { layerGradNorms } from "./grad-norms.js";
@@ -29,13 +29,17 @@ import { checkRunMemory } from "./run-memory.js";
 import { readRunConfig } from "./saved-config.js";
 import { hooksUrl } from "./worker-hooks.js";
 import { sameJson } from "./json-check.js";
+import { plural } from "./plural.js";
+import { regressionMetrics, unstandardizeTargets, type RegressionMetrics } from "./regression-metrics.js";
+import { forwardRows, modelWithState } from "./saved-model.js";
+import { TASKS, describeFigures, outputWidth, type TestFigures } from "./task.js";
 
 const describeKernels = (k: RunConfig["kernels"]): string => `${k.backend}${k.relaxedSimd ? " (relaxed SIMD)" : ""}`;
 
 export interface TrainResult {
   dir: string;
   epochs: number;
-  test: { loss: number; accuracy: number };
+  test: TestFigures;
   seconds: number;
 }
 
@@ -111,18 +115,18 @@ async function trainWatched(
     dir = run.out ? resolve(cwd, run.out) : defaultRunDir(cwd);
     options = { ...options, data: absoluteDataPaths(options.data, cwd) };
   }
-  const loaded = loadSource(options.data);
+  const loaded = loadSource(options.data, { ...options, classNames: saved?.data.classNames });
   const loadedBytes = loaded.x.byteLength + loaded.y.byteLength;
   const data = splitAndStandardize(loaded, options.splits, options.seed, saved ? Array.isArray(saved.standardization.mean) : undefined);
   if (options.norm === "batch" && data.rows.train < 2) throw new UsageError(`--splits leaves ${data.rows.train} training row: BatchNorm needs at least 2`);
   // Before the run directory exists (or a checkpoint is read): a run that cannot fit is refused here.
   const { train: nTrain, val: nVal, test: nTest } = data.rows;
-  checkRunMemory(options, { features: data.features, classes: data.classes, rows: nTrain + nVal + nTest, loadedBytes }, undefined, saved ? join(dir, "config.json") : undefined);
+  checkRunMemory(options, { features: data.features, classes: outputWidth(options.task, data), rows: nTrain + nVal + nTest, loadedBytes }, undefined, saved ? join(dir, "config.json") : undefined);
   const config: RunConfig = saved ? { ...saved, options } : buildRunConfig(options, data);
   const plan = batchPlan(nTrain, options.batchSize, options.norm === "batch");
   let ckpt: Checkpoint | null = null;
   if (saved) {
-    if (!sameJson(saved.standardization, data.standardization) || saved.data.rows.train !== data.rows.train) {
+    if (!sameJson(saved.standardization, data.standardization) || !sameJson(saved.targetStandardization, data.targetStandardization) || saved.data.rows.train !== data.rows.train) {
       throw new UsageError(`--resume ${dir}: ${options.data} is not the data this run started on: its training split's mean/std differ from "standardization" in ${join(dir, "config.json")} (the data or that file changed)`);
     }
     const now = buildRunConfig(options, data).kernels;
@@ -139,6 +143,7 @@ async function trainWatched(
       optimizer: { type: config.optimizer.type, arrays, parameters },
       stepsPerEpoch: plan.length,
       earlyStopping: options.earlyStopping !== null,
+      metricKeys: TASKS[options.task].metricKeys,
     });
     if (ckpt && ckpt.epoch > options.epochs) throw new UsageError(`--epochs ${options.epochs}: the run in ${dir} has already completed ${ckpt.epoch} epochs`);
   } else {
@@ -147,6 +152,7 @@ async function trainWatched(
   writeJsonAtomic(join(dir, "config.json"), config);
 
   const { train: trainRows, val: valRows, test: testRows } = data.rows;
+  const regression = options.task === "regression";
   const planRows = plan.reduce((s, [, n]) => s + n, 0);
   const W = options.workers;
   const doneEpochs = ckpt?.epoch ?? 0;
@@ -168,7 +174,7 @@ async function trainWatched(
     seed: options.seed,
     hooks,
     // In the run's shared memory: each step's batch gather then allocates nothing.
-    data: { x: data.x, features: data.features, y: data.y },
+    data: data.targets ? { x: data.x, features: data.features, y: data.targets, targetWidth: data.targetNames!.length } : { x: data.x, features: data.features, y: data.y },
     barrierTimeoutMs: Math.round(run.workerTimeout * 1000),
   });
   setPool(dp);
@@ -178,9 +184,10 @@ async function trainWatched(
   try {
     if (signals.signal) await dp.close(); // a signal while the pool started
     reporter.info(
-      `weft train → ${dir}\n${data.source}: ${trainRows.toLocaleString("en-US")} train / ${valRows.toLocaleString("en-US")} val / ${testRows.toLocaleString("en-US")} test rows, ` +
-        `${data.features} features, ${data.classes} classes\nmodel ${describeModel(config.model)} (${dp.params.length.toLocaleString("en-US")} parameters), ` +
-        `${config.optimizer.type} lr ${options.lr}, batch ${options.batchSize}, ${options.epochs} epochs, ${W} workers, seed ${options.seed}` +
+      `weft train → ${dir}\n${data.source}: ${trainRows.toLocaleString("en-US")} train / ${valRows.toLocaleString("en-US")} val / ${plural(testRows, "test row")}, ` +
+        `${plural(data.features, "feature")}, ${regression ? `${plural(data.targetNames!.length, "target")} (${data.targetNames!.join(", ")})` : plural(data.classes, "class", "classes")}\n` +
+        `model ${describeModel(config.model)} (${plural(dp.params.length, "parameter")}), ` +
+        `${config.optimizer.type} lr ${options.lr}, batch ${options.batchSize}, ${plural(options.epochs, "epoch")}, ${plural(W, "worker")}, seed ${options.seed}` +
         (doneEpochs > 0 ? `\nresuming after epoch ${doneEpochs}` : ""),
       { dir, data: data.source, rows: data.rows, model: config.model, parameters: dp.params.length, workers: W, epochs: options.epochs, resumedAfter: doneEpochs },
     );
@@ -212,12 +219,13 @@ async function trainWatched(
       const trainSeconds = (performance.now() - t0) / 1000;
       const gradNorms = Object.fromEntries(Object.entries(normSums).map(([k, v]) => [k, v / samples]));
       const val = await dp.evaluate(valIdx);
+      const model = toTensorMap(await dp.stateDict());
+      const figures = regression ? regressionFigures(config, data, model, trainRows, valRows) : { valAccuracy: val.accuracy };
       const line: EpochMetrics = {
-        epoch: epoch + 1, trainLoss, valLoss: val.loss, valAccuracy: val.accuracy,
+        epoch: epoch + 1, trainLoss, valLoss: val.loss, ...figures,
         samplesPerSec: planRows / trainSeconds, seconds: (performance.now() - t0) / 1000, lr, gradNorms,
       };
       metrics.push(line);
-      const model = toTensorMap(await dp.stateDict());
       if (stopper) {
         stopped = stopper.step(val.loss);
         if (stopper.bestEpoch === epoch) best = model;
@@ -237,16 +245,20 @@ async function trainWatched(
     testing = true;
     // With --early-stopping the model is the best epoch's (parameters and BatchNorm buffers).
     if (stopper && best) await dp.loadState(best, await dp.optimizerStateDict(), dp.steps);
-    const test = await dp.evaluate(testIdx);
-    saveModelFiles(dir, toTensorMap(await dp.stateDict()), await dp.optimizerStateDict());
-    writeMetrics(dir, [...metrics, { split: "test", loss: test.loss, accuracy: test.accuracy }]);
+    const evaluated = await dp.evaluate(testIdx);
+    const finalModel = toTensorMap(await dp.stateDict());
+    const test: TestFigures = regression
+      ? { loss: evaluated.loss, ...regressionFigures(config, data, finalModel, trainRows + valRows, testRows) }
+      : { loss: evaluated.loss, accuracy: evaluated.accuracy };
+    saveModelFiles(dir, finalModel, await dp.optimizerStateDict());
+    writeMetrics(dir, [...metrics, { split: "test", ...test }]);
     writeFileAtomic(join(dir, "report.html"), renderReport(config, metrics, test));
     const seconds = (performance.now() - started) / 1000;
     reporter.result(
       "test",
-      `test accuracy ${(100 * test.accuracy).toFixed(2)}% (loss ${test.loss.toFixed(4)}) on ${testRows.toLocaleString("en-US")} rows, ${seconds.toFixed(1)} s in all\n` +
+      `test ${describeFigures(test)} (loss ${test.loss.toFixed(4)}${regression ? ", MSE of the standardised targets" : ""}) on ${testRows.toLocaleString("en-US")} rows, ${seconds.toFixed(1)} s in all\n` +
         `saved ${join(dir, "model.safetensors")} (PyTorch state-dict keys) and ${join(dir, "report.html")}`,
-      { split: "test", loss: test.loss, accuracy: test.accuracy, seconds, dir },
+      { split: "test", ...test, seconds, dir },
     );
     return { dir, epochs: metrics.length, test, seconds };
   } catch (e) {
@@ -267,6 +279,17 @@ async function trainWatched(
   } finally {
     await dp.close();
   }
+}
+
+/**
+ * rmse, mae and r2 (in the targets' units) of rows `[from, from + n)` under the weights `state`:
+ * the engine reports the standardised MSE only, so the main thread predicts these rows itself.
+ */
+function regressionFigures(config: RunConfig, data: Splits3, state: TensorMap, from: number, n: number): RegressionMetrics {
+  const f = data.features;
+  const w = data.targetNames!.length;
+  const pred = forwardRows(modelWithState(config.model, state), data.x.subarray(from * f, (from + n) * f), n, f);
+  return regressionMetrics(unstandardizeTargets(pred, data.targetStandardization!), data.rawTargets!.subarray(from * w, (from + n) * w), w);
 }
 
 function interrupted(signal: NodeJS.Signals, dir: string, completed: number, epochs: number, testing: boolean): InterruptedError {
