@@ -51,6 +51,8 @@ export interface CheckpointExpectations {
   stepsPerEpoch: number;
   /** Whether the run uses early stopping (then every checkpoint holds best.safetensors). */
   earlyStopping: boolean;
+  /** The task's epoch figures (valAccuracy; rmse, mae, r2), each a finite number in every epoch line. */
+  metricKeys: readonly string[];
 }
 
 /** `<run>/checkpoints`, after checking that a symbolic link there names a directory. */
@@ -176,7 +178,8 @@ export function loadCheckpoint(runDir: string, expect?: CheckpointExpectations):
   return { ...state, model, optimizer, best };
 }
 
-const METRIC_NUMBERS = ["trainLoss", "valLoss", "valAccuracy", "samplesPerSec", "seconds", "lr"];
+/** Every epoch line's numbers; the task's own figures (valAccuracy, or rmse, mae, r2) come from the expectations. */
+const METRIC_NUMBERS = ["trainLoss", "valLoss", "samplesPerSec", "seconds", "lr"];
 
 function checkState(raw: unknown, path: string, epoch: number, expect?: CheckpointExpectations): CheckpointState {
   const bad = (key: string, v: unknown, want: string): never => {
@@ -196,7 +199,7 @@ function checkState(raw: unknown, path: string, epoch: number, expect?: Checkpoi
     if (!isObject(m)) bad(key, m, "an object of that epoch's metrics");
     const line = m as Record<string, unknown>;
     if (line.epoch !== i + 1) bad(`${key}.epoch`, line.epoch, String(i + 1));
-    for (const k of METRIC_NUMBERS) if (!Number.isFinite(line[k])) bad(`${key}.${k}`, line[k], "a finite number");
+    for (const k of [...METRIC_NUMBERS, ...(expect?.metricKeys ?? ["valAccuracy"])]) if (!Number.isFinite(line[k])) bad(`${key}.${k}`, line[k], "a finite number");
     if (!isObject(line.gradNorms) || !Object.values(line.gradNorms).every((g) => Number.isFinite(g))) bad(`${key}.gradNorms`, line.gradNorms, "an object of finite numbers (layer → ‖∇‖)");
   });
   return { epoch, step: s.step as number, metrics: s.metrics as Record<string, unknown>[], stopped: s.stopped as boolean };

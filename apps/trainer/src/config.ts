@@ -15,6 +15,9 @@ export type OptimizerName = "adam" | "adamw" | "sgd" | "rmsprop";
 export type ActivationName = "relu" | "gelu" | "tanh" | "sigmoid" | "leaky-relu";
 export type NormName = "batch" | "layer" | "none";
 export type InitName = "he" | "xavier" | "default";
+/** What a run learns (see task.ts); a new task adds its name here and its entry in task.ts's table. */
+export type TaskName = "classification" | "regression";
+export type ImputeName = "none" | "mean";
 
 /** Everything that decides what a run computes (saved in config.json; `--resume` reads it back). */
 export interface TrainOptions {
@@ -39,6 +42,11 @@ export interface TrainOptions {
   earlyStopping: number | null;
   augment: boolean;
   seed: number;
+  task: TaskName;
+  /** CSV only: the label column(s) by name or index, comma-separated (several for regression); null: a column named `label`, else the first. */
+  labelColumn: string | null;
+  /** CSV only: what to do with missing feature values (none: an error naming line and column; mean: the training split's column mean). */
+  impute: ImputeName;
   /** `--model FILE`: an ES module exporting createModel(ctx) (absolute once the run starts); null: the built-in MLP. */
   model: string | null;
 }
@@ -55,17 +63,20 @@ export interface RunFlags {
   workerTimeout: number;
 }
 
-/** Option keys added after runs were first saved, with the value an older config.json means. */
-const LATER_DEFAULTS: Partial<TrainOptions> = { model: null };
-
 /** The flags that shape the built-in MLP: a model file builds its own network. */
 const MLP_KEYS = ["hidden", "norm", "activation", "dropout", "init", "l1"] as const;
 
 /** Every key of TrainOptions: what config.json's "options" holds, no more, no less. */
 const OPTION_KEYS: readonly (keyof TrainOptions)[] = Object.keys({
   data: 1, splits: 1, epochs: 1, batchSize: 1, workers: 1, lr: 1, optimizer: 1, momentum: 1, weightDecay: 1, l1: 1, hidden: 1,
-  activation: 1, norm: 1, dropout: 1, init: 1, lrSchedule: 1, earlyStopping: 1, augment: 1, seed: 1, model: 1,
+  activation: 1, norm: 1, dropout: 1, init: 1, lrSchedule: 1, earlyStopping: 1, augment: 1, seed: 1, task: 1, labelColumn: 1, impute: 1, model: 1,
 } satisfies Record<keyof TrainOptions, 1>) as (keyof TrainOptions)[];
+
+/**
+ * Options added after runs were already saved: a config.json without them loads with these
+ * values — what those runs did (label column 0 was the only CSV layout then).
+ */
+const SAVED_DEFAULTS: Partial<TrainOptions> = { task: "classification", labelColumn: "0", impute: "none", model: null };
 
 type Key = keyof TrainOptions | keyof RunFlags | "config";
 
@@ -175,6 +186,19 @@ function parseSchedule(v: unknown): string {
   return v.trim();
 }
 
+function parseLabelColumn(v: unknown): string | null {
+  const what = "a column name or 0-based index (−1: the last), or for regression several, comma-separated (price or 3 or price,rent)";
+  if (v === null) return null;
+  if (typeof v === "number" && Number.isInteger(v)) return String(v);
+  if (typeof v !== "string" || v.trim() === "" || v.split(",").some((c) => c.trim() === "")) throw new Reject(what);
+  return v;
+}
+
+/** `--label-column`'s parts: indices as numbers, names as strings. */
+export function labelColumns(spec: string): (number | string)[] {
+  return spec.split(",").map((c) => (/^\s*-?\d+\s*$/.test(c) ? Number(c) : c.trim()));
+}
+
 function parsePatience(v: unknown): number | null {
   if (v === "off" || v === null || v === false) return null;
   const n = toNumber(v);
@@ -203,6 +227,9 @@ export const TRAIN_FLAGS: readonly FlagDef[] = [
   { name: "lr-schedule", key: "lrSchedule", metavar: "SPEC", help: `per-epoch schedule: ${LR_SCHEDULE_FORMS}`, shown: "none", parse: parseSchedule },
   { name: "early-stopping", key: "earlyStopping", metavar: "PATIENCE", help: "stop after PATIENCE epochs without a lower validation loss; keep the best weights", shown: "off", parse: parsePatience },
   { name: "augment", key: "augment", boolean: true, help: "random shifts (±2 px) and noise on training images, seeded per worker and step", shown: "off", parse: flag },
+  { name: "task", key: "task", metavar: "NAME", help: "classification (cross-entropy, class labels) or regression (MSE, float targets, standardised for training)", shown: "classification", parse: oneOf("classification", "regression") },
+  { name: "label-column", key: "labelColumn", metavar: "NAME|INDEX", help: "CSV: the label column by name or index (regression: one or more, a,b); class labels may be text", shown: "the column named label, else the first", parse: parseLabelColumn },
+  { name: "impute", key: "impute", metavar: "KIND", help: "CSV: missing feature values (empty, NA, NaN, ?): none (an error naming line and column) or mean (the training split's column mean)", shown: "none", parse: oneOf("none", "mean") },
   { name: "seed", key: "seed", metavar: "N", help: "seed of the split, init, shuffling, dropout and augmentation", shown: "0", parse: integer(0, Number.MAX_SAFE_INTEGER) },
   { name: "out", key: "out", metavar: "DIR", help: "run directory", shown: "runs/<timestamp>", parse: text("a directory path") },
   { name: "resume", key: "resume", metavar: "DIR", help: "continue the run saved in DIR (with --epochs N: up to N epochs in all)", parse: text("a run directory") },
@@ -284,6 +311,9 @@ export function resolveTrainConfig(raw: RawFlags, cores = availableParallelism()
     earlyStopping: get("earlyStopping", null),
     augment: get("augment", false),
     seed: get("seed", 0),
+    task: get("task", "classification"),
+    labelColumn: get("labelColumn", null),
+    impute: get("impute", "none"),
     model: get("model", null),
   };
   const run: RunFlags = {
@@ -322,9 +352,16 @@ function checkCombination(o: TrainOptions, where: string): void {
     fail(`--momentum applies to --optimizer sgd or rmsprop, not ${o.optimizer} (Adam's momentum is its beta1, fixed at PyTorch's 0.9)`);
   }
   if (o.augment && o.data.startsWith("csv:")) fail("--augment shifts images: it needs --data mnist or idx:…, not a CSV file");
-  if (o.model !== null) return; // the MLP's flags do not apply (resolveTrainConfig refuses them with --model)
-  if (o.norm === "batch" && o.batchSize < 2) fail("--batch-size must be at least 2 with --norm batch (BatchNorm needs more than one row per step)");
-  if (o.hidden.length === 0 && o.dropout > 0) fail("--dropout needs hidden layers (--hidden none makes a linear model)");
+  if (o.model === null) {
+    // The MLP's flags (resolveTrainConfig refuses them beside --model).
+    if (o.norm === "batch" && o.batchSize < 2) fail("--batch-size must be at least 2 with --norm batch (BatchNorm needs more than one row per step)");
+    if (o.hidden.length === 0 && o.dropout > 0) fail("--dropout needs hidden layers (--hidden none makes a linear model)");
+  }
+  const csv = o.data.startsWith("csv:");
+  if (!csv && o.labelColumn !== null) fail("--label-column picks a column of a CSV file: it needs --data csv:<file>");
+  if (!csv && o.impute !== "none") fail("--impute fills in missing values of a CSV file: it needs --data csv:<file>");
+  if (!csv && o.task === "regression") fail("--task regression learns float targets from a CSV file: it needs --data csv:<file> (images have class labels)");
+  if (o.task === "classification" && o.labelColumn !== null && o.labelColumn.includes(",")) fail(`--label-column ${o.labelColumn}: classification takes one label column (several are for --task regression)`);
 }
 
 /**
@@ -339,7 +376,7 @@ export function checkSavedOptions(saved: unknown, file: string): TrainOptions {
     if (!(OPTION_KEYS as readonly string[]).includes(k)) throw new UsageError(`${file}: unknown key "options.${k}" (a run's options are ${OPTION_KEYS.join(", ")})`);
     out[k] = check(BY_KEY.get(k)!, v, ` (key "options.${k}" in ${file})`);
   }
-  for (const [k, v] of Object.entries(LATER_DEFAULTS)) if (!Object.hasOwn(saved, k)) out[k] = v;
+  for (const [k, v] of Object.entries(SAVED_DEFAULTS)) if (!Object.hasOwn(saved, k)) out[k] = v;
   const missing = OPTION_KEYS.filter((k) => !Object.hasOwn(out, k));
   if (missing.length > 0) throw new UsageError(`${file}: "options" lacks ${missing.map((k) => `"${k}"`).join(", ")}: not a config.json that weft wrote`);
   const options = out as unknown as TrainOptions;

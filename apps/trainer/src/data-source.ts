@@ -5,6 +5,7 @@
  */
 import { resolve } from "node:path";
 import { loadCsv, loadEmbeddedMnist, loadIdx, splitDataset, standardize, type Dataset, type Splits, type Standardization } from "./data/index.js";
+import { labelColumns, type TrainOptions } from "./config.js";
 import { UsageError } from "./errors.js";
 
 export interface Splits3 {
@@ -12,13 +13,27 @@ export interface Splits3 {
   x: Float32Array;
   y: Int32Array;
   features: number;
+  /** Classes (0 for regression). */
   classes: number;
   /** Image height and width, for image data. */
   shape?: [number, number];
   rows: { train: number; val: number; test: number };
   standardization: Standardization;
   source: string;
+  /** Text class labels' names (y indexes them). */
+  classNames?: string[];
+  featureNames?: string[];
+  /** Regression: the targets `[rows, targetNames.length]` standardised, as the model learns them… */
+  targets?: Float32Array;
+  /** …and as in the file (for figures in their own units). */
+  rawTargets?: Float32Array;
+  targetNames?: string[];
+  /** Regression: each target column's training mean and std. */
+  targetStandardization?: Standardization;
 }
+
+/** How a CSV is read: the run's --task, --label-column, --impute, and (eval, resume) the class names it learnt. */
+export type SourceOptions = Pick<TrainOptions, "task" | "labelColumn" | "impute"> & { classNames?: readonly string[] };
 
 /** `--data` with its file paths made absolute (config.json must not depend on the directory it was run from). */
 export function absoluteDataPaths(data: string, cwd: string): string {
@@ -27,14 +42,21 @@ export function absoluteDataPaths(data: string, cwd: string): string {
   return data;
 }
 
-/** Loads a `--data` source as it is on disk (raw values, all rows). */
-export function loadSource(data: string): Dataset {
+/** Loads a `--data` source as it is on disk (raw values, all rows); `o` says how to read a CSV. */
+export function loadSource(data: string, o?: SourceOptions): Dataset {
   if (data === "mnist") return loadEmbeddedMnist();
   if (data.startsWith("idx:")) {
     const [images, labels] = data.slice(4).split(",") as [string, string];
     return loadIdx(images, labels);
   }
-  if (data.startsWith("csv:")) return loadCsv(data.slice(4));
+  if (data.startsWith("csv:")) {
+    return loadCsv(data.slice(4), {
+      task: o?.task === "regression" ? "regression" : "classification",
+      ...(o?.labelColumn != null ? { labelColumn: labelColumns(o.labelColumn) } : {}),
+      missing: o?.impute === "mean" ? "nan" : "error",
+      ...(o?.classNames ? { classNames: o.classNames } : {}),
+    });
+  }
   throw new UsageError(`--data must be mnist, idx:<images>,<labels> or csv:<file>, got ${JSON.stringify(data)}`);
 }
 
@@ -48,16 +70,20 @@ export function splitRows(ds: Dataset, splits: readonly [number, number, number]
   }
 }
 
-/** Splits (see {@link splitRows}) and standardises with the training split's mean and std. */
-export function splitAndStandardize(ds: Dataset, splits: readonly [number, number, number], seed: number): Splits3 {
+/**
+ * Splits (see {@link splitRows}) and standardises with the training split's mean and std: one
+ * scalar for images, one per feature column for tabular data (`perFeature`, default: the data
+ * has no image shape; a resumed run keeps the kind it started with).
+ */
+export function splitAndStandardize(ds: Dataset, splits: readonly [number, number, number], seed: number, perFeature = ds.shape === undefined): Splits3 {
   const parts = splitRows(ds, splits, seed);
   const { train, val, test } = parts;
   for (const [name, part] of [["validation", val], ["test", test]] as const) {
     if (part.n === 0) throw new UsageError(`--splits ${splits.join(",")} leaves the ${name} split of ${ds.source} (${ds.n} rows) empty`);
   }
-  const standardization = standardize(train, val, test);
+  const standardization = standardize(train, [val, test], { perFeature });
   const total = train.n + val.n + test.n;
-  return {
+  const out: Splits3 = {
     x: ds.x.subarray(0, total * ds.features),
     y: ds.y.subarray(0, total),
     features: ds.features,
@@ -66,7 +92,19 @@ export function splitAndStandardize(ds: Dataset, splits: readonly [number, numbe
     rows: { train: train.n, val: val.n, test: test.n },
     standardization,
     source: ds.source,
+    ...(ds.classNames ? { classNames: ds.classNames } : {}),
+    ...(ds.featureNames ? { featureNames: ds.featureNames } : {}),
   };
+  if (ds.targets && ds.targetNames) {
+    // The targets are standardised too (per column, training split): the MSE then weighs every target alike and Adam's lr fits any scale.
+    const w = ds.targetNames.length;
+    const targets = ds.targets.subarray(0, total * w);
+    const rawTargets = targets.slice();
+    const asRows = (from: number, n: number) => ({ ...ds, x: targets.subarray(from * w, (from + n) * w), n, features: w });
+    const targetStandardization = standardize(asRows(0, train.n), [asRows(train.n, val.n + test.n)], { perFeature: true });
+    Object.assign(out, { targets, rawTargets, targetNames: ds.targetNames, targetStandardization });
+  }
+  return out;
 }
 
 /** Row indices `[from, to)` as an Int32Array (the engine's index lists). */

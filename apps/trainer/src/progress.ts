@@ -9,7 +9,12 @@ export interface EpochLine {
   epochs: number;
   trainLoss: number;
   valLoss: number;
-  valAccuracy: number;
+  /** Classification: accuracy on the validation split. */
+  valAccuracy?: number;
+  /** Regression: on the validation split, in the targets' units (r2: averaged over the targets). */
+  rmse?: number;
+  mae?: number;
+  r2?: number;
   samplesPerSec: number;
   seconds: number;
   lr: number;
@@ -117,7 +122,8 @@ class TextReporter implements Reporter {
     this.clear();
     this.s.out.write(
       `epoch ${pad(l.epoch, l.epochs)}/${l.epochs}  train loss ${l.trainLoss.toFixed(4)}  val loss ${l.valLoss.toFixed(4)}  ` +
-        `val acc ${(100 * l.valAccuracy).toFixed(2)}%  ${Math.round(l.samplesPerSec).toLocaleString("en-US")} samples/s  ${l.seconds.toFixed(1)} s\n`,
+        (l.valAccuracy !== undefined ? `val acc ${(100 * l.valAccuracy).toFixed(2)}%  ` : `val rmse ${l.rmse!.toPrecision(4)}  mae ${l.mae!.toPrecision(4)}  r² ${l.r2!.toFixed(4)}  `) +
+        `${Math.round(l.samplesPerSec).toLocaleString("en-US")} samples/s  ${l.seconds.toFixed(1)} s\n`,
     );
   }
 

@@ -7,23 +7,31 @@ import { layerLabels } from "./model.js";
 import { describeModelFile, isModelFile } from "./model-file.js";
 import type { RunConfig } from "./run-config.js";
 import { escapeXml, lineChart } from "./svg-chart.js";
+import { TASKS, describeFigures, type TestFigures } from "./task.js";
 import type { EpochMetrics } from "./train.js";
 
-export function renderReport(config: RunConfig, metrics: readonly EpochMetrics[], test: { loss: number; accuracy: number } | null): string {
+export function renderReport(config: RunConfig, metrics: readonly EpochMetrics[], test: TestFigures | null): string {
   const at = (f: (m: EpochMetrics) => number): [number, number][] => metrics.map((m) => [m.epoch, f(m)]);
   const loss = lineChart(
     [
       { name: "train loss", points: at((m) => m.trainLoss) },
       { name: "validation loss", points: at((m) => m.valLoss) },
     ],
-    { title: "Loss (cross-entropy)", xLabel: "epoch", yLabel: "loss" },
+    { title: `Loss (${TASKS[config.options.task].lossName})`, xLabel: "epoch", yLabel: "loss" },
   );
-  const accuracy = lineChart([{ name: "validation accuracy", points: at((m) => m.valAccuracy) }], {
-    title: "Validation accuracy",
-    xLabel: "epoch",
-    yLabel: "accuracy",
-    yRange: [Math.min(0.9, ...metrics.map((m) => Math.floor(m.valAccuracy * 10) / 10)), 1],
-  });
+  const regression = config.options.task === "regression";
+  const accuracy = regression
+    ? lineChart([{ name: "validation RMSE", points: at((m) => m.rmse ?? Number.NaN) }, { name: "validation MAE", points: at((m) => m.mae ?? Number.NaN) }], {
+        title: "Validation error (the targets' units)",
+        xLabel: "epoch",
+        yLabel: "error",
+      })
+    : lineChart([{ name: "validation accuracy", points: at((m) => m.valAccuracy ?? Number.NaN) }], {
+        title: "Validation accuracy",
+        xLabel: "epoch",
+        yLabel: "accuracy",
+        yRange: [Math.min(0.9, ...metrics.map((m) => Math.floor((m.valAccuracy ?? 1) * 10) / 10)), 1],
+      });
   const labels = isModelFile(config.model) ? [] : layerLabels(config.model);
   const keys = [...new Set(metrics.flatMap((m) => Object.keys(m.gradNorms)))];
   const grads = lineChart(
@@ -33,12 +41,12 @@ export function renderReport(config: RunConfig, metrics: readonly EpochMetrics[]
   const o = config.options;
   const rows: [string, string][] = [
     ["data", `${config.data.source}: ${config.data.rows.train} train / ${config.data.rows.val} val / ${config.data.rows.test} test`],
-    ["standardisation", `mean ${config.standardization.mean.toPrecision(6)}, std ${config.standardization.std.toPrecision(6)}`],
+    ["standardisation", describeStandardization(config.standardization)],
     ["model", isModelFile(config.model) ? `${describeModelFile(config.model)}: ${config.model.file}` : labels.join(", ")],
     ["optimizer", `${config.optimizer.type} ${JSON.stringify(config.optimizer.config)}, schedule ${o.lrSchedule}`],
     ["batch / epochs / workers / seed", `${o.batchSize} / ${o.epochs} / ${o.workers} / ${o.seed}`],
     ["epochs run", String(metrics.length)],
-    ["test", test ? `accuracy ${(100 * test.accuracy).toFixed(2)}%, loss ${test.loss.toFixed(4)}` : "(not yet: the run is in progress or was interrupted)"],
+    ["test", test ? `${describeFigures(test)}, loss ${test.loss.toFixed(4)}` : "(not yet: the run is in progress or was interrupted)"],
   ];
   const table = rows.map(([k, v]) => `<tr><th>${escapeXml(k)}</th><td>${escapeXml(v)}</td></tr>`).join("\n");
   return `<!doctype html>
@@ -66,4 +74,11 @@ ${table}
 </body>
 </html>
 `;
+}
+
+/** `mean 0.130660, std 0.308108`, or per feature: `per feature (3): mean 49.0, 5.02e+4, 0.495; std …`. */
+function describeStandardization(st: RunConfig["standardization"]): string {
+  const show = (v: number | number[]) => (typeof v === "number" ? v.toPrecision(6) : v.slice(0, 8).map((x) => x.toPrecision(3)).join(", ") + (v.length > 8 ? ", …" : ""));
+  const head = typeof st.mean === "number" ? "" : `per feature (${st.mean.length}): `;
+  return `${head}mean ${show(st.mean)}; std ${show(st.std)}`;
 }

@@ -11,11 +11,27 @@ import type { Splits3 } from "./data-source.js";
 import type { Standardization } from "./data/index.js";
 import { linearWeightNames, modelSpec } from "./model.js";
 import type { ModelFileRecord, RunModelSpec } from "./model-file.js";
+import { TASKS, outputWidth } from "./task.js";
 
 export interface RunConfig {
   options: TrainOptions;
-  data: { source: string; features: number; classes: number; shape?: [number, number]; rows: Splits3["rows"] };
+  data: {
+    source: string;
+    features: number;
+    /** Classes (0 for regression). */
+    classes: number;
+    shape?: [number, number];
+    rows: Splits3["rows"];
+    /** Text class labels' names: class i is classNames[i]. */
+    classNames?: string[];
+    /** The CSV header's feature columns (predict picks its inputs' columns by them). */
+    featureNames?: string[];
+    /** Regression: the target columns (the model's outputs, in order). */
+    targetNames?: string[];
+  };
   standardization: Standardization;
+  /** Regression: each target column's training mean and std (the model predicts `(t − mean) / std`). */
+  targetStandardization?: Standardization;
   /** The built-in MLP as layer specs, or the record of a `--model` file. */
   model: RunModelSpec;
   optimizer: OptimizerSpec;
@@ -41,14 +57,19 @@ export function optimizerSpec(o: TrainOptions): OptimizerSpec {
 
 /** `file`: the record of `--model` (when o.model is set). */
 export function buildRunConfig(o: TrainOptions, d: Splits3, file?: ModelFileRecord): RunConfig {
-  const model = file ?? modelSpec(o, d.features, d.classes);
+  const model = file ?? modelSpec(o, d.features, outputWidth(o.task, d));
+  const names = { classNames: d.classNames, featureNames: d.featureNames, targetNames: d.targetNames };
   return {
     options: o,
-    data: { source: d.source, features: d.features, classes: d.classes, ...(d.shape ? { shape: d.shape } : {}), rows: d.rows },
+    data: {
+      source: d.source, features: d.features, classes: d.classes, ...(d.shape ? { shape: d.shape } : {}), rows: d.rows,
+      ...Object.fromEntries(Object.entries(names).filter(([, v]) => v !== undefined)),
+    },
     standardization: d.standardization,
+    ...(d.targetStandardization ? { targetStandardization: d.targetStandardization } : {}),
     model,
     optimizer: optimizerSpec(o),
-    loss: file ? null : { type: "crossEntropyLoss" },
+    loss: file ? null : TASKS[o.task].loss,
     l1: o.l1 > 0 && Array.isArray(model) ? { lambda: o.l1, params: linearWeightNames(model) } : null,
     kernels: { backend: backend(), relaxedSimd: backend() === "wasm" && wasmRelaxedSimd(), node: process.version },
     createdAt: new Date().toISOString(),

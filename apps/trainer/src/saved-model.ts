@@ -5,7 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { crossEntropyLoss, loadSafetensors, type Module } from "@weft/layers";
+import { crossEntropyLoss, loadSafetensors, type Module, type StateEntry } from "@weft/layers";
 import type { LossFn } from "@weft/parallel";
 import { Tensor, argmax, noGrad, softmax } from "@weft/tensor";
 import { UsageError } from "./errors.js";
@@ -51,6 +51,27 @@ function batchTensor(x: Float32Array, b: number, n: number, sampleShape: readonl
 }
 
 const BATCH = 1024;
+
+/** The model's outputs `[rows, outputs]` for `rows` rows of standardised `x` (in batches, no graph). */
+export function forwardRows(model: Module, x: Float32Array, rows: number, sampleShape: readonly number[]): Float32Array {
+  let out = new Float32Array(0);
+  noGrad(() => {
+    for (let b = 0; b < rows; b += BATCH) {
+      const n = Math.min(BATCH, rows - b);
+      const y = model.forward(batchTensor(x, b, n, sampleShape));
+      if (b === 0) out = new Float32Array(rows * y.shape[1]!);
+      out.set(y.data.subarray(0, n * y.shape[1]!), b * y.shape[1]!);
+    }
+  });
+  return out;
+}
+
+/** `model` (a run's network, built on the main thread) holding `state` (the run's weights), in eval mode: for figures the engine does not compute. */
+export function modelWithState(model: Module, state: Record<string, StateEntry>): Module {
+  model.loadStateDict(state);
+  model.eval();
+  return model;
+}
 
 /** Predicted class and its softmax probability for each of `rows` rows of standardised `x`. */
 export function classify(model: Module, x: Float32Array, rows: number, sampleShape: readonly number[]): { classes: Int32Array; confidence: Float32Array } {

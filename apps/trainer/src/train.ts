@@ -12,10 +12,11 @@ import { rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { EarlyStopping } from "@weft/optim";
 import { DataParallel, WorkerError } from "@weft/parallel";
+import type { Module } from "@weft/layers";
 import { Rng, writeFileAtomic, type Tensor } from "@weft/tensor";
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from "./checkpoint.js";
 import type { RunFlags, TrainOptions } from "./config.js";
-import { absoluteDataPaths, loadSource, rowRange, splitAndStandardize } from "./data-source.js";
+import { absoluteDataPaths, loadSource, rowRange, splitAndStandardize, type Splits3 } from "./data-source.js";
 import { InterruptedError, RunError, UsageError } from "./errors.js";
 import { watchSignals } from "./interrupt.js";
 import { layerGradNorms } from "./grad-norms.js";
@@ -30,13 +31,18 @@ import { clearLeftovers, createRunDir, defaultRunDir, saveModelFiles, writeJsonA
 import { checkRunMemory } from "./run-memory.js";
 import { readRunConfig } from "./saved-config.js";
 import { hooksUrl } from "./worker-hooks.js";
+import { sameJson } from "./json-check.js";
+import { plural } from "./plural.js";
+import { regressionMetrics, unstandardizeTargets, type RegressionMetrics } from "./regression-metrics.js";
+import { forwardRows, modelWithState } from "./saved-model.js";
+import { TASKS, describeFigures, outputWidth, type TestFigures } from "./task.js";
 
 const describeKernels = (k: RunConfig["kernels"]): string => `${k.backend}${k.relaxedSimd ? " (relaxed SIMD)" : ""}`;
 
 export interface TrainResult {
   dir: string;
   epochs: number;
-  test: { loss: number; accuracy: number };
+  test: TestFigures;
   seconds: number;
 }
 
@@ -112,28 +118,31 @@ async function trainWatched(
     dir = run.out ? resolve(cwd, run.out) : defaultRunDir(cwd);
     options = { ...options, data: absoluteDataPaths(options.data, cwd), model: options.model === null ? null : resolve(cwd, options.model) };
   }
-  const loaded = loadSource(options.data);
+  const loaded = loadSource(options.data, { ...options, classNames: saved?.data.classNames });
   const loadedBytes = loaded.x.byteLength + loaded.y.byteLength;
-  const data = splitAndStandardize(loaded, options.splits, options.seed);
-  if (options.norm === "batch" && data.rows.train < 2) throw new UsageError(`--splits leaves ${data.rows.train} training row: BatchNorm needs at least 2`);
+  const data = splitAndStandardize(loaded, options.splits, options.seed, saved ? Array.isArray(saved.standardization.mean) : undefined);
+  if (options.model === null && options.norm === "batch" && data.rows.train < 2) throw new UsageError(`--splits leaves ${data.rows.train} training row: BatchNorm needs at least 2`);
   // Before the run directory exists (or a checkpoint is read): a run that cannot fit is refused here.
   const { train: nTrain, val: nVal, test: nTest } = data.rows;
   const sampleShape = sampleShapeOf(data);
-  const fileRecord = options.model === null ? undefined : saved ? undefined : modelFileRecord(options.model, sampleShape, data.classes);
+  const outputs = outputWidth(options.task, data);
+  const fileRecord = options.model === null ? undefined : saved ? undefined : modelFileRecord(options.model, sampleShape, outputs);
   const config: RunConfig = saved ? { ...saved, options } : buildRunConfig(options, data, fileRecord);
   if (saved && isModelFile(config.model)) checkModelFileUnchanged(config.model, `--resume ${dir}`);
-  // The network once on this thread: its size for the memory check, the checkpoint's shapes, and a model file's errors before any worker starts.
-  const probe = (await buildRunModule(config.model, options.seed)).module;
   const fromFile = isModelFile(config.model);
+  const memory = { features: data.features, classes: outputs, rows: nTrain + nVal + nTest, loadedBytes };
+  const savedIn = saved ? join(dir, "config.json") : undefined;
+  // A layer-spec model's size is known from its spec: a run that cannot fit is refused before anything is built.
+  if (!fromFile) checkRunMemory(options, memory, undefined, savedIn);
+  // The network once on this thread: the checkpoint's shapes, a model file's size and its errors before any worker starts.
+  const probe = (await buildRunModule(config.model, options.seed)).module;
   const parameters = parameterCount(probe);
-  checkRunMemory(options, { features: data.features, classes: data.classes, rows: nTrain + nVal + nTest, loadedBytes, ...(fromFile ? { parameters } : {}) }, undefined, saved ? join(dir, "config.json") : undefined);
+  if (fromFile) checkRunMemory(options, { ...memory, parameters }, undefined, savedIn);
   const plan = batchPlan(nTrain, options.batchSize, fromFile ? hasBatchNorm(probe) : options.norm === "batch");
   let ckpt: Checkpoint | null = null;
   if (saved) {
-    const a = saved.standardization;
-    const b = data.standardization;
-    if (a.mean !== b.mean || a.std !== b.std || saved.data.rows.train !== data.rows.train) {
-      throw new UsageError(`--resume ${dir}: ${options.data} is not the data this run started on (its training split's mean/std changed)`);
+    if (!sameJson(saved.standardization, data.standardization) || !sameJson(saved.targetStandardization, data.targetStandardization) || saved.data.rows.train !== data.rows.train) {
+      throw new UsageError(`--resume ${dir}: ${options.data} is not the data this run started on: its training split's mean/std differ from "standardization" in ${join(dir, "config.json")} (the data or that file changed)`);
     }
     const now = buildRunConfig(options, data).kernels;
     const was = saved.kernels;
@@ -148,6 +157,7 @@ async function trainWatched(
       optimizer: { type: config.optimizer.type, arrays, parameters },
       stepsPerEpoch: plan.length,
       earlyStopping: options.earlyStopping !== null,
+      metricKeys: TASKS[options.task].metricKeys,
     });
     if (ckpt && ckpt.epoch > options.epochs) throw new UsageError(`--epochs ${options.epochs}: the run in ${dir} has already completed ${ckpt.epoch} epochs`);
   } else {
@@ -156,10 +166,12 @@ async function trainWatched(
   writeJsonAtomic(join(dir, "config.json"), config);
 
   const { train: trainRows, val: valRows, test: testRows } = data.rows;
+  const regression = options.task === "regression";
   const planRows = plan.reduce((s, [, n]) => s + n, 0);
   const W = options.workers;
   const doneEpochs = ckpt?.epoch ?? 0;
-  const { mean, std } = data.standardization;
+  // Image data (the only kind --augment takes) has one scalar mean and std.
+  const { mean, std } = data.standardization as { mean: number; std: number };
   const hooks =
     options.augment && data.shape
       ? hooksUrl({ augment: { h: data.shape[0], w: data.shape[1], fill: -mean / std, noiseStd: 0.05 / std, maxShift: 2 } })
@@ -178,7 +190,11 @@ async function trainWatched(
     seed: options.seed,
     hooks,
     // In the run's shared memory: each step's batch gather then allocates nothing.
-    data: fromFile ? { x: data.x, sampleShape, y: data.y } : { x: data.x, features: data.features, y: data.y },
+    data: {
+      x: data.x,
+      ...(fromFile ? { sampleShape } : { features: data.features }),
+      ...(data.targets ? { y: data.targets, targetWidth: data.targetNames!.length } : { y: data.y }),
+    },
     barrierTimeoutMs: Math.round(run.workerTimeout * 1000),
   }).catch((e: unknown) => {
     // Refused before training (a model file whose output does not fit, say): a new run's directory holds only config.json, so it goes.
@@ -193,9 +209,10 @@ async function trainWatched(
   try {
     if (signals.signal) await dp.close(); // a signal while the pool started
     reporter.info(
-      `weft train → ${dir}\n${data.source}: ${trainRows.toLocaleString("en-US")} train / ${valRows.toLocaleString("en-US")} val / ${testRows.toLocaleString("en-US")} test rows, ` +
-        `${data.features} features, ${data.classes} classes\nmodel ${isModelFile(config.model) ? describeModelFile(config.model) : describeModel(config.model)} (${dp.params.length.toLocaleString("en-US")} parameters), ` +
-        `${config.optimizer.type} lr ${options.lr}, batch ${options.batchSize}, ${options.epochs} epochs, ${W} workers, seed ${options.seed}` +
+      `weft train → ${dir}\n${data.source}: ${trainRows.toLocaleString("en-US")} train / ${valRows.toLocaleString("en-US")} val / ${plural(testRows, "test row")}, ` +
+        `${plural(data.features, "feature")}, ${regression ? `${plural(data.targetNames!.length, "target")} (${data.targetNames!.join(", ")})` : plural(data.classes, "class", "classes")}\n` +
+        `model ${isModelFile(config.model) ? describeModelFile(config.model) : describeModel(config.model)} (${plural(dp.params.length, "parameter")}), ` +
+        `${config.optimizer.type} lr ${options.lr}, batch ${options.batchSize}, ${plural(options.epochs, "epoch")}, ${plural(W, "worker")}, seed ${options.seed}` +
         (doneEpochs > 0 ? `\nresuming after epoch ${doneEpochs}` : ""),
       { dir, data: data.source, rows: data.rows, model: config.model, parameters: dp.params.length, workers: W, epochs: options.epochs, resumedAfter: doneEpochs },
     );
@@ -227,12 +244,13 @@ async function trainWatched(
       const trainSeconds = (performance.now() - t0) / 1000;
       const gradNorms = Object.fromEntries(Object.entries(normSums).map(([k, v]) => [k, v / samples]));
       const val = await dp.evaluate(valIdx);
+      const model = toTensorMap(await dp.stateDict());
+      const figures = regression ? regressionFigures(probe, fromFile ? sampleShape : [data.features], data, model, trainRows, valRows) : { valAccuracy: val.accuracy };
       const line: EpochMetrics = {
-        epoch: epoch + 1, trainLoss, valLoss: val.loss, valAccuracy: val.accuracy,
+        epoch: epoch + 1, trainLoss, valLoss: val.loss, ...figures,
         samplesPerSec: planRows / trainSeconds, seconds: (performance.now() - t0) / 1000, lr, gradNorms,
       };
       metrics.push(line);
-      const model = toTensorMap(await dp.stateDict());
       if (stopper) {
         stopped = stopper.step(val.loss);
         if (stopper.bestEpoch === epoch) best = model;
@@ -252,16 +270,20 @@ async function trainWatched(
     testing = true;
     // With --early-stopping the model is the best epoch's (parameters and BatchNorm buffers).
     if (stopper && best) await dp.loadState(best, await dp.optimizerStateDict(), dp.steps);
-    const test = await dp.evaluate(testIdx);
-    saveModelFiles(dir, toTensorMap(await dp.stateDict()), await dp.optimizerStateDict());
-    writeMetrics(dir, [...metrics, { split: "test", loss: test.loss, accuracy: test.accuracy }]);
+    const evaluated = await dp.evaluate(testIdx);
+    const finalModel = toTensorMap(await dp.stateDict());
+    const test: TestFigures = regression
+      ? { loss: evaluated.loss, ...regressionFigures(probe, fromFile ? sampleShape : [data.features], data, finalModel, trainRows + valRows, testRows) }
+      : { loss: evaluated.loss, accuracy: evaluated.accuracy };
+    saveModelFiles(dir, finalModel, await dp.optimizerStateDict());
+    writeMetrics(dir, [...metrics, { split: "test", ...test }]);
     writeFileAtomic(join(dir, "report.html"), renderReport(config, metrics, test));
     const seconds = (performance.now() - started) / 1000;
     reporter.result(
       "test",
-      `test accuracy ${(100 * test.accuracy).toFixed(2)}% (loss ${test.loss.toFixed(4)}) on ${testRows.toLocaleString("en-US")} rows, ${seconds.toFixed(1)} s in all\n` +
+      `test ${describeFigures(test)} (loss ${test.loss.toFixed(4)}${regression ? ", MSE of the standardised targets" : ""}) on ${testRows.toLocaleString("en-US")} rows, ${seconds.toFixed(1)} s in all\n` +
         `saved ${join(dir, "model.safetensors")} (PyTorch state-dict keys) and ${join(dir, "report.html")}`,
-      { split: "test", loss: test.loss, accuracy: test.accuracy, seconds, dir },
+      { split: "test", ...test, seconds, dir },
     );
     return { dir, epochs: metrics.length, test, seconds };
   } catch (e) {
@@ -282,6 +304,17 @@ async function trainWatched(
   } finally {
     await dp.close();
   }
+}
+
+/**
+ * rmse, mae and r2 (in the targets' units) of rows `[from, from + n)` under the weights `state`:
+ * the engine reports the standardised MSE only, so the main thread predicts these rows itself.
+ */
+function regressionFigures(net: Module, shape: readonly number[], data: Splits3, state: TensorMap, from: number, n: number): RegressionMetrics {
+  const f = data.features;
+  const w = data.targetNames!.length;
+  const pred = forwardRows(modelWithState(net, state), data.x.subarray(from * f, (from + n) * f), n, shape);
+  return regressionMetrics(unstandardizeTargets(pred, data.targetStandardization!), data.rawTargets!.subarray(from * w, (from + n) * w), w);
 }
 
 function interrupted(signal: NodeJS.Signals, dir: string, completed: number, epochs: number, testing: boolean): InterruptedError {

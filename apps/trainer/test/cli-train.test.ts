@@ -118,7 +118,7 @@ describe("weft eval and predict", () => {
     writeFileSync(join(root, "narrow.csv"), "0.1,0.2,0.3\n");
     const r = await weft(["predict", "--model", run, "--input", join(root, "narrow.csv")]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/narrow\.csv: line 1: expected 784 feature columns \(or 785 with a label first\), got 3/);
+    expect(r.stderr).toMatch(/narrow\.csv: line 1: expected 784 feature columns \(or 785 with the label column as in training\), got 3/);
   });
 
   it("eval and predict name a missing run directory", async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseArgv } from "../src/argv.js";
-import { TRAIN_FLAGS, resolveTrainConfig } from "../src/config.js";
+import { TRAIN_FLAGS, checkSavedOptions, resolveTrainConfig } from "../src/config.js";
 import { UsageError } from "../src/errors.js";
 
 const resolve = (argv: string[]) => resolveTrainConfig(parseArgv(argv, TRAIN_FLAGS, "train"), 2);
@@ -14,7 +14,8 @@ describe("weft train defaults", () => {
     expect(options).toEqual({
       data: "mnist", splits: [0.8, 0.1, 0.1], epochs: 10, batchSize: 128, workers: 2, lr: 1e-3, optimizer: "adam",
       momentum: 0, weightDecay: 0, l1: 0, hidden: [256, 128], activation: "relu", norm: "batch", dropout: 0,
-      init: "default", lrSchedule: "none", earlyStopping: null, augment: false, seed: 0, model: null,
+      init: "default", lrSchedule: "none", earlyStopping: null, augment: false, seed: 0,
+      task: "classification", labelColumn: null, impute: "none", model: null,
     });
     expect(run).toEqual({ out: null, resume: null, json: false, verbose: false, help: false, workerTimeout: 30 });
   });
@@ -45,6 +46,9 @@ const CASES: [flag: string, good: [string, unknown][], bad: string[], range: Reg
   ["lr-schedule", [["none", "none"], ["step:3", "step:3"], ["step:3:0.5", "step:3:0.5"], ["exponential:0.9", "exponential:0.9"], ["cosine", "cosine"], ["linear:0.1:1:3", "linear:0.1:1:3"]], ["step", "step:0", "exponential", "cosine:-1", "linear:0", "warmup", "none:1"], /none \| step:<stepSize>/],
   ["early-stopping", [["3", 3], ["off", null]], ["0", "-2", "1.5", "soon"], /integer in \[1, 100000\]/],
   ["seed", [["0", 0], ["12345", 12345]], ["-1", "1.5", "seed"], /integer in \[0, /],
+  ["task", [["classification", "classification"]], ["Regression", "clustering"], /one of classification, regression/],
+  ["impute", [["none", "none"]], ["median", "zero"], /one of none, mean/],
+  ["label-column", [], ["", "a,,b", " "], /a column name or 0-based index/],
   ["out", [["runs/x", "runs/x"]], [""], /directory path/],
   ["resume", [], [""], /run directory/],
   ["config", [], [""], /JSON file path/],
@@ -99,6 +103,21 @@ describe("switches and combinations", () => {
     expect(() => resolve(["--batch-size", "1"])).toThrow(/--batch-size must be at least 2 with --norm batch/);
     expect(resolve(["--batch-size", "1", "--norm", "none"]).options.batchSize).toBe(1);
     expect(() => resolve(["--hidden", "none", "--dropout", "0.2"])).toThrow(/--dropout needs hidden layers/);
+  });
+  it("--task, --label-column and --impute: CSV data only; classification has one label column", () => {
+    const csv = ["--data", "csv:x.csv"];
+    expect(resolve([...csv, "--task", "regression", "--label-column", "price,rent", "--impute", "mean"]).options).toMatchObject({ task: "regression", labelColumn: "price,rent", impute: "mean" });
+    expect(resolve([...csv, "--label-column", "-1"]).options.labelColumn).toBe("-1");
+    expect(() => resolve(["--task", "regression"])).toThrow(/--task regression .* needs --data csv:<file>/);
+    expect(() => resolve(["--label-column", "label"])).toThrow(/--label-column .* needs --data csv:<file>/);
+    expect(() => resolve(["--impute", "mean"])).toThrow(/--impute .* needs --data csv:<file>/);
+    expect(() => resolve([...csv, "--label-column", "a,b"])).toThrow(/classification takes one label column \(several are for --task regression\)/);
+  });
+  it("a config.json saved before --task, --label-column and --impute existed loads with what those runs did", () => {
+    const { options } = resolve(["--data", "csv:x.csv"]);
+    const old: Record<string, unknown> = { ...options };
+    for (const k of ["task", "labelColumn", "impute"]) delete old[k];
+    expect(checkSavedOptions(old, "config.json")).toEqual({ ...options, task: "classification", labelColumn: "0", impute: "none" });
   });
   it("--resume takes only --epochs, --json, --verbose beside it", () => {
     expect(resolve(["--resume", "runs/a", "--epochs", "5", "--json"]).run.resume).toBe("runs/a");

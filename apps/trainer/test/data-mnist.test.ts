@@ -101,7 +101,7 @@ describe("loadEmbeddedMnist", () => {
   it("standardises with the training set's scalar mean and std: train mean ≈ 0, std ≈ 1", () => {
     const { train, val, test } = splitDataset(ds, { seed: 1 });
     const raw = Array.from(train.x.subarray(0, 784 * 5));
-    const stats = standardize(train, val, test);
+    const stats = standardize(train, [val, test]);
     // MNIST's mean ≈ 0.13 and std ≈ 0.31 (the usual Normalize((0.1307,), (0.3081,))).
     expect(stats.mean).toBeGreaterThan(0.12);
     expect(stats.mean).toBeLessThan(0.14);

@@ -99,11 +99,47 @@ describe("standardize", () => {
     const mean = values.reduce((a, b) => a + b) / values.length;
     const std = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length);
     const valBefore = Array.from(val.x);
-    const stats = standardize(train, val);
+    const stats = standardize(train, [val]);
     expect(stats.mean).toBeCloseTo(mean, 12);
     expect(stats.std).toBeCloseTo(std, 12);
     expect(Array.from(train.x)).toEqual(values.map((v) => Math.fround((v - stats.mean) / stats.std)));
     expect(Array.from(val.x)).toEqual(valBefore.map((v) => Math.fround((v - stats.mean) / stats.std)));
+  });
+
+  it("perFeature: one mean and std per column from the training set, applied to every split", () => {
+    // Columns on scales 1, 5e4 and 0.01 apart: each becomes mean 0, std 1 on the training rows.
+    const make = (n: number, shift: number): Dataset => {
+      const x = new Float32Array(n * 3);
+      for (let i = 0; i < n; i++) x.set([18 + ((i * 7 + shift) % 60), 5e4 + 1000 * ((i * 3 + shift) % 11), 0.01 * ((i + shift) % 100)], i * 3);
+      return { x, y: new Int32Array(n), n, features: 3, classes: 1, source: "test" };
+    };
+    const train = make(50, 0);
+    const val = make(10, 5);
+    const raw = Array.from(train.x);
+    const valRaw = Array.from(val.x);
+    const stats = standardize(train, [val], { perFeature: true });
+    for (let j = 0; j < 3; j++) {
+      const col = raw.filter((_, i) => i % 3 === j);
+      const mean = col.reduce((a, b) => a + b) / col.length;
+      const std = Math.sqrt(col.reduce((a, b) => a + (b - mean) ** 2, 0) / col.length);
+      expect((stats.mean as number[])[j]).toBeCloseTo(mean, 6);
+      expect((stats.std as number[])[j]! / std).toBeCloseTo(1, 10);
+      const out = Array.from(train.x).filter((_, i) => i % 3 === j);
+      expect(Math.abs(out.reduce((a, b) => a + b) / out.length)).toBeLessThan(1e-5);
+      expect(Math.sqrt(out.reduce((a, b) => a + b * b, 0) / out.length)).toBeCloseTo(1, 5);
+      const v = Array.from(val.x).filter((_, i) => i % 3 === j);
+      valRaw.filter((_, i) => i % 3 === j).forEach((r, k) => expect(v[k]).toBeCloseTo((r - mean) / std, 4));
+    }
+  });
+
+  it("perFeature leaves NaN (missing) out of the statistics and imputes the training mean (0 once standardised)", () => {
+    const x = Float32Array.from([1, 10, Number.NaN, 20, 3, Number.NaN, 5, 30]);
+    const ds: Dataset = { x, y: new Int32Array(4), n: 4, features: 2, classes: 1, source: "test" };
+    const stats = standardize(ds, [], { perFeature: true });
+    expect(stats.mean).toEqual([3, 20]);
+    expect(Array.from(ds.x).every(Number.isFinite)).toBe(true);
+    expect(ds.x[4]).toBe(0);
+    expect(ds.x[5]).toBe(0);
   });
 
   it("applyStandardization replays recorded statistics bit for bit (predict time)", () => {
@@ -116,7 +152,7 @@ describe("standardize", () => {
 
   it("works on shared splits and only centres a constant training set", () => {
     const s = splitDataset(toShared(rows(30)), { seed: 2, shared: true });
-    standardize(s.train, s.val, s.test);
+    standardize(s.train, [s.val, s.test]);
     expect(Math.abs(s.train.x.reduce((a, b) => a + b) / s.train.x.length)).toBeLessThan(1e-6);
     const flat: Dataset = { ...rows(3), x: new Float32Array(9).fill(2) };
     expect(standardize(flat)).toEqual({ mean: 2, std: 1 });

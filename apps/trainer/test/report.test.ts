@@ -7,6 +7,7 @@ import type { EpochMetrics } from "../src/train.js";
 const options: TrainOptions = {
   data: "mnist", splits: [0.8, 0.1, 0.1], epochs: 3, batchSize: 128, workers: 2, lr: 1e-3, optimizer: "adam", momentum: 0, weightDecay: 0,
   l1: 0, hidden: [256, 128], activation: "relu", norm: "batch", dropout: 0, init: "default", lrSchedule: "none", earlyStopping: null, augment: false, seed: 0,
+  task: "classification", labelColumn: null, impute: "none",
 };
 const config = buildRunConfig(options, {
   x: new Float32Array(0), y: new Int32Array(0), features: 784, classes: 10, shape: [28, 28], rows: { train: 8000, val: 1000, test: 1000 },

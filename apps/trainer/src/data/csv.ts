@@ -5,9 +5,11 @@ import { parseDecimalText, parseSimpleDecimal } from "./decimal.js";
 export interface CsvOptions extends AllocOptions {
   /**
    * The label column: a 0-based index (negative counts from the end: −1 is the last column)
-   * or a header name (which implies a header). Default 0.
+   * or a header name (which implies a header); with `task: "regression"`, a list of them (the
+   * targets, in that order). Default: the column named `label` when there is a header with one,
+   * else column 0.
    */
-  labelColumn?: number | string;
+  labelColumn?: number | string | readonly (number | string)[];
   /**
    * Whether the first row holds column names. `"auto"` (default): it does when none of its
    * fields is a number (`label,x1,x2` is a header; `3,0.5,NaN` is data with a bad value).
@@ -15,21 +17,41 @@ export interface CsvOptions extends AllocOptions {
   header?: boolean | "auto";
   /** Number of classes; labels must be below it. Default: the largest label + 1. */
   classes?: number;
+  /**
+   * `"classification"` (default): one label column of class indices (non-negative integers)
+   * or class names (any other text: `approved`, `denied`), names mapped to indices in sorted
+   * order. `"regression"`: the label columns are float targets, in {@link Dataset.targets}.
+   */
+  task?: "classification" | "regression";
+  /** Map class-name labels with these names (a trained run's) instead of the file's own: a name not among them is an error. */
+  classNames?: readonly string[];
+  /**
+   * A missing feature value (an empty field, `NA`, `N/A`, `NaN`, `nan`, `null`, `?`):
+   * `"error"` (default) throws naming the line and column; `"nan"` stores NaN, for the caller
+   * to impute (see `standardize`, which fills in the training mean).
+   */
+  missing?: "error" | "nan";
 }
 
 /** More classes than this is taken as a wrong label column, not a classification task. */
 const MAX_CLASSES = 65_536;
 
+/** Fields read as a missing value (pandas' most common `na_values`). */
+export const MISSING: ReadonlySet<string> = new Set(["", "NA", "N/A", "NaN", "nan", "null", "?"]);
+
 /**
- * Loads a comma-separated file of one integer label column (classes 0..K−1) and numeric
- * feature columns: `x: [rows, columns − 1]` in file order (the label column taken out),
- * `classes` = the largest label + 1 unless given. Blank lines are skipped; `\r\n` line ends
- * and a UTF-8 byte-order mark are accepted; fields may be double-quoted but may not contain
- * commas.
+ * Loads a comma-separated file of one label column and numeric feature columns:
+ * `x: [rows, columns − 1]` in file order (the label column taken out). Labels are class
+ * indices (classes 0..K−1; `classes` = the largest label + 1 unless given) or class names
+ * (`approved`/`denied`: indices in sorted name order, the names in `classNames`); with
+ * `task: "regression"`, one or more float target columns (`targets`). Blank lines are skipped;
+ * `\r\n` line ends and a UTF-8 byte-order mark are accepted; fields may be double-quoted, with
+ * commas and `""` (an escaped quote) inside, but may not span lines.
  *
  * Throws a {@link DataError} naming the file and the 1-based line: a ragged row (expected C
- * columns, got D), a feature that is not a finite number (NaN, Infinity, text, empty) or is
- * beyond float32's range (1e39), a label that is not a non-negative integer.
+ * columns, got D), a feature that is not a finite number (NaN, Infinity, text, empty: a missing
+ * value, unless `missing: "nan"`) or is beyond float32's range (1e39), a label that is not a
+ * non-negative integer class (for a file of numeric labels) or is missing.
  *
  * Plain decimals (`0.5`, `-12`, `3`) are parsed from the bytes without building strings
  * (see decimal.ts); anything else goes through `Number` on the field's text. A 60,000 × 785
@@ -37,10 +59,11 @@ const MAX_CLASSES = 65_536;
  * 110 MB read and the 188 MB of `x`.
  *
  * @example
- * const iris = loadCsv("iris.csv", { labelColumn: "species" });
+ * const iris = loadCsv("iris.csv", { labelColumn: "species" });   // classNames: setosa, versicolor, virginica
+ * const houses = loadCsv("houses.csv", { task: "regression", labelColumn: ["price"] });
  */
 export function loadCsv(path: string, options: CsvOptions = {}): Dataset {
-  const { labelColumn = 0, header = "auto" } = options;
+  const { header = "auto", task = "classification", missing = "error" } = options;
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
@@ -52,33 +75,45 @@ export function loadCsv(path: string, options: CsvOptions = {}): Dataset {
 
   // The first non-blank line decides the column count and whether there is a header.
   if (!lines.next()) throw new DataError(`${path}: the file is empty (expected CSV rows)`, path);
-  const firstFields = bytes.toString("utf8", lines.start, lines.end).split(",");
+  const firstFields = splitCsvLine(bytes.toString("utf8", lines.start, lines.end));
   const columns = firstFields.length;
-  const hasHeader =
-    typeof labelColumn === "string" ||
-    header === true ||
-    (header === "auto" && firstFields.every((f) => Number.isNaN(parseDecimalText(f))));
-  if (typeof labelColumn === "string" && header === false) {
-    throw new DataError(`${path}: labelColumn "${labelColumn}" is a name, but header is false`, path);
+  const wanted = options.labelColumn === undefined ? [] : Array.isArray(options.labelColumn) ? options.labelColumn : [options.labelColumn as number | string];
+  const byName = wanted.some((w) => typeof w === "string");
+  const hasHeader = byName || header === true || (header === "auto" && firstFields.every((f) => Number.isNaN(parseDecimalText(f))));
+  if (byName && header === false) {
+    throw new DataError(`${path}: labelColumn ${wanted.map((w) => JSON.stringify(w)).join(", ")} names a column, but header is false`, path);
   }
-  const names = hasHeader ? firstFields.map(unquote) : undefined;
-  const label = resolveLabelColumn(path, labelColumn, columns, names);
-  if (columns < 2) {
-    throw new DataError(`${path}: line ${lines.number}: expected a label column and at least one feature column, got 1 column`, path, lines.number);
+  const names = hasHeader ? firstFields.map((f) => f.trim()) : undefined;
+  if (wanted.length === 0) wanted.push(names?.includes("label") ? "label" : 0);
+  if (task === "classification" && wanted.length > 1) throw new DataError(`${path}: classification takes one label column, got ${wanted.length} (several are for regression)`, path);
+  const labels = wanted.map((w) => resolveLabelColumn(path, w, columns, names));
+  if (new Set(labels).size !== labels.length) throw new DataError(`${path}: a label column is given twice (${wanted.join(", ")})`, path);
+  if (columns - labels.length < 1) {
+    throw new DataError(`${path}: line ${lines.number}: expected ${labels.length === 1 ? "a label column" : `${labels.length} label columns`} and at least one feature column, got ${columns} column${columns === 1 ? "" : "s"}`, path, lines.number);
   }
-  const features = columns - 1;
+  const features = columns - labels.length;
+  const width = labels.length;
   const describe = (c: number) => (names ? `column "${names[c]}" (index ${c})` : `column index ${c}`);
+  /** For each column: −1 a feature, else its place among the label columns. */
+  const role = new Int32Array(columns).fill(-1);
+  labels.forEach((c, k) => (role[c] = k));
+  const regression = task === "regression";
 
   // Rows: at most the number of lines left, exact unless blank lines are skipped.
   let capacity = hasHeader ? 0 : 1;
   for (let i = bytes.indexOf(10, lines.end); i >= 0 && i + 1 < bytes.length; i = bytes.indexOf(10, i + 1)) capacity++;
   let { x, y } = allocDataset(capacity, features, options.shared);
+  let targets = regression ? new Float32Array(capacity * width) : undefined;
+  /** Each row's label text, while it may still be a class name. */
+  const texts: string[] = [];
   let n = 0;
   let maxLabel = -1;
+  let named = false;
   const classes = options.classes;
   if (classes !== undefined && !(Number.isInteger(classes) && classes >= 1 && classes <= MAX_CLASSES)) {
     throw new RangeError(`loadCsv: classes must be an integer in [1, ${MAX_CLASSES}], got ${classes}`);
   }
+  const field = new FieldScanner(bytes);
 
   let more = hasHeader ? lines.next() : true;
   for (; more; more = lines.next()) {
@@ -87,48 +122,55 @@ export function loadCsv(path: string, options: CsvOptions = {}): Dataset {
     let start = lines.start;
     let out = n * features;
     for (let c = 0; ; c++) {
-      let stop = start;
-      while (stop < end && bytes[stop] !== 44) stop++;
-      if (c >= columns) {
-        throw ragged(path, line, columns, c + countCommas(bytes, stop, end) + 1);
-      }
-      let v = parseSimpleDecimal(bytes, start, stop);
-      if (Number.isNaN(v)) v = parseDecimalText(bytes.toString("utf8", start, stop));
-      if (c === label) {
-        if (!(Number.isInteger(v) && v >= 0)) {
-          throw new DataError(
-            `${path}: line ${line}: label ${show(bytes, start, stop)} in ${describe(c)} is not a non-negative integer class`,
-            path,
-            line,
-          );
+      field.scan(path, line, start, end);
+      if (c >= columns) throw ragged(path, line, columns, c + countCommas(bytes, field.stop, end) + 1);
+      let v = field.quoted ? Number.NaN : parseSimpleDecimal(bytes, field.s, field.e);
+      if (Number.isNaN(v)) v = parseDecimalText(field.text());
+      const k = role[c]!;
+      if (k >= 0) {
+        if (Number.isNaN(v) && MISSING.has(field.text().trim())) {
+          throw new DataError(`${path}: line ${line}: ${describe(c)}: missing ${regression ? "target" : "label"} ${field.show()}: every row needs one (drop the row, or fill it in)`, path, line);
         }
-        const limit = classes ?? MAX_CLASSES;
-        if (v >= limit) {
-          throw new DataError(
-            `${path}: line ${line}: label ${v} in ${describe(c)} is out of range: expected 0..${limit - 1}` +
-              (classes === undefined ? " (is the label column right?)" : ""),
-            path,
-            line,
-          );
+        if (regression) {
+          if (!Number.isFinite(v)) throw new DataError(`${path}: line ${line}: target ${field.show()} in ${describe(c)} is not a finite number (a regression target; for class names use classification)`, path, line);
+          if (!Number.isFinite(Math.fround(v))) throw beyondFloat32(path, line, describe(c), field.show());
+          targets![n * width + k] = v;
+        } else {
+          texts.push(field.text().trim());
+          // Text that is no number is a class name (decided once every row is read); so is every label when the run's names are given.
+          if (options.classNames || Number.isNaN(v)) named = true;
+          else if (!named) {
+            if (!(Number.isInteger(v) && v >= 0)) {
+              throw new DataError(`${path}: line ${line}: label ${field.show()} in ${describe(c)} is not a non-negative integer class (or a class name)`, path, line);
+            }
+            const limit = classes ?? MAX_CLASSES;
+            if (v >= limit) {
+              throw new DataError(
+                `${path}: line ${line}: label ${v} in ${describe(c)} is out of range: expected 0..${limit - 1}` +
+                  (classes === undefined ? " (is the label column right?)" : ""),
+                path,
+                line,
+              );
+            }
+            y[n] = v;
+            if (v > maxLabel) maxLabel = v;
+          }
         }
-        y[n] = v;
-        if (v > maxLabel) maxLabel = v;
       } else {
         if (!Number.isFinite(v)) {
-          throw new DataError(
-            `${path}: line ${line}: ${describe(c)}: ${show(bytes, start, stop)} is not a finite number`,
-            path,
-            line,
-          );
-        }
-        if (!Number.isFinite(Math.fround(v))) throw beyondFloat32(path, line, describe(c), show(bytes, start, stop));
+          const absent = Number.isNaN(v) && MISSING.has(field.text().trim());
+          if (!(absent && missing === "nan")) {
+            const hint = absent ? " (a missing value: fill it in, or impute it: weft train --impute mean)" : "";
+            throw new DataError(`${path}: line ${line}: ${describe(c)}: ${field.show()} is not a finite number${hint}`, path, line);
+          }
+        } else if (!Number.isFinite(Math.fround(v))) throw beyondFloat32(path, line, describe(c), field.show());
         x[out++] = v;
       }
-      if (stop >= end) {
+      if (field.stop >= end) {
         if (c + 1 !== columns) throw ragged(path, line, columns, c + 1);
         break;
       }
-      start = stop + 1;
+      start = field.stop + 1;
     }
     n++;
   }
@@ -139,8 +181,130 @@ export function loadCsv(path: string, options: CsvOptions = {}): Dataset {
     exact.x.set(x.subarray(0, n * features));
     exact.y.set(y.subarray(0, n));
     ({ x, y } = exact);
+    targets = targets?.slice(0, n * width);
   }
-  return { x, y, n, features, classes: classes ?? maxLabel + 1, source: `csv:${path}` };
+  const featureNames = names?.filter((_, c) => role[c]! < 0);
+  const base = { x, y, n, features, source: `csv:${path}`, ...(featureNames ? { featureNames } : {}) };
+  if (regression) {
+    return { ...base, classes: 0, targets, targetNames: labels.map((c) => (names ? names[c]! : `column ${c}`)) };
+  }
+  if (!named) return { ...base, classes: classes ?? maxLabel + 1 };
+  const classNames = options.classNames ? [...options.classNames] : [...new Set(texts)].sort();
+  const index = new Map(classNames.map((name, i) => [name, i]));
+  let row = 0;
+  for (let more2 = resetLines(lines, bytes, pos, hasHeader); more2 && row < n; more2 = lines.next(), row++) {
+    const k = index.get(texts[row]!);
+    if (k === undefined) {
+      const known = classNames.slice(0, 10).map((s) => JSON.stringify(s)).join(", ") + (classNames.length > 10 ? ", …" : "");
+      throw new DataError(`${path}: line ${lines.number}: label ${JSON.stringify(texts[row])} in ${describe(labels[0]!)} is not one of the model's classes (${known})`, path, lines.number);
+    }
+    y[row] = k;
+  }
+  if (classNames.length > MAX_CLASSES) throw new DataError(`${path}: ${classNames.length} distinct labels in ${describe(labels[0]!)}: more than ${MAX_CLASSES} classes (is the label column right?)`, path);
+  return { ...base, classes: classNames.length, classNames };
+}
+
+/** Rewinds `lines` to the first data row (to name the line of a bad class name); false if none. */
+function resetLines(lines: LineReader, bytes: Buffer, pos: number, hasHeader: boolean): boolean {
+  lines.rewind(pos);
+  lines.next();
+  return hasHeader ? lines.next() : true;
+}
+
+/**
+ * One field of a line at a time: `[s, e)` its content (quotes stripped), `stop` the comma after
+ * it or the line's end. A field that starts with `"` runs to the matching `"` (`""` inside is
+ * one quote, and commas are text).
+ */
+class FieldScanner {
+  s = 0;
+  e = 0;
+  stop = 0;
+  quoted = false;
+  #escaped = false;
+  constructor(private readonly b: Buffer) {}
+
+  scan(path: string, line: number, start: number, end: number): void {
+    const b = this.b;
+    let i = start;
+    while (i < end && b[i] === 32) i++;
+    this.quoted = i < end && b[i] === 34;
+    this.#escaped = false;
+    if (!this.quoted) {
+      let stop = start;
+      while (stop < end && b[stop] !== 44) stop++;
+      [this.s, this.e, this.stop] = [start, stop, stop];
+      return;
+    }
+    let j = i + 1;
+    for (;;) {
+      while (j < end && b[j] !== 34) j++;
+      if (j >= end) throw new DataError(`${path}: line ${line}: a quoted field has no closing quote (a field may not span lines)`, path, line);
+      if (b[j + 1] === 34 && j + 1 < end) {
+        this.#escaped = true;
+        j += 2;
+        continue;
+      }
+      break;
+    }
+    [this.s, this.e] = [i + 1, j];
+    let stop = j + 1;
+    while (stop < end && b[stop] !== 44) stop++;
+    this.stop = stop;
+  }
+
+  text(): string {
+    const t = this.b.toString("utf8", this.s, this.e);
+    return this.#escaped ? t.replaceAll('""', '"') : t;
+  }
+
+  /** The field for an error message: `"abc"`, or `(empty)`. */
+  show(): string {
+    const text = this.text();
+    return text.trim() === "" ? "(empty)" : JSON.stringify(text.length > 40 ? text.slice(0, 40) + "…" : text);
+  }
+}
+
+/**
+ * Splits one CSV line into its fields (quotes stripped, `""` → `"`, commas inside quotes kept):
+ * for headers and the few lines read as text.
+ */
+export function splitCsvLine(line: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  for (;;) {
+    let j = i;
+    while (line[j] === " ") j++;
+    if (line[j] === '"') {
+      let text = "";
+      let k = j + 1;
+      for (;;) {
+        const q = line.indexOf('"', k);
+        if (q < 0) {
+          text += line.slice(k);
+          k = line.length;
+          break;
+        }
+        text += line.slice(k, q);
+        if (line[q + 1] === '"') {
+          text += '"';
+          k = q + 2;
+          continue;
+        }
+        k = q + 1;
+        break;
+      }
+      out.push(text);
+      const comma = line.indexOf(",", k);
+      if (comma < 0) return out;
+      i = comma + 1;
+    } else {
+      const comma = line.indexOf(",", i);
+      out.push(line.slice(i, comma < 0 ? undefined : comma));
+      if (comma < 0) return out;
+      i = comma + 1;
+    }
+  }
 }
 
 /** Walks the non-blank lines of a buffer: `[start, end)` without the line end, 1-based `number`. */
@@ -156,6 +320,11 @@ class LineReader {
   ) {
     this.#next = from;
   }
+  rewind(from: number): void {
+    this.#next = from;
+    this.#lineNo = 0;
+  }
+
   /** Advances to the next non-blank line; false at the end of the file. */
   next(): boolean {
     const b = this.bytes;
@@ -215,12 +384,3 @@ function countCommas(b: Uint8Array, from: number, end: number): number {
   return k;
 }
 
-function show(b: Buffer, start: number, stop: number): string {
-  const text = b.toString("utf8", start, stop);
-  return text.trim() === "" ? "(empty)" : JSON.stringify(text.length > 40 ? text.slice(0, 40) + "…" : text);
-}
-
-function unquote(name: string): string {
-  const t = name.trim();
-  return t.length >= 2 && t.startsWith('"') && t.endsWith('"') ? t.slice(1, -1) : t;
-}

@@ -17,6 +17,17 @@ export interface Dataset {
   shape?: [number, number];
   /** Where the data came from, for reports: `mnist`, `idx:<images>,<labels>`, `csv:<file>`. */
   source: string;
+  /** The classes' names when the labels were text (`y[i]` indexes them; sorted order). */
+  classNames?: string[];
+  /** The feature columns' names (a CSV header). */
+  featureNames?: string[];
+  /**
+   * Regression targets, row-major `[n, targetNames.length]` (float values; `y` is then unused
+   * and `classes` 0).
+   */
+  targets?: Float32Array;
+  /** The target columns' names, one a column of `targets`. */
+  targetNames?: string[];
 }
 
 /** Options shared by everything that allocates a dataset. */

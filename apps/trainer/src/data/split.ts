@@ -50,17 +50,22 @@ export function splitDataset(ds: Dataset, options: SplitOptions): Splits {
   const [a, b, c] = splitCounts(ds.n, options);
   const order = new Rng(seed).permutation(ds.n);
   const f = ds.features;
+  const w = ds.targetNames?.length ?? 0;
   let x: Float32Array;
   let y: Int32Array;
+  let t = ds.targets;
   if (options.inPlace) {
     permuteRows(ds.x, ds.y, f, order);
+    if (t) permuteRows(t, null, w, order);
     ({ x, y } = ds);
   } else {
     ({ x, y } = allocDataset(a + b + c, f, options.shared));
+    if (t) t = options.shared ? new Float32Array(new SharedArrayBuffer((a + b + c) * w * 4)) : new Float32Array((a + b + c) * w);
     for (let j = 0; j < a + b + c; j++) {
       const i = order[j]!;
       x.set(ds.x.subarray(i * f, (i + 1) * f), j * f);
       y[j] = ds.y[i]!;
+      if (t) t.set(ds.targets!.subarray(i * w, (i + 1) * w), j * w);
     }
   }
   const view = (from: number, rows: number): Dataset => ({
@@ -68,6 +73,7 @@ export function splitDataset(ds: Dataset, options: SplitOptions): Splits {
     x: x.subarray(from * f, (from + rows) * f),
     y: y.subarray(from, from + rows),
     n: rows,
+    ...(t ? { targets: t.subarray(from * w, (from + rows) * w) } : {}),
   });
   return {
     train: view(0, a),
@@ -128,29 +134,29 @@ function splitCounts(n: number, options: SplitOptions): [number, number, number]
 const NAMES = ["train", "val", "test"];
 
 /**
- * Reorders rows in place so that new row j is old row `order[j]`, following the cycles of
+ * Reorders rows (of `f` values, and their labels when `y` is given) in place so that new row j is old row `order[j]`, following the cycles of
  * the permutation with one spare row: each row is moved once, nothing of the data's size is
  * allocated.
  */
-function permuteRows(x: Float32Array, y: Int32Array, f: number, order: Uint32Array): void {
+function permuteRows(x: Float32Array, y: Int32Array | null, f: number, order: Uint32Array): void {
   const n = order.length;
   const done = new Uint8Array(n);
   const spare = new Float32Array(f);
   for (let s = 0; s < n; s++) {
     if (done[s] || order[s] === s) continue;
     spare.set(x.subarray(s * f, (s + 1) * f));
-    const spareLabel = y[s]!;
+    const spareLabel = y?.[s] ?? 0;
     let j = s;
     for (;;) {
       done[j] = 1;
       const k = order[j]!;
       if (k === s) {
         x.set(spare, j * f);
-        y[j] = spareLabel;
+        if (y) y[j] = spareLabel;
         break;
       }
       x.copyWithin(j * f, k * f, (k + 1) * f);
-      y[j] = y[k]!;
+      if (y) y[j] = y[k]!;
       j = k;
     }
   }
