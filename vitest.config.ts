@@ -32,7 +32,7 @@ export default defineConfig({
             test: {
               ...common,
               name: "relaxed-simd",
-              include: ["test/golden.test.ts", "packages/tensor/test/wasm.test.ts"],
+              include: ["test/golden.test.ts", "packages/tensor/test/wasm.test.ts", "packages/tensor/test/gemm-rows.test.ts"],
               execArgv: [RELAXED],
             },
           }]

@@ -1,6 +1,10 @@
 #!/usr/bin/env node
 /** The `weft` executable: {@link main} on the process's arguments and streams. */
 import { main } from "./main.js";
+import { enableRelaxedSimd } from "./relaxed-simd.js";
+
+// Before any kernel is compiled: relaxed SIMD's FMA in gemm on Node 20 too (see relaxed-simd.ts).
+enableRelaxedSimd();
 
 // A closed pipe (`weft train | head`) ends the command quietly, as it would end a Unix tool.
 for (const stream of [process.stdout, process.stderr]) {

@@ -34,8 +34,11 @@ describe("weft train", () => {
     expect(config.standardization.std).toBeGreaterThan(0.2);
     expect(config.model.map((l: { type: string }) => l.type)).toEqual(["Linear", "BatchNorm1d", "ReLU", "Dropout", "Linear", "BatchNorm1d", "ReLU", "Dropout", "Linear"]);
     expect(config.data).toMatchObject({ source: "mnist", features: 784, classes: 10, shape: [28, 28], rows: { train: 1000, val: 200, test: 200 } });
-    // The kernels it ran on (the test process's own choice: the CLI child inherits WEFT_BACKEND).
-    expect(config.kernels).toEqual({ backend: backend(), relaxedSimd: false, node: process.version });
+    // The kernels it ran on (the test process's own choice: the CLI child inherits WEFT_BACKEND);
+    // the CLI turns relaxed SIMD on wherever Node can (20 with the V8 flag it sets, 24 by default)
+    // unless WEFT_RELAXED_SIMD=0.
+    const relaxedSimd = backend() === "wasm" && process.env.WEFT_RELAXED_SIMD !== "0";
+    expect(config.kernels).toEqual({ backend: backend(), relaxedSimd, node: process.version });
   });
 
   it("writes metrics.jsonl: one line per epoch with per-layer gradient norms, then the test line", () => {

@@ -65,7 +65,12 @@ export class ThreadLauncher<Api> {
 
   private onExit(rank: number, message: string): void {
     if (this.closedFlag || this.exitError) return;
-    abort(this.control, rank, this.stepBase + Atomics.load(this.control, CTL.STEPS_DONE));
+    // The step the worker was in: the one it last began (its progress slot holds that global step
+    // + 1), or the call's next one if it began none since. Not STEPS_DONE alone: rank 0 stores it
+    // after its all-gather, and a worker that leaves the same all-gather first may begin the next
+    // step and exit before rank 0 has stored it (a race issue 17 reports failing on Node 24).
+    const began = Atomics.load(this.control, progressSlot(rank)) - 1;
+    abort(this.control, rank, Math.max(this.stepBase + Atomics.load(this.control, CTL.STEPS_DONE), began));
     this.exitError = new WorkerError(rank, Atomics.load(this.control, CTL.FAILED_STEP), message);
   }
 

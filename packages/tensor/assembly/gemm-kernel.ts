@@ -99,6 +99,38 @@ export function microKernel(
   if (!full) writePartial(mr, nr, tile, c, ldcBytes, beta, flags, bias);
 }
 
+/**
+ * {@link microKernel} for a panel of at most 4 real columns (nr ≤ 4: n = 1…4, or the last panel
+ * when n mod 8 is 1…4): only the first v128 of each B step is multiplied, half the work. Each
+ * lane does the same operations in the same order as in microKernel (lanes are independent), so
+ * an element of C rounds alike through either kernel; the tile is always partial (written
+ * through `tile` and writePartial).
+ */
+export function microKernelNarrow(
+  kc: i32, pa: usize, pb: usize,
+  c: usize, ldcBytes: usize, mr: i32, nr: i32,
+  alpha: f32, beta: f32, flags: i32, bias: usize, tile: usize,
+): void {
+  let c0 = f32x4.splat(0), c1 = f32x4.splat(0), c2 = f32x4.splat(0), c3 = f32x4.splat(0);
+  const end = pa + <usize>(kc * MR * 4);
+  while (pa < end) {
+    const b0 = v128.load(pb);
+    c0 = madd(v128.load32_splat(pa), b0, c0);
+    c1 = madd(v128.load32_splat(pa, 4), b0, c1);
+    c2 = madd(v128.load32_splat(pa, 8), b0, c2);
+    c3 = madd(v128.load32_splat(pa, 12), b0, c3);
+    pa += <usize>(MR * 4);
+    pb += <usize>(NR * 4);
+  }
+  const alphaV = f32x4.splat(alpha);
+  const ld = <usize>(NR * 4);
+  v128.store(tile, f32x4.mul(alphaV, c0));
+  v128.store(tile + ld, f32x4.mul(alphaV, c1));
+  v128.store(tile + 2 * ld, f32x4.mul(alphaV, c2));
+  v128.store(tile + 3 * ld, f32x4.mul(alphaV, c3));
+  writePartial(mr, nr, tile, c, ldcBytes, beta, flags, bias);
+}
+
 /** C[mr×nr] = tile (already alpha·acc) (+ beta·C) (+ bias), element by element, for edge tiles. */
 function writePartial(mr: i32, nr: i32, tile: usize, c: usize, ldcBytes: usize, beta: f32, flags: i32, bias: usize): void {
   const readC = (flags & READ_C) != 0;

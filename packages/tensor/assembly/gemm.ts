@@ -7,11 +7,19 @@
 // runs over every pair of panels. Packing reads A and B in whatever order they are stored,
 // so all four layouts (forward x·Wᵀ, dW = dyᵀ·x, dx = dy·W, plain) run the same inner loop.
 //
+// Every element of C rounds the same way whatever m and n are (the same k slices, the same
+// multiply-add sequence per lane, the same epilogue): a row computed in a 1-row, 43-row or
+// 128-row call, or a column in a call of 1 or 256 columns, has the same bits. The data-parallel
+// engine relies on it (W workers ≡ one): a shard's row count must not change a row's rounding,
+// with or without relaxed SIMD's fused multiply-add. Hence no special path for m = 1 or n = 1
+// (a 1-row call through packing measured as fast as dot products; narrow panels, n mod 8 in
+// 1…4, run microKernelNarrow, which does half the multiplies).
+//
 // All pointers are byte addresses in this module's memory; strides and sizes are in elements.
 
 import { KC, MC, MR, NC, NR } from "./gemm-shape";
 import { packA, packB } from "./gemm-pack";
-import { ADD_BIAS, READ_C, microKernel } from "./gemm-kernel";
+import { ADD_BIAS, READ_C, microKernel, microKernelNarrow } from "./gemm-kernel";
 
 @inline function ceilDiv(x: i32, d: i32): i32 { return (x + d - 1) / d; }
 @inline function roundUp(x: i32, r: i32): i32 { return ceilDiv(x, r) * r; }
@@ -46,12 +54,6 @@ export function gemm(
     scaleC(m, n, beta, c, ldc, bias, hasBias);
     return;
   }
-  if (m == 1 || n == 1) {
-    // One row or one column: packing would use each element once and pad 5/6 or 7/8 of
-    // every tile; dot products straight from A and B instead (as the JS kernel does).
-    gemmDirect(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, hasBias);
-    return;
-  }
   const kcMax = kcFor(k), mcMax = mcFor(m), ncMax = ncFor(n);
   const pa = scratch;
   const pb = pa + (<usize>(mcMax * kcMax) << 2);
@@ -78,8 +80,13 @@ export function gemm(
           const cCol = c + (<usize>(jc + jr) << 2);
           const biasJ = bias + (<usize>(jc + jr) << 2);
           for (let ir = 0; ir < mc; ir += MR) {
-            microKernel(kc, pa + (<usize>(ir * kc) << 2), pbj, cCol + <usize>(ic + ir) * ldcB, ldcB,
-              min(MR, mc - ir), nr, alpha, betaK, flags, biasJ, tile);
+            if (nr > NR / 2) {
+              microKernel(kc, pa + (<usize>(ir * kc) << 2), pbj, cCol + <usize>(ic + ir) * ldcB, ldcB,
+                min(MR, mc - ir), nr, alpha, betaK, flags, biasJ, tile);
+            } else {
+              microKernelNarrow(kc, pa + (<usize>(ir * kc) << 2), pbj, cCol + <usize>(ic + ir) * ldcB, ldcB,
+                min(MR, mc - ir), nr, alpha, betaK, flags, biasJ, tile);
+            }
           }
         }
       }
@@ -94,42 +101,6 @@ function scaleC(m: i32, n: i32, beta: f32, c: usize, ldc: i32, bias: usize, hasB
     for (let j = 0; j < n; j++) {
       const o = <usize>j << 2;
       let v: f32 = beta == 0 ? 0 : beta * load<f32>(row + o);
-      if (hasBias) v += load<f32>(bias + o);
-      store<f32>(row + o, v);
-    }
-  }
-}
-
-/** C = alpha·op(A)·op(B) + beta·C (+ bias), one dot product per element, for one-row/one-column shapes. */
-function gemmDirect(
-  transA: bool, transB: bool, m: i32, n: i32, k: i32, alpha: f32,
-  a: usize, lda: i32, b: usize, ldb: i32, beta: f32, c: usize, ldc: i32, bias: usize, hasBias: bool,
-): void {
-  // op(A)[i][p] at a + (i·ai + p·ap)·4, op(B)[p][j] at b + (p·bp + j·bj)·4.
-  const ai: usize = transA ? 1 : <usize>lda, ap: usize = transA ? <usize>lda : 1;
-  const bp: usize = transB ? 1 : <usize>ldb, bj: usize = transB ? <usize>ldb : 1;
-  const apB = ap << 2, bpB = bp << 2;
-  for (let i = 0; i < m; i++) {
-    const row = c + <usize>i * (<usize>ldc << 2);
-    for (let j = 0; j < n; j++) {
-      // Four partial sums: one would wait on the adder's latency every step.
-      let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
-      let x = a + ((<usize>i * ai) << 2), y = b + ((<usize>j * bj) << 2);
-      let p = 0;
-      for (; p + 3 < k; p += 4) {
-        s0 += load<f32>(x) * load<f32>(y);
-        s1 += load<f32>(x + apB) * load<f32>(y + bpB);
-        s2 += load<f32>(x + 2 * apB) * load<f32>(y + 2 * bpB);
-        s3 += load<f32>(x + 3 * apB) * load<f32>(y + 3 * bpB);
-        x += 4 * apB; y += 4 * bpB;
-      }
-      for (; p < k; p++) {
-        s0 += load<f32>(x) * load<f32>(y);
-        x += apB; y += bpB;
-      }
-      const o = <usize>j << 2;
-      let v = alpha * ((s0 + s1) + (s2 + s3));
-      if (beta != 0) v += beta * load<f32>(row + o);
       if (hasBias) v += load<f32>(bias + o);
       store<f32>(row + o, v);
     }

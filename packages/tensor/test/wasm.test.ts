@@ -78,7 +78,7 @@ const layouts = [
 ];
 
 // Smaller than, equal to and just past the micro-tile (4×8) and the cache blocks (MC = 128
-// rows, NC = 1024 columns, KC = 256 deep), one-row/one-column shapes (the direct path), and
+// rows, NC = 1024 columns, KC = 256 deep), one-row/one-column shapes, and
 // the sizes the brief names.
 const shapes: [number, number, number][] = [
   [1, 1, 1], [2, 3, 1], [1, 7, 5], [7, 1, 5], [7, 13, 5], [4, 8, 3], [5, 9, 4], [8, 16, 257],

@@ -67,8 +67,9 @@ export function gemm(
   if (m === 1 || n === 1) {
     // One row (a single sample at inference) or column (a regression head): each packed
     // element would be used once, so packing costs as much as the product, and 2/3 or 3/4
-    // of every micro-tile would be padding. Dot products straight from A and B instead
-    // (1×256×784 NT: 1.1 → 1.7 GFLOP/s; at m = 2 the packed path is already faster).
+    // of every micro-tile would be padding. Dot products straight from A and B instead, with
+    // the packed path's rounding (1×256×784 NT: 1.1 → 1.7 GFLOP/s; at m = 2 the packed path
+    // is already faster).
     gemmDirect(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc, bs, biasOff);
     return;
   }
@@ -122,7 +123,13 @@ function scaleC(m: number, n: number, beta: number, c: FloatArray, cOff: number,
   }
 }
 
-/** C = alpha·op(A)·op(B) + beta·C (+ bias), one dot product per element, for skinny shapes. */
+/**
+ * C = alpha·op(A)·op(B) + beta·C (+ bias) for one row or one column, without packing, rounding
+ * every element exactly as the packed path does (the same k slices, each a sequential double
+ * sum from zero, then writeTile's epilogue per slice), so a row's bits do not depend on m nor
+ * a column's on n (the data-parallel engine's W workers ≡ one). Four elements along the line
+ * at a time: four independent sums hide the adder's latency.
+ */
 function gemmDirect(
   transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
   a: FloatArray, aOff: number, lda: number, b: FloatArray, bOff: number, ldb: number,
@@ -131,23 +138,35 @@ function gemmDirect(
   // op(A)[i][p] = a[aOff + i·ai + p·ap], op(B)[p][j] = b[bOff + p·bp + j·bj].
   const ai = transA ? 1 : lda, ap = transA ? lda : 1;
   const bp = transB ? 1 : ldb, bj = transB ? ldb : 1;
-  for (let i = 0; i < m; i++) {
-    const row = cOff + i * ldc;
-    for (let j = 0; j < n; j++) {
-      // Four partial sums: one would wait on the adder's latency every step.
+  const kcMax = Math.ceil(k / Math.ceil(k / KC));
+  // The line: m = 1 walks j (x fixed, y moves by bj), n = 1 walks i (x moves by ai, y fixed).
+  const len = m === 1 ? n : m;
+  const dx = m === 1 ? 0 : ai, dy = m === 1 ? bj : 0, dc = m === 1 ? 1 : ldc;
+  const db = m === 1 ? 1 : 0;
+  for (let e = 0; e < len; e += 4) {
+    const cnt = Math.min(4, len - e);
+    // Missing elements of a last group repeat element e (computed, not stored).
+    const e1 = cnt > 1 ? e + 1 : e, e2 = cnt > 2 ? e + 2 : e, e3 = cnt > 3 ? e + 3 : e;
+    const x0 = aOff + e * dx, x1 = aOff + e1 * dx, x2 = aOff + e2 * dx, x3 = aOff + e3 * dx;
+    const y0 = bOff + e * dy, y1 = bOff + e1 * dy, y2 = bOff + e2 * dy, y3 = bOff + e3 * dy;
+    for (let pc = 0; pc < k; pc += kcMax) {
+      const end = Math.min(k, pc + kcMax);
       let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      let x = aOff + i * ai, y = bOff + j * bj, p = 0;
-      for (; p + 3 < k; p += 4, x += 4 * ap, y += 4 * bp) {
-        s0 += a[x] * b[y];
-        s1 += a[x + ap] * b[y + bp];
-        s2 += a[x + 2 * ap] * b[y + 2 * bp];
-        s3 += a[x + 3 * ap] * b[y + 3 * bp];
+      for (let p = pc; p < end; p++) {
+        const xo = p * ap, yo = p * bp;
+        s0 += a[x0 + xo] * b[y0 + yo];
+        s1 += a[x1 + xo] * b[y1 + yo];
+        s2 += a[x2 + xo] * b[y2 + yo];
+        s3 += a[x3 + xo] * b[y3 + yo];
       }
-      for (; p < k; p++, x += ap, y += bp) s0 += a[x] * b[y];
-      let v = alpha * (s0 + s1 + s2 + s3);
-      if (beta !== 0) v += beta * c[row + j];
-      if (bias !== null) v += bias[biasOff + j];
-      c[row + j] = v;
+      const first = pc === 0, bt = first ? beta : 1;
+      for (let t = 0; t < cnt; t++) {
+        const o = cOff + (e + t) * dc;
+        let v = alpha * (t === 0 ? s0 : t === 1 ? s1 : t === 2 ? s2 : s3);
+        if (bt !== 0) v += bt * c[o];
+        if (first && bias !== null) v += bias[biasOff + (e + t) * db];
+        c[o] = v;
+      }
     }
   }
 }
