@@ -4,6 +4,7 @@ export type { DataParallelOptions, DataSet, StepStats } from "./data-parallel.js
 export type { MemoryPlan } from "./memory.js";
 export { buildModel, layerTypes } from "./model-spec.js";
 export type { LayerSpec, BuildOptions } from "./model-spec.js";
+export type { ConvLayerSpec } from "./layer-specs/conv.js";
 export type { ModelContext, ModelSource } from "./model-factory.js";
 export { lossSum, l1Term, checkLossSpec } from "./loss-spec.js";
 export type { LossSpec, LossType, LossFn, L1Spec, Targets } from "./loss-spec.js";
