@@ -9,7 +9,7 @@ import { createOptimizer, type Optimizer } from "@weft/optim";
 import { DataParallel, buildModel } from "@weft/parallel";
 import { Worker } from "node:worker_threads";
 import { Rng, Tensor } from "@weft/tensor";
-import { FEATURES, OPTIMIZER, batchesOf, modelSpec, rowOrder, type Dataset } from "./workload.js";
+import { CNN_SAMPLE_SHAPE, FEATURES, OPTIMIZER, batchesOf, cnnSpec, modelSpec, rowOrder, type Arch, type Dataset } from "./workload.js";
 
 /** One timed call: `steps` steps of `batch` rows. */
 export interface RunSample {
@@ -44,8 +44,12 @@ export class EngineRunner implements Runner {
     return this.dp.worldSize;
   }
 
-  static async create(workers: number, hidden: readonly number[], bn: boolean, data: Dataset, seed: number): Promise<EngineRunner> {
-    const dp = await DataParallel.create({ model: modelSpec(hidden, bn), loss: { type: "crossEntropyLoss" }, optimizer: OPTIMIZER, workers, seed, data: { x: data.x, features: FEATURES, y: data.y } });
+  /** `arch` "cnn": the standard CNN on the same rows seen as [1, 28, 28] images (hidden and bn unused). */
+  static async create(workers: number, hidden: readonly number[], bn: boolean, data: Dataset, seed: number, arch: Arch = "mlp"): Promise<EngineRunner> {
+    const cnn = arch === "cnn";
+    const model = cnn ? cnnSpec() : modelSpec(hidden, bn);
+    const x = cnn ? { sampleShape: CNN_SAMPLE_SHAPE } : { features: FEATURES };
+    const dp = await DataParallel.create({ model, loss: { type: "crossEntropyLoss" }, optimizer: OPTIMIZER, workers, seed, data: { x: data.x, ...x, y: data.y } });
     return new EngineRunner(dp, data);
   }
 
