@@ -36,7 +36,7 @@ export async function measureTrainPoint(p: TrainPoint, o: MeasureOptions & { war
   const runner: Runner =
     p.engine === "plain" ? new PlainRunner(p.hidden, p.bn, data, p.seed)
     : p.engine === "plain-worker" ? new PlainWorkerRunner(p.hidden, p.bn, data, p.seed)
-    : await EngineRunner.create(p.workers, p.hidden, p.bn, data, p.seed, arch);
+    : await EngineRunner.create(p.workers, p.hidden, p.bn, data, p.seed, arch, p.batch);
   try {
     const r = await measure(runner, p.batch, o, beforeTimed);
     const params = arch === "cnn" ? CNN_PARAMETERS : parameterCount(p.hidden, p.bn);

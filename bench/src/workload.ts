@@ -81,6 +81,12 @@ export function cnnSpec(): LayerSpec[] {
   ];
 }
 
+/**
+ * Step-arena bytes a row of the standard CNN takes in training: each layer's output and its
+ * gradient (≈ 245k floats, conv1's 32×28×28 planes the most), max pooling's winners, rounded up.
+ */
+export const CNN_ARENA_BYTES_PER_ROW = 1.25 * 2 ** 20;
+
 /** Parameter count of {@link cnnSpec}: 288 + 64 + 18,432 + 128 + 401,536 + 1,290. */
 export const CNN_PARAMETERS = 1 * 32 * 9 + 2 * 32 + 32 * 64 * 9 + 2 * 64 + (3136 * 128 + 128) + (128 * CLASSES + CLASSES);
 
