@@ -14,6 +14,7 @@ import { LR_SCHEDULE_FORMS, parseLrSchedule } from "./lr-schedule.js";
 export type OptimizerName = "adam" | "adamw" | "sgd" | "rmsprop";
 export type ActivationName = "relu" | "gelu" | "tanh" | "sigmoid" | "leaky-relu";
 export type NormName = "batch" | "layer" | "none";
+export type ArchName = "mlp" | "cnn";
 export type InitName = "he" | "xavier" | "default";
 
 /** Everything that decides what a run computes (saved in config.json; `--resume` reads it back). */
@@ -29,6 +30,8 @@ export interface TrainOptions {
   momentum: number;
   weightDecay: number;
   l1: number;
+  /** The network: "mlp" (hidden, norm, activation, dropout) or "cnn" (cnn.ts's default CNN). */
+  arch: ArchName;
   hidden: number[];
   activation: ActivationName;
   norm: NormName;
@@ -55,7 +58,7 @@ export interface RunFlags {
 
 /** Every key of TrainOptions: what config.json's "options" holds, no more, no less. */
 const OPTION_KEYS: readonly (keyof TrainOptions)[] = Object.keys({
-  data: 1, splits: 1, epochs: 1, batchSize: 1, workers: 1, lr: 1, optimizer: 1, momentum: 1, weightDecay: 1, l1: 1, hidden: 1,
+  data: 1, splits: 1, epochs: 1, batchSize: 1, workers: 1, lr: 1, optimizer: 1, momentum: 1, weightDecay: 1, l1: 1, arch: 1, hidden: 1,
   activation: 1, norm: 1, dropout: 1, init: 1, lrSchedule: 1, earlyStopping: 1, augment: 1, seed: 1,
 } satisfies Record<keyof TrainOptions, 1>) as (keyof TrainOptions)[];
 
@@ -180,6 +183,7 @@ export const TRAIN_FLAGS: readonly FlagDef[] = [
   { name: "momentum", key: "momentum", metavar: "X", help: "momentum of sgd or rmsprop", shown: "0", parse: real(0, 1, false, true) },
   { name: "weight-decay", key: "weightDecay", metavar: "X", help: "L2 penalty (adamw: decoupled weight decay)", shown: "0 (adamw: 0.01)", parse: real(0, 1, false, false) },
   { name: "l1", key: "l1", metavar: "X", help: "L1 penalty λ·Σ|w| on the Linear weights, added to the loss", shown: "0", parse: real(0, 1, false, false) },
+  { name: "arch", key: "arch", metavar: "NAME", help: "mlp (--hidden, --norm, --activation, --dropout) or cnn (conv 32-64 with BatchNorm2d and max pooling, then 128 → classes)", shown: "mlp", parse: oneOf("mlp", "cnn") },
   { name: "hidden", key: "hidden", metavar: "W,W", help: "hidden layer widths (none for a linear model)", shown: "256,128", parse: parseHidden },
   { name: "activation", key: "activation", metavar: "NAME", help: "relu, gelu, tanh, sigmoid or leaky-relu", shown: "relu", parse: oneOf("relu", "gelu", "tanh", "sigmoid", "leaky-relu") },
   { name: "norm", key: "norm", metavar: "KIND", help: "batch (SyncBatchNorm across workers), layer or none, after each hidden Linear", shown: "batch", parse: oneOf("batch", "layer", "none") },
@@ -260,6 +264,7 @@ export function resolveTrainConfig(raw: RawFlags, cores = availableParallelism()
     momentum: get("momentum", 0),
     weightDecay: get("weightDecay", optimizer === "adamw" ? 0.01 : 0),
     l1: get("l1", 0),
+    arch: get("arch", "mlp"),
     hidden: get("hidden", [256, 128]),
     activation: get("activation", "relu"),
     norm: get("norm", "batch"),
@@ -315,7 +320,8 @@ export function checkSavedOptions(saved: unknown, file: string): TrainOptions {
     if (!(OPTION_KEYS as readonly string[]).includes(k)) throw new UsageError(`${file}: unknown key "options.${k}" (a run's options are ${OPTION_KEYS.join(", ")})`);
     out[k] = check(BY_KEY.get(k)!, v, ` (key "options.${k}" in ${file})`);
   }
-  const missing = OPTION_KEYS.filter((k) => !Object.hasOwn(saved, k));
+  if (!Object.hasOwn(saved, "arch")) out.arch = "mlp"; // written before --arch existed
+  const missing = OPTION_KEYS.filter((k) => !Object.hasOwn(out, k));
   if (missing.length > 0) throw new UsageError(`${file}: "options" lacks ${missing.map((k) => `"${k}"`).join(", ")}: not a config.json that weft wrote`);
   const options = out as unknown as TrainOptions;
   checkCombination(options, ` (in ${file})`);

@@ -19,6 +19,7 @@ import { InterruptedError, RunError, UsageError } from "./errors.js";
 import { watchSignals } from "./interrupt.js";
 import { layerGradNorms } from "./grad-norms.js";
 import { lrAt, parseLrSchedule } from "./lr-schedule.js";
+import { arenaBytesFor } from "./cnn.js";
 import { describeModel, initialState } from "./model.js";
 import type { EpochLine, Reporter } from "./progress.js";
 import { renderReport } from "./report.js";
@@ -170,6 +171,7 @@ async function trainWatched(
     // In the run's shared memory: each step's batch gather then allocates nothing.
     data: { x: data.x, features: data.features, y: data.y },
     barrierTimeoutMs: Math.round(run.workerTimeout * 1000),
+    arenaBytes: arenaBytesFor(options.arch, data.features, options.batchSize, W),
   });
   setPool(dp);
   /** Epochs whose checkpoint is written. */

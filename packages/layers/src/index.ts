@@ -18,5 +18,5 @@ export { Conv1d, Conv2d } from "./conv.js";
 export type { ConvLayerOptions } from "./conv.js";
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from "./pool.js";
 export type { MaxPool2dOptions, AvgPool2dOptions } from "./pool.js";
-export { Flatten } from "./flatten.js";
+export { Flatten, Unflatten } from "./flatten.js";
 export { Dropout2d } from "./dropout.js";

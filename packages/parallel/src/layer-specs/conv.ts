@@ -1,9 +1,9 @@
 /**
  * The convolutional family of layer specs: Conv1d, Conv2d, BatchNorm2d, the 2-D poolings,
- * Flatten, Dropout2d — the golden `train` format's names and options (camelCase of PyTorch's),
+ * Flatten, Unflatten (flat rows [N, 784] → images [N, 1, 28, 28]), Dropout2d — the golden `train` format's names and options (camelCase of PyTorch's),
  * so a spec list holds a CNN over samples of shape [C, H, W].
  */
-import { AdaptiveAvgPool2d, AvgPool2d, Conv1d, Conv2d, Dropout2d, Flatten, MaxPool2d } from "@weft/layers";
+import { AdaptiveAvgPool2d, AvgPool2d, Conv1d, Conv2d, Dropout2d, Flatten, MaxPool2d, Unflatten } from "@weft/layers";
 import { BatchNorm2d } from "@weft/norm";
 import type { LayerBuilders } from "./types.js";
 
@@ -35,6 +35,7 @@ export type ConvLayerSpec =
   | ({ type: "AvgPool2d"; countIncludePad?: boolean } & PoolSpecOptions)
   | { type: "AdaptiveAvgPool2d"; outputSize: number | (number | null)[] }
   | { type: "Flatten"; startDim?: number; endDim?: number }
+  | { type: "Unflatten"; dim: number; unflattenedSize: number[] }
   | { type: "Dropout2d"; p?: number };
 
 const CONV_OPTIONS = ["inChannels", "outChannels", "kernelSize", "stride", "padding", "dilation", "groups", "bias"] as const;
@@ -51,6 +52,7 @@ export const CONV_LAYERS: LayerBuilders<ConvLayerSpec> = {
   AvgPool2d: { options: [...POOL_OPTIONS, "countIncludePad"], build: ({ type: _t, kernelSize, ...o }) => new AvgPool2d(kernelSize, o) },
   AdaptiveAvgPool2d: { options: ["outputSize"], build: (l) => new AdaptiveAvgPool2d(l.outputSize) },
   Flatten: { options: ["startDim", "endDim"], build: (l) => new Flatten(l.startDim ?? 1, l.endDim ?? -1) },
+  Unflatten: { options: ["dim", "unflattenedSize"], build: (l) => new Unflatten(l.dim, l.unflattenedSize) },
   Dropout2d: { options: ["p"], build: (l, rng) => new Dropout2d(l.p ?? 0.5, { rng }) },
 };
 
