@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Rng, Tensor, randn } from "@weft/tensor";
-import { AdaptiveAvgPool2d, AvgPool2d, Conv1d, Conv2d, Dropout2d, Flatten, MaxPool2d, Sequential } from "../src/index.js";
+import { AdaptiveAvgPool2d, AvgPool2d, Conv1d, Conv2d, Dropout2d, Flatten, MaxPool2d, Sequential, Unflatten } from "../src/index.js";
 
 // The convolutional layers' construction (PyTorch's shapes, keys and init bounds), options and
 // errors; their numerics are the golden conv.json module cases (test/golden) and the ops' gradchecks.
@@ -46,6 +46,11 @@ describe("pooling, Flatten", () => {
     expect(net.stateDict()).toEqual({});
     expect(net.forward(randn([2, 3, 8, 6], rng)).shape).toEqual([2, 3 * 2 * 3]);
     expect(new Flatten(0, 1).forward(randn([2, 3, 4], rng)).shape).toEqual([6, 4]);
+    const flat = randn([2, 784], rng);
+    const images = new Unflatten(1, [1, 28, 28]).forward(flat);
+    expect(images.shape).toEqual([2, 1, 28, 28]);
+    expect(images.data).toBe(flat.data); // a view
+    expect(() => new Unflatten(1, [])).toThrow(/unflattenedSize must be a non-empty list/);
   });
 });
 
