@@ -9,7 +9,7 @@ import { createOptimizer, type Optimizer } from "@weft/optim";
 import { DataParallel, buildModel } from "@weft/parallel";
 import { Worker } from "node:worker_threads";
 import { Rng, Tensor } from "@weft/tensor";
-import { FEATURES, OPTIMIZER, batchesOf, modelSpec, rowOrder, type Dataset } from "./workload.js";
+import { CNN_ARENA_BYTES_PER_ROW, CNN_SAMPLE_SHAPE, FEATURES, OPTIMIZER, batchesOf, cnnSpec, modelSpec, rowOrder, type Arch, type Dataset } from "./workload.js";
 
 /** One timed call: `steps` steps of `batch` rows. */
 export interface RunSample {
@@ -44,8 +44,17 @@ export class EngineRunner implements Runner {
     return this.dp.worldSize;
   }
 
-  static async create(workers: number, hidden: readonly number[], bn: boolean, data: Dataset, seed: number): Promise<EngineRunner> {
-    const dp = await DataParallel.create({ model: modelSpec(hidden, bn), loss: { type: "crossEntropyLoss" }, optimizer: OPTIMIZER, workers, seed, data: { x: data.x, features: FEATURES, y: data.y } });
+  /**
+   * `arch` "cnn": the standard CNN on the same rows seen as [1, 28, 28] images (hidden and bn
+   * unused), with a step arena for `batch` rows (CNN_ARENA_BYTES_PER_ROW each), so that every
+   * activation lies in the workers' wasm memory and no kernel stages a copy.
+   */
+  static async create(workers: number, hidden: readonly number[], bn: boolean, data: Dataset, seed: number, arch: Arch = "mlp", batch = 128): Promise<EngineRunner> {
+    const cnn = arch === "cnn";
+    const model = cnn ? cnnSpec() : modelSpec(hidden, bn);
+    const x = cnn ? { sampleShape: CNN_SAMPLE_SHAPE } : { features: FEATURES };
+    const arena = cnn ? { arenaBytes: Math.ceil(batch / workers) * CNN_ARENA_BYTES_PER_ROW + (8 << 20) } : {};
+    const dp = await DataParallel.create({ model, loss: { type: "crossEntropyLoss" }, optimizer: OPTIMIZER, workers, seed, ...arena, data: { x: data.x, ...x, y: data.y } });
     return new EngineRunner(dp, data);
   }
 

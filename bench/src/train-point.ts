@@ -6,7 +6,7 @@ import { backend, setBackend, type Backend } from "@weft/tensor";
 import { measure, type MeasureOptions, type PointResult } from "./measure.js";
 import { EngineRunner, PlainRunner, PlainWorkerRunner, type Runner } from "./runners.js";
 import { fmtInt } from "./summary.js";
-import { loadData, parameterCount, type DataKind } from "./workload.js";
+import { CNN_PARAMETERS, loadData, parameterCount, type Arch, type DataKind } from "./workload.js";
 
 export interface TrainPoint {
   /** `weft`: the data-parallel engine; `plain`: the single-process loop (main thread); `plain-worker`: the same in a worker_thread. */
@@ -17,6 +17,8 @@ export interface TrainPoint {
   bn: boolean;
   data: DataKind;
   seed: number;
+  /** The model (default "mlp", the hidden/bn MLP); "cnn": the standard CNN of issue 14 (engine only). */
+  arch?: Arch;
 }
 
 export type TrainRecord = TrainPoint & PointResult & { bench: "train"; backend: string; params: number; warmup: number; breakdownSource: string };
@@ -28,14 +30,17 @@ export function rowsFor(batch: number): number {
 
 /** Builds the runner, measures it, closes it. `beforeTimed` runs after the warm-up (side-by-side starts). */
 export async function measureTrainPoint(p: TrainPoint, o: MeasureOptions & { warmup: number }, beforeTimed?: () => Promise<void>): Promise<TrainRecord> {
+  const arch = p.arch ?? "mlp";
+  if (arch === "cnn" && p.engine !== "weft") throw new Error(`--arch cnn runs on the engine only (not --${p.engine})`);
   const data = loadData(p.data, rowsFor(p.batch), p.seed);
   const runner: Runner =
     p.engine === "plain" ? new PlainRunner(p.hidden, p.bn, data, p.seed)
     : p.engine === "plain-worker" ? new PlainWorkerRunner(p.hidden, p.bn, data, p.seed)
-    : await EngineRunner.create(p.workers, p.hidden, p.bn, data, p.seed);
+    : await EngineRunner.create(p.workers, p.hidden, p.bn, data, p.seed, arch, p.batch);
   try {
     const r = await measure(runner, p.batch, o, beforeTimed);
-    return { bench: "train", ...p, backend: backend(), params: parameterCount(p.hidden, p.bn), warmup: o.warmup, ...r, breakdownSource: "rank 0, median repeat, ms/step" };
+    const params = arch === "cnn" ? CNN_PARAMETERS : parameterCount(p.hidden, p.bn);
+    return { bench: "train", ...p, arch, backend: backend(), params, warmup: o.warmup, ...r, breakdownSource: "rank 0, median repeat, ms/step" };
   } finally {
     await runner.close();
   }
@@ -50,7 +55,8 @@ export function modelName(hidden: readonly number[], bn: boolean): string {
 export function describeRecord(r: TrainRecord): string {
   const b = r.breakdown;
   const who = r.engine === "plain" ? "plain loop (main thread)" : r.engine === "plain-worker" ? "plain loop (worker thread)" : `weft W=${r.workers}`;
-  return `${who} (${r.backend} kernels), batch ${r.batch}, ${modelName(r.hidden, r.bn)}, ${r.data} data: ${fmtInt(r.samplesPerSec)} samples/s, ${r.msPerStep.toFixed(2)} ms/step ` +
+  const model = r.arch === "cnn" ? "standard CNN (conv 32-64, BN, 3136-128-10)" : modelName(r.hidden, r.bn);
+  return `${who} (${r.backend} kernels), batch ${r.batch}, ${model}, ${r.data} data: ${fmtInt(r.samplesPerSec)} samples/s, ${r.msPerStep.toFixed(2)} ms/step ` +
     `(median of ${r.repeats} × ${r.steps} steps) — compute ${b.compute}, barrier wait ${b.barrierWait}, all-reduce ${b.allReduce}, optimizer ${b.optimizer} ms/step (rank 0)`;
 }
 

@@ -1,5 +1,5 @@
 /**
- * `pnpm bench:train --workers W --batch B --hidden 256,128 [--bn] [--plain | --plain-worker] [--data random|mnist]
+ * `pnpm bench:train [--arch mlp|cnn] --workers W --batch B --hidden 256,128 [--bn] [--plain | --plain-worker] [--data random|mnist]
  *   [--steps N] [--repeats R] [--warmup K] [--backend js|wasm] [--quick] [--json]`
  *
  * One point of the standard workload, on one kernel backend (`--backend`, else WEFT_BACKEND or
@@ -9,12 +9,13 @@
  * engine; `--plain-worker` the same loop in one worker_thread.
  * `--wait-go` (used by bench:scaling's side-by-side ceiling) prints READY after the warm-up and
  * waits for a line on stdin before the timed repeats, so concurrent processes overlap.
+ * `--arch cnn`: the standard CNN workload of issue 14 (workload.ts's cnnSpec; engine only).
  */
 import { createInterface } from "node:readline";
 import { choiceArg, intArg, intListArg, parseArgs } from "./cli-args.js";
 import { describeRecord, measureTrainPoint, selectBackend } from "./train-point.js";
 
-const args = parseArgs(process.argv.slice(2), ["workers", "batch", "hidden", "steps", "repeats", "warmup", "data", "seed", "target-ms", "backend"], ["bn", "plain", "plain-worker", "json", "quick", "wait-go"]);
+const args = parseArgs(process.argv.slice(2), ["workers", "batch", "hidden", "steps", "repeats", "warmup", "data", "seed", "target-ms", "backend", "arch"], ["bn", "plain", "plain-worker", "json", "quick", "wait-go"]);
 const quick = args.has("quick");
 selectBackend(args.get("backend"));
 
@@ -34,6 +35,7 @@ const record = await measureTrainPoint(
     bn: args.has("bn"),
     data: choiceArg(args, "data", ["random", "mnist"] as const, "random"),
     seed: intArg(args, "seed", 0),
+    arch: choiceArg(args, "arch", ["mlp", "cnn"] as const, "mlp"),
   },
   {
     steps: intArg(args, "steps", quick ? 2 : 0),

@@ -53,6 +53,43 @@ export function parameterCount(hidden: readonly number[], bn: boolean): number {
   return n;
 }
 
+/** Which model a training benchmark runs: the MLP above, or the standard CNN of issue 14 ({@link cnnSpec}). */
+export type Arch = "mlp" | "cnn";
+
+/** One CNN sample: a 28×28 image of one channel (the 784 features of a row, in the same order). */
+export const CNN_SAMPLE_SHAPE = [1, 28, 28] as const;
+
+/**
+ * The standard CNN workload of issue 14: Conv2d(1,32,3,p1, no bias) → BatchNorm2d → ReLU →
+ * MaxPool2d(2) → Conv2d(32,64,3,p1, no bias) → BatchNorm2d → ReLU → MaxPool2d(2) → Flatten →
+ * Linear(3136,128) → ReLU → Linear(128,10); cross-entropy and Adam 1e-3 as the MLP's.
+ */
+export function cnnSpec(): LayerSpec[] {
+  return [
+    { type: "Conv2d", inChannels: 1, outChannels: 32, kernelSize: 3, padding: 1, bias: false },
+    { type: "BatchNorm2d", numFeatures: 32 },
+    { type: "ReLU" },
+    { type: "MaxPool2d", kernelSize: 2 },
+    { type: "Conv2d", inChannels: 32, outChannels: 64, kernelSize: 3, padding: 1, bias: false },
+    { type: "BatchNorm2d", numFeatures: 64 },
+    { type: "ReLU" },
+    { type: "MaxPool2d", kernelSize: 2 },
+    { type: "Flatten" },
+    { type: "Linear", inFeatures: 64 * 7 * 7, outFeatures: 128 },
+    { type: "ReLU" },
+    { type: "Linear", inFeatures: 128, outFeatures: CLASSES },
+  ];
+}
+
+/**
+ * Step-arena bytes a row of the standard CNN takes in training: each layer's output and its
+ * gradient (≈ 245k floats, conv1's 32×28×28 planes the most), max pooling's winners, rounded up.
+ */
+export const CNN_ARENA_BYTES_PER_ROW = 1.25 * 2 ** 20;
+
+/** Parameter count of {@link cnnSpec}: 288 + 64 + 18,432 + 128 + 401,536 + 1,290. */
+export const CNN_PARAMETERS = 1 * 32 * 9 + 2 * 32 + 32 * 64 * 9 + 2 * 64 + (3136 * 128 + 128) + (128 * CLASSES + CLASSES);
+
 /** `rows` samples of N(0, 1) features and uniform labels, from `seed`. */
 export function randomData(rows: number, seed: number): Dataset {
   const rng = new Rng(seed);

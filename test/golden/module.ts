@@ -1,9 +1,11 @@
 /** Runner for golden `module` cases: load state, forward, backward, check grads and buffers after. */
-import { Linear, type Module } from "@weft/layers";
-import { BatchNorm1d, LayerNorm } from "@weft/norm";
+import { AdaptiveAvgPool2d, AvgPool2d, Conv1d, Conv2d, Flatten, Linear, MaxPool2d, type Module } from "@weft/layers";
+import { BatchNorm1d, BatchNorm2d, LayerNorm } from "@weft/norm";
 import { checkKeys, expectClose, toTensor, type GCase, type GTensor } from "./cases.js";
 
 type Config = Record<string, unknown>;
+
+const CONV = ["inChannels", "outChannels", "kernelSize", "stride", "padding", "dilation", "groups", "bias"];
 
 const MODULES: Record<string, { options: string[]; make: (c: Config) => Module }> = {
   Linear: { options: ["inFeatures", "outFeatures", "bias"], make: (c) => new Linear(c.inFeatures as number, c.outFeatures as number, { bias: (c.bias as boolean) ?? true }) },
@@ -15,6 +17,17 @@ const MODULES: Record<string, { options: string[]; make: (c: Config) => Module }
     options: ["normalizedShape", "eps", "elementwiseAffine"],
     make: ({ normalizedShape, ...o }) => new LayerNorm(normalizedShape as number[], o),
   },
+  // Convolutional modules (conv.json):
+  Conv1d: { options: CONV, make: ({ inChannels, outChannels, kernelSize, ...o }) => new Conv1d(inChannels as number, outChannels as number, kernelSize as number[], o) },
+  Conv2d: { options: CONV, make: ({ inChannels, outChannels, kernelSize, ...o }) => new Conv2d(inChannels as number, outChannels as number, kernelSize as number[], o) },
+  BatchNorm2d: {
+    options: ["numFeatures", "eps", "momentum", "affine", "trackRunningStats"],
+    make: ({ numFeatures, ...o }) => new BatchNorm2d(numFeatures as number, o),
+  },
+  MaxPool2d: { options: ["kernelSize", "stride", "padding", "ceilMode"], make: ({ kernelSize, ...o }) => new MaxPool2d(kernelSize as number[], o) },
+  AvgPool2d: { options: ["kernelSize", "stride", "padding", "ceilMode", "countIncludePad"], make: ({ kernelSize, ...o }) => new AvgPool2d(kernelSize as number[], o) },
+  AdaptiveAvgPool2d: { options: ["outputSize"], make: (c) => new AdaptiveAvgPool2d(c.outputSize as number[]) },
+  Flatten: { options: ["startDim", "endDim"], make: (c) => new Flatten((c.startDim as number) ?? 1, (c.endDim as number) ?? -1) },
 };
 
 export function runModuleCase(c: GCase): void {

@@ -14,6 +14,7 @@ import { LR_SCHEDULE_FORMS, parseLrSchedule } from "./lr-schedule.js";
 export type OptimizerName = "adam" | "adamw" | "sgd" | "rmsprop";
 export type ActivationName = "relu" | "gelu" | "tanh" | "sigmoid" | "leaky-relu";
 export type NormName = "batch" | "layer" | "none";
+export type ArchName = "mlp" | "cnn";
 export type InitName = "he" | "xavier" | "default";
 /** What a run learns (see task.ts); a new task adds its name here and its entry in task.ts's table. */
 export type TaskName = "classification" | "regression";
@@ -32,6 +33,8 @@ export interface TrainOptions {
   momentum: number;
   weightDecay: number;
   l1: number;
+  /** The network: "mlp" (hidden, norm, activation, dropout) or "cnn" (cnn.ts's default CNN). */
+  arch: ArchName;
   hidden: number[];
   activation: ActivationName;
   norm: NormName;
@@ -63,12 +66,12 @@ export interface RunFlags {
   workerTimeout: number;
 }
 
-/** The flags that shape the built-in MLP: a model file builds its own network. */
-const MLP_KEYS = ["hidden", "norm", "activation", "dropout", "init", "l1"] as const;
+/** The flags that shape the built-in networks: a model file builds its own. */
+const MLP_KEYS = ["arch", "hidden", "norm", "activation", "dropout", "init", "l1"] as const;
 
 /** Every key of TrainOptions: what config.json's "options" holds, no more, no less. */
 const OPTION_KEYS: readonly (keyof TrainOptions)[] = Object.keys({
-  data: 1, splits: 1, epochs: 1, batchSize: 1, workers: 1, lr: 1, optimizer: 1, momentum: 1, weightDecay: 1, l1: 1, hidden: 1,
+  data: 1, splits: 1, epochs: 1, batchSize: 1, workers: 1, lr: 1, optimizer: 1, momentum: 1, weightDecay: 1, l1: 1, arch: 1, hidden: 1,
   activation: 1, norm: 1, dropout: 1, init: 1, lrSchedule: 1, earlyStopping: 1, augment: 1, seed: 1, task: 1, labelColumn: 1, impute: 1, model: 1,
 } satisfies Record<keyof TrainOptions, 1>) as (keyof TrainOptions)[];
 
@@ -76,7 +79,7 @@ const OPTION_KEYS: readonly (keyof TrainOptions)[] = Object.keys({
  * Options added after runs were already saved: a config.json without them loads with these
  * values — what those runs did (label column 0 was the only CSV layout then).
  */
-const SAVED_DEFAULTS: Partial<TrainOptions> = { task: "classification", labelColumn: "0", impute: "none", model: null };
+const SAVED_DEFAULTS: Partial<TrainOptions> = { task: "classification", labelColumn: "0", impute: "none", model: null, arch: "mlp" };
 
 type Key = keyof TrainOptions | keyof RunFlags | "config";
 
@@ -218,6 +221,7 @@ export const TRAIN_FLAGS: readonly FlagDef[] = [
   { name: "momentum", key: "momentum", metavar: "X", help: "momentum of sgd or rmsprop", shown: "0", parse: real(0, 1, false, true) },
   { name: "weight-decay", key: "weightDecay", metavar: "X", help: "L2 penalty (adamw: decoupled weight decay)", shown: "0 (adamw: 0.01)", parse: real(0, 1, false, false) },
   { name: "l1", key: "l1", metavar: "X", help: "L1 penalty λ·Σ|w| on the Linear weights, added to the loss", shown: "0", parse: real(0, 1, false, false) },
+  { name: "arch", key: "arch", metavar: "NAME", help: "mlp (--hidden, --norm, --activation, --dropout) or cnn (conv 32-64 with BatchNorm2d and max pooling, then 128 → classes)", shown: "mlp", parse: oneOf("mlp", "cnn") },
   { name: "model", key: "model", metavar: "FILE", help: "your own network: an ES module exporting createModel(ctx) (and optionally loss(output, target)); ctx.inputShape is [1, H, W] for images, [features] for CSV rows", shown: "the MLP below", parse: modelFile },
   { name: "hidden", key: "hidden", metavar: "W,W", help: "hidden layer widths (none for a linear model)", shown: "256,128", parse: parseHidden },
   { name: "activation", key: "activation", metavar: "NAME", help: "relu, gelu, tanh, sigmoid or leaky-relu", shown: "relu", parse: oneOf("relu", "gelu", "tanh", "sigmoid", "leaky-relu") },
@@ -302,6 +306,7 @@ export function resolveTrainConfig(raw: RawFlags, cores = availableParallelism()
     momentum: get("momentum", 0),
     weightDecay: get("weightDecay", optimizer === "adamw" ? 0.01 : 0),
     l1: get("l1", 0),
+    arch: get("arch", "mlp"),
     hidden: get("hidden", [256, 128]),
     activation: get("activation", "relu"),
     norm: get("norm", "batch"),
@@ -335,7 +340,7 @@ export function resolveTrainConfig(raw: RawFlags, cores = availableParallelism()
       const mlp = MLP_KEYS.filter((k) => values.has(k));
       if (mlp.length > 0) {
         const names = mlp.map((k) => `--${BY_KEY.get(k)!.name}`).join(", ");
-        throw new UsageError(`${names} shape${mlp.length === 1 ? "s" : ""} the built-in MLP: with --model your file's createModel builds the network, so leave ${mlp.length === 1 ? "it" : "them"} out`);
+        throw new UsageError(`${names} shape${mlp.length === 1 ? "s" : ""} the built-in network: with --model your file's createModel builds the network, so leave ${mlp.length === 1 ? "it" : "them"} out`);
       }
     }
     checkCombination(options, "");

@@ -9,6 +9,7 @@ import { buildModel, type LayerSpec } from "@weft/parallel";
 import { Rng } from "@weft/tensor";
 import type { ActivationName, InitName, TrainOptions } from "./config.js";
 import { RNG_KEYS } from "./rng-keys.js";
+import { cnnSpec } from "./cnn.js";
 
 const ACTIVATIONS: Record<ActivationName, LayerSpec> = {
   relu: { type: "ReLU" },
@@ -18,7 +19,8 @@ const ACTIVATIONS: Record<ActivationName, LayerSpec> = {
   "leaky-relu": { type: "LeakyReLU", negativeSlope: 0.01 },
 };
 
-export function modelSpec(o: Pick<TrainOptions, "hidden" | "norm" | "activation" | "dropout">, features: number, classes: number): LayerSpec[] {
+export function modelSpec(o: Pick<TrainOptions, "hidden" | "norm" | "activation" | "dropout"> & { arch?: TrainOptions["arch"] }, features: number, classes: number): LayerSpec[] {
+  if (o.arch === "cnn") return cnnSpec(features, classes);
   const spec: LayerSpec[] = [];
   let width = features;
   for (const h of o.hidden) {

@@ -63,7 +63,11 @@ export interface RunMemory {
 }
 
 /** Values kept per row and output unit by a layer in a training step (forward output and its gradient, plus saved statistics). */
-const KEPT_PER_UNIT: Record<LayerSpec["type"], number> = { Linear: 2, BatchNorm1d: 4, LayerNorm: 4, ReLU: 2, GELU: 3, Tanh: 2, Sigmoid: 2, LeakyReLU: 2, Dropout: 3 };
+const KEPT_PER_UNIT: Record<LayerSpec["type"], number> = {
+  Linear: 2, BatchNorm1d: 4, LayerNorm: 4, ReLU: 2, GELU: 3, Tanh: 2, Sigmoid: 2, LeakyReLU: 2, Dropout: 3,
+  // The conv family (counted per unit of the width below, which follows Linear only: an estimate for CNNs).
+  Conv1d: 2, Conv2d: 2, BatchNorm2d: 4, MaxPool2d: 3, AvgPool2d: 2, AdaptiveAvgPool2d: 2, Flatten: 0, Unflatten: 0, Dropout2d: 3,
+};
 const ARENA_BYTES = 32 << 20; // the engine's default step arena
 
 function widthOf(l: LayerSpec, width: number): number {

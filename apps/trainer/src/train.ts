@@ -21,6 +21,7 @@ import { InterruptedError, RunError, UsageError } from "./errors.js";
 import { watchSignals } from "./interrupt.js";
 import { layerGradNorms } from "./grad-norms.js";
 import { lrAt, parseLrSchedule } from "./lr-schedule.js";
+import { arenaBytesFor } from "./cnn.js";
 import { describeModel, initialState } from "./model.js";
 import { buildRunModule, checkModelFileUnchanged, describeModelFile, hasBatchNorm, isModelFile, modelFileRecord, parameterCount, sampleShapeOf } from "./model-file.js";
 import type { EpochLine, Reporter } from "./progress.js";
@@ -196,6 +197,7 @@ async function trainWatched(
       ...(data.targets ? { y: data.targets, targetWidth: data.targetNames!.length } : { y: data.y }),
     },
     barrierTimeoutMs: Math.round(run.workerTimeout * 1000),
+    arenaBytes: arenaBytesFor(options.arch, data.features, options.batchSize, W),
   }).catch((e: unknown) => {
     // Refused before training (a model file whose output does not fit, say): a new run's directory holds only config.json, so it goes.
     if (!saved) rmSync(dir, { recursive: true, force: true });

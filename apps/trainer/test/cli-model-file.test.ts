@@ -164,7 +164,7 @@ describe("weft train --model refusals", () => {
   it("refuses the MLP's flags beside --model", async () => {
     const r = await weft(["train", "--model", fixture("tiny-net.mjs"), "--hidden", "64", "--dropout", "0.1"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("--hidden, --dropout shape the built-in MLP: with --model your file's createModel builds the network, so leave them out");
+    expect(r.stderr).toContain("--hidden, --dropout shape the built-in network: with --model your file's createModel builds the network, so leave them out");
   });
 
   it("names a missing file, a file without createModel, and a module of the wrong output shape", async () => {

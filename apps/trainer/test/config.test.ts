@@ -13,7 +13,7 @@ describe("weft train defaults", () => {
     const { options, run } = resolve([]);
     expect(options).toEqual({
       data: "mnist", splits: [0.8, 0.1, 0.1], epochs: 10, batchSize: 128, workers: 2, lr: 1e-3, optimizer: "adam",
-      momentum: 0, weightDecay: 0, l1: 0, hidden: [256, 128], activation: "relu", norm: "batch", dropout: 0,
+      momentum: 0, weightDecay: 0, l1: 0, arch: "mlp", hidden: [256, 128], activation: "relu", norm: "batch", dropout: 0,
       init: "default", lrSchedule: "none", earlyStopping: null, augment: false, seed: 0,
       task: "classification", labelColumn: null, impute: "none", model: null,
     });
@@ -145,5 +145,20 @@ describe("--config", () => {
     expect(() => resolve(["--config", file("broken.json", "{epochs: 2")])).toThrow(/cannot read it as JSON/);
     expect(() => resolve(["--config", file("list.json", "[1]")])).toThrow(/expected a JSON object/);
     expect(() => resolve(["--config", join(dir, "missing.json")])).toThrow(UsageError);
+  });
+});
+
+describe("--arch cnn", () => {
+  it("builds the default CNN over the flat rows (Unflatten first), with PyTorch's keys, and refuses non-square images", async () => {
+    const { modelSpec } = await import("../src/model.js");
+    const { buildModel } = await import("@weft/parallel");
+    const options = resolve(["--arch", "cnn"]).options;
+    expect(options.arch).toBe("cnn");
+    const spec = modelSpec(options, 784, 10);
+    expect(spec.map((l) => l.type)).toEqual(["Unflatten", "Conv2d", "BatchNorm2d", "ReLU", "MaxPool2d", "Conv2d", "BatchNorm2d", "ReLU", "MaxPool2d", "Flatten", "Linear", "ReLU", "Linear"]);
+    const state = buildModel(spec).stateDict();
+    expect(Object.keys(state).filter((k) => !k.includes("running") && !k.includes("num_batches"))).toEqual(["1.weight", "2.weight", "2.bias", "5.weight", "6.weight", "6.bias", "10.weight", "10.bias", "12.weight", "12.bias"]);
+    expect(state["10.weight"].shape).toEqual([128, 3136]);
+    expect(() => modelSpec(options, 30, 10)).toThrow(/--arch cnn needs square images/);
   });
 });

@@ -13,3 +13,10 @@ export type { Reduction, LossOptions, CrossEntropyOptions } from "./loss.js";
 export * as init from "./init.js";
 export { l1Penalty } from "./l1.js";
 export { saveSafetensors, loadSafetensors } from "./checkpoint.js";
+// Convolutional layers (issue 14):
+export { Conv1d, Conv2d } from "./conv.js";
+export type { ConvLayerOptions } from "./conv.js";
+export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from "./pool.js";
+export type { MaxPool2dOptions, AvgPool2dOptions } from "./pool.js";
+export { Flatten, Unflatten } from "./flatten.js";
+export { Dropout2d } from "./dropout.js";

@@ -1,12 +1,14 @@
 /**
- * BatchNorm1d after torch.nn.BatchNorm1d: one fused op whose backward is the closed form, with
- * the batch statistics behind one seam, {@link BatchNorm1d.batchStats}, which SyncBatchNorm
- * overrides to gather them (and the backward's sums) across workers — tinygrad's `calc_stats`.
+ * BatchNorm1d and BatchNorm2d after torch.nn's: one base ({@link BatchNorm}, PyTorch's
+ * `_BatchNorm`) with one fused op whose backward is the closed form, and the batch statistics
+ * behind one seam, {@link BatchNorm.batchStats}, which SyncBatchNorm overrides to gather them (and
+ * the backward's sums) across workers — tinygrad's `calc_stats`. The subclasses only name the
+ * input ranks they take.
  */
 import { Tensor, allocFloat64, allocLike, formatShape, fromOp, gradSlot, kernels, type FloatArray } from "@weft/tensor";
 import { Module, Parameter } from "@weft/layers";
 
-/** The options of torch.nn.BatchNorm1d, camelCased; every default is PyTorch's. */
+/** The options of torch.nn.BatchNorm1d and BatchNorm2d, camelCased; every default is PyTorch's. */
 export interface BatchNormOptions {
   /** Added to the variance under the square root (default 1e-5). */
   eps?: number;
@@ -23,11 +25,11 @@ export interface BatchNormOptions {
 }
 
 /**
- * Per-feature statistics of the batch being normalised, as {@link BatchNorm1d.batchStats}
+ * Per-feature statistics of the batch being normalised, as {@link BatchNorm.batchStats}
  * returns them (float64, so a sum over many rows or workers keeps float32 precision).
  */
 export interface BatchStats {
-  /** Values per feature over the whole batch: N·L (summed over all workers for SyncBatchNorm). */
+  /** Values per feature over the whole batch: N·L, N·H·W (summed over all workers for SyncBatchNorm). */
   count: number;
   /** [C] mean per feature. */
   mean: Float64Array;
@@ -40,7 +42,7 @@ export interface BatchStats {
   reduceGradSums?: (sums: Float64Array) => void;
 }
 
-/** [N, C] or [N, C, L] seen as outer × C × inner. */
+/** [N, C, …] seen as outer × C × inner. */
 interface Layout {
   n: number;
   c: number;
@@ -55,19 +57,16 @@ function copyFloat64(src: FloatArray): Float64Array {
 }
 
 /**
- * Batch normalisation over the feature dimension C of `x: [N, C]` (or `[N, C, L]`, statistics
- * over N and L): `y = (x − mean) / √(var + eps) · weight + bias`, per feature.
+ * Batch normalisation over the channel dimension C (dim 1) of `x: [N, C, …]`, statistics per
+ * channel over N and every trailing dim: `y = (x − mean) / √(var + eps) · weight + bias`.
  *
  * Training mode normalises with the batch's mean and biased variance and updates the running
  * statistics with the unbiased variance; eval mode uses the running statistics (or, with
  * `trackRunningStats: false`, the batch's). State-dict keys are PyTorch's: `weight`, `bias`,
- * `running_mean`, `running_var`, `num_batches_tracked`.
- *
- * @example
- * const bn = new BatchNorm1d(3);
- * const y = bn.forward(x); // x: [N, 3] → y: [N, 3]
+ * `running_mean`, `running_var`, `num_batches_tracked`. The subclasses say which ranks they take
+ * ({@link BatchNorm.checkRank}).
  */
-export class BatchNorm1d extends Module {
+export abstract class BatchNorm extends Module {
   readonly numFeatures: number;
   readonly eps: number;
   /** See {@link BatchNormOptions.momentum}; may be changed between steps. */
@@ -116,7 +115,7 @@ export class BatchNorm1d extends Module {
     this.registerBuffer("num_batches_tracked", this.numBatchesTracked);
   }
 
-  /** x: [N, C] or [N, C, L] → y of the same shape. */
+  /** x: [N, C, …] (the ranks of the subclass) → y of the same shape. */
   forward(x: Tensor): Tensor {
     const layout = this.layout(x);
     if (!this.training && this.runningMean && this.runningVar) {
@@ -141,7 +140,7 @@ export class BatchNorm1d extends Module {
   }
 
   /**
-   * The seam: count, mean and biased variance per feature of the batch `x` ([N, C] or [N, C, L])
+   * The seam: count, mean and biased variance per feature of the batch `x` ([N, C, …])
    * is part of. Here, of `x` alone: two passes in float64 (mean, then Σ(x − mean)²).
    * SyncBatchNorm overrides this to cover every worker's shard.
    */
@@ -167,17 +166,63 @@ export class BatchNorm1d extends Module {
     }
   }
 
-  /** Checks x: [N, C] or [N, C, L] with C = numFeatures. */
+  /** Throws unless x's rank is one this layer takes (the message names the layer and the expected layout). */
+  protected abstract checkRank(x: Tensor): void;
+
+  /** The input layouts this layer takes, for messages: `[N, 4] (or [N, 4, L])`. */
+  protected abstract expectedLayout(): string;
+
+  /** Checks x: [N, C, …] with C = numFeatures (and the subclass's rank); inner = the product of the trailing dims. */
   protected layout(x: Tensor): Layout {
     const C = this.numFeatures;
     const name = this.constructor.name;
-    if (x.ndim !== 2 && x.ndim !== 3) {
-      throw new Error(`${name}(${C}): expected 2D or 3D input ([N, ${C}] or [N, ${C}, L]), got ${x.ndim}D input of shape ${formatShape(x.shape)}`);
-    }
+    this.checkRank(x);
     if (x.shape[1] !== C) {
-      throw new Error(`${name}(${C}): expected input of shape [N, ${C}] (or [N, ${C}, L]): dimension 1 must be numFeatures = ${C}, got ${formatShape(x.shape)}`);
+      throw new Error(`${name}(${C}): expected input of shape ${this.expectedLayout()}: dimension 1 must be numFeatures = ${C}, got ${formatShape(x.shape)}`);
     }
-    return { n: x.shape[0], c: C, inner: x.ndim === 3 ? x.shape[2] : 1 };
+    let inner = 1;
+    for (let d = 2; d < x.ndim; d++) inner *= x.shape[d];
+    return { n: x.shape[0], c: C, inner };
+  }
+}
+
+/**
+ * Batch normalisation over the features of `x: [N, C]` or `[N, C, L]` (statistics over N and L),
+ * as torch.nn.BatchNorm1d.
+ *
+ * @example
+ * const bn = new BatchNorm1d(3);
+ * const y = bn.forward(x); // x: [N, 3] → y: [N, 3]
+ */
+export class BatchNorm1d extends BatchNorm {
+  protected expectedLayout(): string {
+    return `[N, ${this.numFeatures}] (or [N, ${this.numFeatures}, L])`;
+  }
+  protected checkRank(x: Tensor): void {
+    if (x.ndim !== 2 && x.ndim !== 3) {
+      const C = this.numFeatures;
+      throw new Error(`${this.constructor.name}(${C}): expected 2D or 3D input ([N, ${C}] or [N, ${C}, L]), got ${x.ndim}D input of shape ${formatShape(x.shape)}`);
+    }
+  }
+}
+
+/**
+ * Batch normalisation over the channels of images `x: [N, C, H, W]` (statistics per channel
+ * over N·H·W), as torch.nn.BatchNorm2d.
+ *
+ * @example
+ * const bn = new BatchNorm2d(32);
+ * const y = bn.forward(x); // x: [N, 32, 28, 28] → y: [N, 32, 28, 28]
+ */
+export class BatchNorm2d extends BatchNorm {
+  protected expectedLayout(): string {
+    return `[N, ${this.numFeatures}, H, W]`;
+  }
+  protected checkRank(x: Tensor): void {
+    if (x.ndim !== 4) {
+      const C = this.numFeatures;
+      throw new Error(`${this.constructor.name}(${C}): expected 4D input [N, ${C}, H, W], got ${x.ndim}D input of shape ${formatShape(x.shape)}`);
+    }
   }
 }
 

@@ -1,10 +1,10 @@
 /**
- * convertSyncBatchNorm: PyTorch's `SyncBatchNorm.convert_sync_batchnorm` — every BatchNorm1d
- * anywhere in a module tree becomes a SyncBatchNorm over one Communicator.
+ * convertSyncBatchNorm: PyTorch's `SyncBatchNorm.convert_sync_batchnorm` — every BatchNorm1d and
+ * BatchNorm2d anywhere in a module tree becomes a SyncBatchNorm over one Communicator.
  */
 import { ModuleDict, ModuleList, type Module } from "@weft/layers";
 import type { Communicator } from "@weft/tensor";
-import { BatchNorm1d } from "./batch-norm.js";
+import { BatchNorm } from "./batch-norm.js";
 import { SyncBatchNorm, type GradientReduction } from "./sync-batch-norm.js";
 
 export interface ConvertSyncBatchNormOptions {
@@ -13,7 +13,7 @@ export interface ConvertSyncBatchNormOptions {
 }
 
 /** A SyncBatchNorm with `bn`'s options, state (parameters and buffers, copied) and mode. */
-function toSync(bn: BatchNorm1d, comm: Communicator | null, options: ConvertSyncBatchNormOptions): SyncBatchNorm {
+function toSync(bn: BatchNorm, comm: Communicator | null, options: ConvertSyncBatchNormOptions): SyncBatchNorm {
   const sync = new SyncBatchNorm(bn.numFeatures, {
     eps: bn.eps, momentum: bn.momentum, affine: bn.affine, trackRunningStats: bn.trackRunningStats,
     communicator: comm, gradientReduction: options.gradientReduction,
@@ -24,7 +24,7 @@ function toSync(bn: BatchNorm1d, comm: Communicator | null, options: ConvertSync
 }
 
 /**
- * Returns `module` with every `BatchNorm1d` in its tree — nested children, `Sequential`,
+ * Returns `module` with every `BatchNorm1d` and `BatchNorm2d` (any {@link BatchNorm}) in its tree — nested children, `Sequential`,
  * `ModuleList` and `ModuleDict` entries — replaced in place by a {@link SyncBatchNorm} over `comm`
  * that keeps its name, options, parameter and buffer values and training mode (the state-dict keys
  * do not change). A BatchNorm root is returned converted. SyncBatchNorms already in the tree get
@@ -39,7 +39,7 @@ export function convertSyncBatchNorm<M extends Module>(module: M, comm: Communic
     module.communicator = comm;
     return module;
   }
-  if (module instanceof BatchNorm1d) return toSync(module, comm, options) as unknown as M;
+  if (module instanceof BatchNorm) return toSync(module, comm, options) as unknown as M;
   for (const [name, child] of module.namedChildren()) {
     const converted = convertSyncBatchNorm(child, comm, options);
     if (converted === child) continue;

@@ -1,8 +1,8 @@
 /**
- * @weft/norm: BatchNorm1d, LayerNorm and SyncBatchNorm (BatchNorm1d synchronised over any
+ * @weft/norm: BatchNorm1d, BatchNorm2d, LayerNorm and SyncBatchNorm (batch normalisation of any rank synchronised over any
  * Communicator), each a fused op with a closed-form backward.
  */
-export { BatchNorm1d } from "./batch-norm.js";
+export { BatchNorm, BatchNorm1d, BatchNorm2d } from "./batch-norm.js";
 export type { BatchNormOptions, BatchStats } from "./batch-norm.js";
 export { LayerNorm } from "./layer-norm.js";
 export type { LayerNormOptions } from "./layer-norm.js";

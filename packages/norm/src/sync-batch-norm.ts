@@ -1,10 +1,10 @@
 /**
- * SyncBatchNorm: BatchNorm1d whose batch statistics, and the sums of its backward, are those of
+ * SyncBatchNorm: batch normalisation (of any rank ≥ 2, as PyTorch's) whose batch statistics, and the sums of its backward, are those of
  * the whole batch split across the workers of a data-parallel run. It overrides one method,
  * `batchStats`, and knows only the Communicator interface.
  */
 import { allocFloat64, kernels, type Communicator, type Tensor } from "@weft/tensor";
-import { BatchNorm1d, type BatchNormOptions, type BatchStats } from "./batch-norm.js";
+import { BatchNorm, type BatchNormOptions, type BatchStats } from "./batch-norm.js";
 
 /**
  * How the engine combines the per-worker parameter gradients, and so what each worker must
@@ -24,7 +24,8 @@ export interface SyncBatchNormOptions extends BatchNormOptions {
 }
 
 /**
- * Batch normalisation over `x: [N_r, C]` (or `[N_r, C, L]`), this worker's contiguous shard of a
+ * Batch normalisation over `x: [N_r, C, …]` of any rank ≥ 2 (`[N_r, C]`, `[N_r, C, L]`,
+ * `[N_r, C, H, W]`, …; statistics per channel over N and every trailing dim), this worker's contiguous shard of a
  * batch of N = Σ_r N_r rows spread over `communicator.worldSize` workers: in training mode every
  * worker normalises with the mean and variance of the WHOLE batch, and the running statistics
  * (updated with the whole batch's count, mean and unbiased variance) are identical on every
@@ -37,7 +38,7 @@ export interface SyncBatchNormOptions extends BatchNormOptions {
  * - backward: ONE `allReduce` of a Float64Array `[Σdy (C), Σdy·x̂ (C)]`. Every worker must run the
  *   backward through this layer once per forward, even with an empty shard.
  * In eval mode, with no communicator, a `LocalCommunicator` or any world of size 1, it is exactly
- * BatchNorm1d and calls no collective.
+ * BatchNorm1d (BatchNorm2d for images) and calls no collective.
  *
  * Gradient convention (`gradientReduction`):
  * - `"sum"` (default): each worker's upstream dy must be ∂L/∂y of the one full-batch loss L for
@@ -55,8 +56,8 @@ export interface SyncBatchNormOptions extends BatchNormOptions {
  * const bn = new SyncBatchNorm(16, { communicator: comm }); // comm: this worker's Communicator
  * const y = bn.forward(xShard); // [N_r, 16], normalised with the statistics of all N rows
  */
-export class SyncBatchNorm extends BatchNorm1d {
-  /** This worker's communicator; null (or world size 1) ⇒ plain BatchNorm1d. Settable at any time. */
+export class SyncBatchNorm extends BatchNorm {
+  /** This worker's communicator; null (or world size 1) ⇒ plain (local) batch normalisation. Settable at any time. */
   communicator: Communicator | null;
   /** See {@link GradientReduction}; all workers must use the same. */
   gradientReduction: GradientReduction;
@@ -72,9 +73,20 @@ export class SyncBatchNorm extends BatchNorm1d {
     this.gradientReduction = reduction;
   }
 
+  protected expectedLayout(): string {
+    return `[N, ${this.numFeatures}, …]`;
+  }
+  /** Any rank ≥ 2: [N, C, …]. */
+  protected checkRank(x: Tensor): void {
+    if (x.ndim < 2) {
+      const C = this.numFeatures;
+      throw new Error(`SyncBatchNorm(${C}): expected input of at least 2 dims [N, ${C}, …], got shape [${x.shape.join(", ")}]`);
+    }
+  }
+
   /**
    * The whole batch's statistics: this worker's count, Σx and Σx² (float64) packed into one buffer
-   * and all-reduced. Local (BatchNorm1d's) in eval mode or in a world of one.
+   * and all-reduced. Local in eval mode or in a world of one.
    */
   protected override batchStats(x: Tensor): BatchStats {
     const comm = this.communicator;

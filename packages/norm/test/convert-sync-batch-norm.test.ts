@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { Linear, Module, ModuleDict, ModuleList, ReLU, Sequential } from "@weft/layers";
 import { Rng, randn, type Tensor } from "@weft/tensor";
-import { BatchNorm1d, SyncBatchNorm, convertSyncBatchNorm } from "../src/index.js";
+import { BatchNorm, BatchNorm1d, BatchNorm2d, SyncBatchNorm, convertSyncBatchNorm } from "../src/index.js";
 import { SpyCommunicator } from "./helpers.js";
 
 class Block extends Module {
@@ -35,10 +35,23 @@ class Net extends Module {
 }
 
 function kinds(m: Module): string[] {
-  return m.namedModules().filter(([, c]) => c instanceof BatchNorm1d).map(([n, c]) => `${n}:${c.constructor.name}`);
+  return m.namedModules().filter(([, c]) => c instanceof BatchNorm).map(([n, c]) => `${n}:${c.constructor.name}`);
 }
 
 describe("convertSyncBatchNorm", () => {
+  it("converts BatchNorm2d too, keeping its state; the SyncBatchNorm then takes images", () => {
+    const rng = new Rng(3);
+    const net = new Sequential(new BatchNorm2d(2, { momentum: 0.3 }), new ReLU());
+    net.train();
+    net.forward(randn([3, 2, 2, 2], rng));
+    const before = Object.fromEntries(Object.entries(net.stateDict()).map(([k, t]) => [k, Array.from(t.data)]));
+    convertSyncBatchNorm(net, new SpyCommunicator(0, 1));
+    expect(kinds(net)).toEqual(["0:SyncBatchNorm"]);
+    expect((net[0] as SyncBatchNorm).momentum).toBe(0.3);
+    expect(Object.fromEntries(Object.entries(net.stateDict()).map(([k, t]) => [k, Array.from(t.data)]))).toEqual(before);
+    expect(net.forward(randn([2, 2, 3, 3], rng)).shape).toEqual([2, 2, 3, 3]);
+  });
+
   it("replaces every BatchNorm1d in the tree, keeping keys, values, options and mode", () => {
     const net = new Net(new Rng(1));
     // give the running statistics non-default values

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { LocalCommunicator, Rng, Tensor, type Communicator } from "@weft/tensor";
-import { BatchNorm1d, SyncBatchNorm, type GradientReduction } from "../src/index.js";
+import { BatchNorm, BatchNorm1d, BatchNorm2d, SyncBatchNorm, type GradientReduction } from "../src/index.js";
 import { SpyCommunicator, expectClose, randomData, runLockstep } from "./helpers.js";
 
 const C = 3;
@@ -45,10 +45,12 @@ interface StepResult {
 }
 
 /** One training step (forward, backward of `upstream`) of a fresh module loaded with `state`. */
-function step(bn: BatchNorm1d, s: Setup, rows: [number, number], upstreamScale: number, inner: number): StepResult {
+function step(bn: BatchNorm, s: Setup, rows: [number, number], upstreamScale: number, inner: number | number[]): StepResult {
   bn.loadStateDict(s.state);
-  const w = C * inner;
-  const x = new Tensor(s.x.slice(rows[0] * w, rows[1] * w), inner === 1 ? [rows[1] - rows[0], C] : [rows[1] - rows[0], C, inner], true);
+  // inner: L of [N, C, L] (1: [N, C]), or the trailing dims themselves ([H, W]: images).
+  const trailing = Array.isArray(inner) ? inner : inner === 1 ? [] : [inner];
+  const w = C * trailing.reduce((a, b) => a * b, 1);
+  const x = new Tensor(s.x.slice(rows[0] * w, rows[1] * w), [rows[1] - rows[0], C, ...trailing], true);
   const y = bn.forward(x);
   y.backward(Float32Array.from(s.upstream.subarray(rows[0] * w, rows[1] * w), (v) => v * upstreamScale));
   return {
@@ -77,7 +79,7 @@ function concat(parts: Float32Array[]): Float32Array {
 }
 
 describe.each<GradientReduction>(["sum", "weightedMean"])("SyncBatchNorm, gradientReduction %s", (reduction) => {
-  it.each<[string, number[], number]>([
+  it.each<[string, number[], number | number[]]>([
     ["W=2, even shards", [3, 3], 1],
     ["W=2, uneven shards (5 rows)", [3, 2], 1],
     ["W=3, uneven shards (5 rows)", [2, 2, 1], 1],
@@ -86,10 +88,13 @@ describe.each<GradientReduction>(["sum", "weightedMean"])("SyncBatchNorm, gradie
     ["W=3, an empty shard", [3, 0, 2], 1],
     ["W=2, everything on rank 1", [0, 5], 1],
     ["W=2, [N, C, L] input", [2, 1], 4],
-  ])("%s equals BatchNorm1d on the whole batch", (_, sizes, inner) => {
+    ["W=2, [N, C, H, W] images", [2, 1], [2, 3]],
+    ["W=3, images with an empty shard", [1, 0, 2], [3, 2]],
+  ])("%s equals BatchNorm1d/2d on the whole batch", (_, sizes, dims) => {
     const n = sizes.reduce((a, b) => a + b, 0);
+    const inner = Array.isArray(dims) ? dims[0] * dims[1] : dims;
     const s = setup(n, 100 + sizes.length * 10 + sizes[0] + inner, inner);
-    const ref = step(new BatchNorm1d(C), s, [0, n], 1, inner);
+    const ref = step(Array.isArray(dims) ? new BatchNorm2d(C) : new BatchNorm1d(C), s, [0, n], 1, dims);
 
     const parts = shards(sizes);
     const W = sizes.length;
@@ -98,7 +103,7 @@ describe.each<GradientReduction>(["sum", "weightedMean"])("SyncBatchNorm, gradie
     const { results, collectives } = runLockstep(W, (comm) => {
       const bn = new SyncBatchNorm(C, { gradientReduction: reduction });
       bn.communicator = comm; // settable after construction
-      return step(bn, s, parts[comm.rank], scale(comm.rank), inner);
+      return step(bn, s, parts[comm.rank], scale(comm.rank), dims);
     });
     const ranks = results.map((r) => {
       if (!r.ok) throw r.error;

@@ -16,6 +16,7 @@ import { ThreadLauncher, WorkerError } from "./launcher.js";
 import { checkLossSpec, lossSum, targetTensor, type L1Spec, type LossSpec, type Targets } from "./loss-spec.js";
 import { checkLossValue, loadModelFactory, modelSource, type ModelFactory } from "./model-factory.js";
 import type { LayerSpec } from "./model-spec.js";
+import { CONV_LAYERS, convParameterCount, type ConvLayerSpec } from "./layer-specs/conv.js";
 import { allocateMemory, dataBytes, planMemory, planRun, views, type MemoryLayout, type MemoryPlan } from "./memory.js";
 import { OPTIMIZER_STATE_NAMES } from "./plan.js";
 import type { CommunicatorSpec, DataBuffers, EvalResult, NonFinitePolicy, OptimizerSpec, ParamGroup, StepsResult, StepsRequest, WorkerInit } from "./protocol.js";
@@ -126,6 +127,7 @@ function parameterCount(spec: readonly LayerSpec[]): number {
   for (const l of spec) {
     if (l.type === "Linear") n += l.inFeatures * l.outFeatures + (l.bias ?? true ? l.outFeatures : 0);
     else if (l.type === "BatchNorm1d") n += l.affine ?? true ? 2 * l.numFeatures : 0;
+    else if (Object.hasOwn(CONV_LAYERS, l.type)) n += convParameterCount(l as ConvLayerSpec);
     else if (l.type === "LayerNorm") {
       const d = (Array.isArray(l.normalizedShape) ? l.normalizedShape : [l.normalizedShape]).reduce((a: number, b: number) => a * b, 1);
       n += l.elementwiseAffine ?? true ? 2 * d : 0;

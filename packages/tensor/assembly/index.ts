@@ -16,3 +16,9 @@ export { rmsprop } from "./rmsprop";
 export {
   leakyReluForward, leakyReluBackward, sigmoidForward, sigmoidBackward, tanhForward, tanhBackward, geluForward, geluBackward,
 } from "./activation";
+// Convolution and pooling (issue 14), and BatchNorm over [n, C, inner > 1] (BatchNorm2d):
+export { im2col, col2im } from "./conv";
+export { maxPool2dForward, maxPool2dBackward } from "./pool";
+export {
+  batchNormPlanesMeanVar, batchNormPlanesSums, batchNormPlanesForward, batchNormPlanesBackwardSums, batchNormPlanesBackwardDx,
+} from "./batch-norm-planes";

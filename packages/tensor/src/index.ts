@@ -16,7 +16,7 @@ export { gemm } from "./kernels/backend.js";
 export { gemm as jsGemm } from "./kernels/js/gemm.js";
 export { backend, setBackend, kernels } from "./kernels/backend.js";
 export type { Backend } from "./kernels/backend.js";
-export type { Kernels, GeluApproximation } from "./kernels/interface.js";
+export type { Kernels, GeluApproximation, ConvGeometry, PoolGeometry } from "./kernels/interface.js";
 export { jsKernels } from "./kernels/js/index.js";
 export { wasmKernels } from "./kernels/wasm/wasm-kernels.js";
 export { WasmKernels, defaultWasmKernels, setThreadWasmKernels, threadWasmKernels, wasmKernelsFor, wasmRelaxedSimd, wasmSimdSupported } from "./kernels/wasm/index.js";

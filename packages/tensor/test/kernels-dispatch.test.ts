@@ -33,6 +33,10 @@ class Operands {
   slots(w: number, n: number): Float32Array[] {
     return Array.from({ length: w }, (_, r) => this.fill(this.f32(n), 30 + r) as Float32Array);
   }
+  /** An int32 operand (max pooling's winners), in the memory when the call's operands are. */
+  i32(n: number): Int32Array {
+    return this.o.inMemory ? new Int32Array(this.memory.buffer, this.take(n * 4), n) : new Int32Array(n);
+  }
   private f32(n: number): Float32Array {
     return this.o.inMemory ? new Float32Array(this.memory.buffer, this.take(n * 4), n) : new Float32Array(n);
   }
@@ -63,6 +67,16 @@ interface Case {
 }
 
 const R = 3, C = 4, N = R * C;
+/** 3×3, padding 1 on 3 channels of 5×5 (stride 1), and 3×2, stride 2, dilation [1, 2], padding [1, 0]. */
+const CONV1 = { c: 3, h: 5, w: 5, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1, oh: 5, ow: 5 };
+const CONV2 = { c: 3, h: 5, w: 5, kh: 3, kw: 2, sh: 2, sw: 2, ph: 1, pw: 0, dh: 1, dw: 2, oh: 3, ow: 2 };
+/** 3×3 windows, stride 2, padding 1, ceil mode on 5×5 planes: 3×3 outputs. */
+const POOL = { h: 5, w: 5, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1, oh: 3, ow: 3 };
+/** Winners in range of a 5×5 plane. */
+const winners = (a: Int32Array): Int32Array => {
+  for (let i = 0; i < a.length; i++) a[i] = (i * 7) % 25;
+  return a;
+};
 /** |a| in place (a stays where it is). */
 const abs = <T extends Float32Array | Float64Array>(a: T): T => {
   for (let i = 0; i < a.length; i++) a[i] = Math.abs(a[i]);
@@ -89,10 +103,23 @@ const CASES: Case[] = [
   { method: "batchNormForward", wasm: "batchNormForward", outputs: [7], args: (o) => [o.data(N, 1), R, C, 1, o.f64(C, 2), o.f64(C, 3), o.f64(C, 4), o.data(N, 5)] },
   { method: "batchNormBackwardSums", wasm: "batchNormBackwardSums", outputs: [7], args: (o) => [o.data(N, 1), o.data(N, 2), R, C, 1, o.f64(C, 3), o.f64(C, 4), o.f64(2 * C, 5)] },
   { method: "batchNormBackwardDx", wasm: "batchNormBackwardDx", outputs: [10], args: (o) => [o.data(N, 1), o.data(N, 2), R, C, 1, o.f64(C, 3), o.f64(C, 4), o.f64(C, 5), o.f64(C, 6), o.f64(C, 7), o.data(N, 8)] },
+  // BatchNorm2d's layout [n, c, inner > 1]: the planes kernels (statistics summed in another order).
+  { method: "batchNormMeanVar", wasm: "batchNormPlanesMeanVar", exact: false, outputs: [4, 5], args: (o) => [o.data(N * 6, 1), R, C, 6, o.f64(C), o.f64(C)] },
+  { method: "batchNormSums", wasm: "batchNormPlanesSums", exact: false, outputs: [4, 5], args: (o) => [o.data(N * 5, 1), R, C, 5, o.f64(C, 2), o.f64(C, 3)] },
+  { method: "batchNormForward", wasm: "batchNormPlanesForward", outputs: [7], args: (o) => [o.data(N * 6, 1), R, C, 6, o.f64(C, 2), o.f64(C, 3), o.f64(C, 4), o.data(N * 6, 5)] },
+  { method: "batchNormBackwardSums", wasm: "batchNormPlanesBackwardSums", exact: false, outputs: [7], args: (o) => [o.data(N * 7, 1), o.data(N * 7, 2), R, C, 7, o.f64(C, 3), o.f64(C, 4), o.f64(2 * C, 5)] },
+  { method: "batchNormBackwardDx", wasm: "batchNormPlanesBackwardDx", outputs: [10], args: (o) => [o.data(N * 6, 1), o.data(N * 6, 2), R, C, 6, o.f64(C, 3), o.f64(C, 4), o.f64(C, 5), o.f64(C, 6), o.f64(C, 7), o.data(N * 6, 8)] },
+  // Convolution's unfold/fold (stride 1 and 2, padded) and max pooling.
+  { method: "im2col", wasm: "im2col", outputs: [3], args: (o) => [o.data(2 * 3 * 5 * 5, 1), 75, CONV1, o.data(3 * 9 * 25, 2)] },
+  { method: "im2col", wasm: "im2col", outputs: [3], args: (o) => [o.data(3 * 5 * 5, 1), 0, CONV2, o.data(3 * 6 * 9, 2)] },
+  { method: "col2im", wasm: "col2im", outputs: [2], args: (o) => [o.data(3 * 9 * 25, 1), CONV1, o.data(2 * 3 * 5 * 5, 2), 75] },
+  { method: "col2im", wasm: "col2im", outputs: [2], args: (o) => [o.data(3 * 6 * 9, 1), CONV2, o.data(3 * 5 * 5, 2), 0] },
+  { method: "maxPool2dForward", wasm: "maxPool2dForward", outputs: [3, 4], args: (o) => [o.data(6 * 5 * 5, 1), 6, POOL, o.data(6 * 9, 2), o.i32(6 * 9)] },
+  { method: "maxPool2dBackward", wasm: "maxPool2dBackward", outputs: [4], args: (o) => [o.data(6 * 9, 1), winners(o.i32(6 * 9)), 6, POOL, o.data(6 * 5 * 5, 2)] },
 ];
 
 /** A copy of each typed array argument (so the js reference runs on the same inputs, elsewhere). */
-const copyArgs = (args: unknown[]): unknown[] => args.map((a) => (a instanceof Float32Array || a instanceof Float64Array ? a.slice() : a));
+const copyArgs = (args: unknown[]): unknown[] => args.map((a) => (a instanceof Float32Array || a instanceof Float64Array || a instanceof Int32Array ? a.slice() : a));
 const sameBits = (a: ArrayLike<number>, b: ArrayLike<number>) => a.length === b.length && Array.prototype.every.call(a, (v: number, i: number) => Object.is(v, b[i]));
 
 describe.runIf(wasmSimdSupported())("wasmKernels: routing of each interface method", () => {
@@ -151,10 +178,9 @@ describe.runIf(wasmSimdSupported())("wasmKernels: routing of each interface meth
     ran.length = 0;
     const x = o.data(N, 1), out64 = new Float64Array(N);
     wasmKernels.reluForward(x, out64);
-    // softmax over a middle axis ([3, 2, 2], axis 1) and BatchNorm over [3, 2, 2] (inner = 2).
+    // softmax over a middle axis ([3, 2, 2], axis 1).
     const y = o.data(N, 2) as Float32Array;
     wasmKernels.softmaxForward(x, y, R, 2, 2, false);
-    wasmKernels.batchNormMeanVar(x, R, 2, 2, o.f64(2), o.f64(2));
     expect(ran).toEqual([]);
     const want = new Float32Array(N);
     jsKernels.softmaxForward(x, want, R, 2, 2, false);

@@ -19,6 +19,30 @@
 /** A flat float array of either precision. */
 export type FloatArray = Float32Array | Float64Array;
 
+/**
+ * One convolution's geometry over one sample's `c` input channels of `h × w`: kernel `kh × kw`,
+ * stride `sh, sw`, leading padding `ph, pw` (the trailing padding is implied by `oh, ow`, so an
+ * asymmetric "same" padding fits), dilation `dh, dw`, output `oh × ow`. A 1-D convolution is
+ * `h = kh = oh = 1`.
+ */
+export interface ConvGeometry {
+  c: number; h: number; w: number;
+  kh: number; kw: number;
+  sh: number; sw: number;
+  ph: number; pw: number;
+  dh: number; dw: number;
+  oh: number; ow: number;
+}
+
+/** One pooling's geometry over planes of `h × w`: window `kh × kw`, stride, leading padding, output `oh × ow`. */
+export interface PoolGeometry {
+  h: number; w: number;
+  kh: number; kw: number;
+  sh: number; sw: number;
+  ph: number; pw: number;
+  oh: number; ow: number;
+}
+
 /** GELU's form: exact (`"none"`, via erf) or PyTorch's tanh approximation. */
 export type GeluApproximation = "none" | "tanh";
 
@@ -132,4 +156,31 @@ export interface Kernels {
   ): void;
   /** Eval mode's dx (the statistics are constants): gx += k[c]·dy. */
   batchNormBackwardDxEval(dy: FloatArray, n: number, c: number, inner: number, k: Float64Array, gx: FloatArray): void;
+
+  // ---- convolution (im2col + gemm) and pooling over NCHW planes ----
+
+  /**
+   * Unfolds one sample's channels x[xOff …] ([c, h, w]) into col: [c·kh·kw, oh·ow], row
+   * (ci·kh + ki)·kw + kj, column oi·ow + oj holding x[ci, oi·sh − ph + ki·dh, oj·sw − pw + kj·dw]
+   * (0 in the padding). Written, not accumulated.
+   */
+  im2col(x: FloatArray, xOff: number, g: ConvGeometry, col: FloatArray): void;
+  /** The adjoint of {@link im2col}: gx[gxOff …] ([c, h, w]) += each column entry at its input position (padding dropped). */
+  col2im(col: FloatArray, g: ConvGeometry, gx: FloatArray, gxOff: number): void;
+
+  /** Max pooling of x: [planes, h, w] into out: [planes, oh, ow]; argmax: each window's winner as an index into its plane. */
+  maxPool2dForward(x: FloatArray, planes: number, g: PoolGeometry, out: FloatArray, argmax: Int32Array): void;
+  /** gx[p, argmax[p, o]] += gy[p, o]. */
+  maxPool2dBackward(gy: FloatArray, argmax: Int32Array, planes: number, g: PoolGeometry, gx: FloatArray): void;
+  /**
+   * Average pooling of x: [planes, h, w] into out: [planes, oh, ow]: the in-bounds sum divided by
+   * the window clipped to the padded extent (`countIncludePad`) or by its in-bounds count.
+   */
+  avgPool2dForward(x: FloatArray, planes: number, g: PoolGeometry, countIncludePad: boolean, out: FloatArray): void;
+  /** gx += each gy spread evenly (over the same divisor) on its window's in-bounds elements. */
+  avgPool2dBackward(gy: FloatArray, planes: number, g: PoolGeometry, countIncludePad: boolean, gx: FloatArray): void;
+  /** Adaptive average pooling of x: [planes, h, w] into out: [planes, oh, ow] (cell i: rows ⌊i·h/oh⌋ … ⌈(i+1)·h/oh⌉ − 1). */
+  adaptiveAvgPool2dForward(x: FloatArray, planes: number, h: number, w: number, oh: number, ow: number, out: FloatArray): void;
+  /** gx += each gy spread evenly over its cell's window. */
+  adaptiveAvgPool2dBackward(gy: FloatArray, planes: number, h: number, w: number, oh: number, ow: number, gx: FloatArray): void;
 }

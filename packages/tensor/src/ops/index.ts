@@ -16,3 +16,8 @@ export { eq, ne, lt, le, gt, ge, logicalNot, logicalAnd, logicalOr } from "./com
 export type { CompareOperand } from "./compare.js";
 export { maximum, minimum, clamp, variance, variance as var, std, logsumexp, cumsum } from "./maths.js";
 export type { VarianceOptions } from "./maths.js";
+// Convolution and pooling (issue 14):
+export { conv1d, conv2d } from "./conv.js";
+export type { ConvOptions } from "./conv.js";
+export { maxPool2d, avgPool2d, adaptiveAvgPool2d } from "./pool.js";
+export type { Pool2dOptions, AvgPool2dOptions } from "./pool.js";

@@ -11,6 +11,8 @@ import { crossEntropy, crossEntropyProbs } from "./cross-entropy.js";
 import { layerNormBackward, layerNormForward } from "./layer-norm.js";
 import * as batchNorm from "./batch-norm.js";
 import { columnSum, firstNonFinite, sumRanks } from "./reduce.js";
+import { col2im, im2col } from "./conv.js";
+import * as pool from "./pool.js";
 
 /**
  * The TypeScript kernels: any precision, any layout. `kernels()` returns this object under the
@@ -33,4 +35,7 @@ export const jsKernels: Kernels = Object.freeze({
   layerNormForward,
   layerNormBackward,
   ...batchNorm,
+  im2col,
+  col2im,
+  ...pool,
 });

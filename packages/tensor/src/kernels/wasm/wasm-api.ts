@@ -49,6 +49,19 @@ export interface KernelExports {
   batchNormBackwardSums(x: number, g: number, n: number, c: number, mean: number, invstd: number, sums: number): void;
   batchNormBackwardDx(x: number, g: number, n: number, c: number, mean: number, invstd: number, k: number,
     meanDy: number, meanDyXhat: number, gx: number): void;
+  im2col(x: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number,
+    dh: number, dw: number, oh: number, ow: number, col: number): void;
+  col2im(col: number, c: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number,
+    dh: number, dw: number, oh: number, ow: number, gx: number): void;
+  maxPool2dForward(x: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number,
+    ph: number, pw: number, oh: number, ow: number, out: number, argmax: number): void;
+  maxPool2dBackward(gy: number, argmax: number, planes: number, hw: number, ohw: number, gx: number): void;
+  batchNormPlanesMeanVar(x: number, n: number, c: number, inner: number, mean: number, variance: number): void;
+  batchNormPlanesSums(x: number, n: number, c: number, inner: number, sum: number, sumSq: number): void;
+  batchNormPlanesForward(x: number, n: number, c: number, inner: number, mean: number, scale: number, shift: number, out: number): void;
+  batchNormPlanesBackwardSums(x: number, g: number, n: number, c: number, inner: number, mean: number, invstd: number, sums: number): void;
+  batchNormPlanesBackwardDx(x: number, g: number, n: number, c: number, inner: number, mean: number, invstd: number, k: number,
+    meanDy: number, meanDyXhat: number, gx: number): void;
   sgd(n: number, p: number, g: number, buf: number, lr: number, wd: number, sign: number, momentum: number,
     scale: number, nesterov: number, first: number): void;
   rmsprop(n: number, p: number, g: number, sq: number, gAvg: number, buf: number, lr: number, alpha: number,

@@ -7,11 +7,17 @@
  */
 import type { Kernels } from "../interface.js";
 import { implement } from "./dispatch.js";
-import { gemmKernelsFor, threadWasmKernels } from "./index.js";
+import { defaultWasmKernels, gemmKernelsFor, threadWasmKernels } from "./index.js";
 import { rankStride } from "./reduce.js";
 
-/** Softmax's wasm kernels run over the last axis, BatchNorm's over x: [n, c]: inner = 1. */
+/** Softmax's wasm kernels run over the last axis: inner = 1. */
 const innermost = (inner: number): boolean => inner === 1;
+
+/** This thread's kernels when they hold all three arrays, else the default (staging) instance. */
+function inThread(a: Float32Array, b: Float32Array, c: Int32Array) {
+  const t = threadWasmKernels();
+  return t !== null && t.holds(a) && t.holds(b) && t.holds(c) ? t : defaultWasmKernels();
+}
 
 /**
  * The wasm backend's kernels: `kernels()` under `WEFT_BACKEND=wasm` (the default where the host
@@ -50,9 +56,15 @@ export const wasmKernels: Kernels = implement({
   crossEntropyProbs: { float64: [5, 6] },
   layerNormForward: { float64: [7, 8] },
   layerNormBackward: { float64: [4, 5] },
-  batchNormMeanVar: { float64: [4, 5], accepts: (_x, _n, _c, inner) => innermost(inner) },
-  batchNormSums: { float64: [4, 5], accepts: (_x, _n, _c, inner) => innermost(inner) },
-  batchNormForward: { float64: [4, 5, 6], accepts: (_x, _n, _c, inner) => innermost(inner) },
-  batchNormBackwardSums: { float64: [5, 6, 7], accepts: (_x, _dy, _n, _c, inner) => innermost(inner) },
-  batchNormBackwardDx: { float64: [5, 6, 7, 8, 9], accepts: (_x, _dy, _n, _c, inner) => innermost(inner) },
+  batchNormMeanVar: { float64: [4, 5] },
+  batchNormSums: { float64: [4, 5] },
+  batchNormForward: { float64: [4, 5, 6] },
+  batchNormBackwardSums: { float64: [5, 6, 7] },
+  batchNormBackwardDx: { float64: [5, 6, 7, 8, 9] },
+  // Convolution's unfold/fold and max pooling (issue 14):
+  im2col: {},
+  col2im: {},
+  // The int32 winners too must lie in this thread's memory to run there (the default rule looks at float arrays only).
+  maxPool2dForward: { choose: (x, _planes, _g, out, argmax) => inThread(x, out, argmax) },
+  maxPool2dBackward: { choose: (gy, argmax, _planes, _g, gx) => inThread(gy, gx, argmax) },
 });

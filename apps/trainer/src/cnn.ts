@@ -1,0 +1,46 @@
+/**
+ * `weft train --arch cnn`: the default CNN, as data (a LayerSpec list, saved in config.json like
+ * the MLP's). It reads the same flat rows as the MLP (`Unflatten` makes `[N, 784]` the images
+ * `[N, 1, 28, 28]`), so the data path, augmentation, eval and predict are unchanged. PyTorch's
+ * equivalent (same state-dict keys):
+ * `nn.Sequential(nn.Unflatten(1, (1, 28, 28)), nn.Conv2d(1, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32),
+ * nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
+ * nn.MaxPool2d(2), nn.Flatten(), nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10))` — the
+ * standard CNN workload of issue 14 (bench:train --arch cnn).
+ */
+import type { LayerSpec } from "@weft/parallel";
+
+/** The default CNN over square one-channel images of `features` pixels, `classes` outputs. */
+export function cnnSpec(features: number, classes: number): LayerSpec[] {
+  const side = Math.round(Math.sqrt(features));
+  if (side * side !== features || side % 4 !== 0) {
+    throw new Error(`--arch cnn needs square images whose side is a multiple of 4 (28×28 = 784 features), got ${features} features`);
+  }
+  const cells = 64 * (side / 4) * (side / 4);
+  return [
+    { type: "Unflatten", dim: 1, unflattenedSize: [1, side, side] },
+    { type: "Conv2d", inChannels: 1, outChannels: 32, kernelSize: 3, padding: 1, bias: false },
+    { type: "BatchNorm2d", numFeatures: 32 },
+    { type: "ReLU" },
+    { type: "MaxPool2d", kernelSize: 2 },
+    { type: "Conv2d", inChannels: 32, outChannels: 64, kernelSize: 3, padding: 1, bias: false },
+    { type: "BatchNorm2d", numFeatures: 64 },
+    { type: "ReLU" },
+    { type: "MaxPool2d", kernelSize: 2 },
+    { type: "Flatten" },
+    { type: "Linear", inFeatures: cells, outFeatures: 128 },
+    { type: "ReLU" },
+    { type: "Linear", inFeatures: 128, outFeatures: classes },
+  ];
+}
+
+/**
+ * The step arena for a CNN run: each row keeps ≈ 1 MB of activations and gradients at 28×28
+ * (conv1's 32 planes the most; scaled by the image area), so every one lies in the workers' wasm
+ * memory and no kernel copies; plus room for the rest. Undefined for the MLP (the engine's default).
+ */
+export function arenaBytesFor(arch: "mlp" | "cnn", features: number, batchSize: number, workers: number): number | undefined {
+  if (arch !== "cnn") return undefined;
+  const perRow = Math.ceil((1.25 * 2 ** 20 * features) / 784);
+  return Math.ceil(batchSize / workers) * perRow + (8 << 20);
+}

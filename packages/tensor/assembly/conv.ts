@@ -1,0 +1,92 @@
+// im2col / col2im over float32 at byte pointers: the contract of src/kernels/js/conv.ts (one
+// sample's c channels [c, h, w] ↔ col [c·kh·kw, oh·ow]; col2im accumulates). A stride-1 row is
+// one memory.copy (im2col) or one f32x4 add loop (col2im) between its zero-padded ends; other
+// strides go element by element.
+
+/** Columns [j0, j1) of an output row whose input column oj + shift lies in [0, w) (stride 1). */
+@inline function validLo(shift: i32): i32 {
+  return shift < 0 ? -shift : 0;
+}
+@inline function validHi(shift: i32, w: i32, ow: i32): i32 {
+  return min(ow, w - shift);
+}
+
+export function im2col(
+  x: usize, c: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32,
+  oh: i32, ow: i32, col: usize,
+): void {
+  const rowBytes = <usize>ow << 2;
+  let o = col;
+  for (let ci = 0; ci < c; ci++) {
+    const plane = x + (<usize>(ci * h * w) << 2);
+    for (let ki = 0; ki < kh; ki++) {
+      for (let kj = 0; kj < kw; kj++) {
+        const shift = kj * dw - pw;
+        for (let oi = 0; oi < oh; oi++, o += rowBytes) {
+          const ih = oi * sh - ph + ki * dh;
+          if (ih < 0 || ih >= h) {
+            memory.fill(o, 0, rowBytes);
+            continue;
+          }
+          const src = plane + (<usize>(ih * w) << 2);
+          if (sw == 1) {
+            const j0 = min(validLo(shift), ow);
+            const j1 = max(validHi(shift, w, ow), j0);
+            if (j0 > 0) memory.fill(o, 0, <usize>j0 << 2);
+            if (j1 > j0) memory.copy(o + (<usize>j0 << 2), src + (<usize>(j0 + shift) << 2), <usize>(j1 - j0) << 2);
+            if (j1 < ow) memory.fill(o + (<usize>j1 << 2), 0, <usize>(ow - j1) << 2);
+          } else {
+            for (let oj = 0; oj < ow; oj++) {
+              const iw = oj * sw + shift;
+              store<f32>(o + (<usize>oj << 2), iw >= 0 && iw < w ? load<f32>(src + (<usize>iw << 2)) : 0);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+export function col2im(
+  col: usize, c: i32, h: i32, w: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32,
+  oh: i32, ow: i32, gx: usize,
+): void {
+  const rowBytes = <usize>ow << 2;
+  let o = col;
+  for (let ci = 0; ci < c; ci++) {
+    const plane = gx + (<usize>(ci * h * w) << 2);
+    for (let ki = 0; ki < kh; ki++) {
+      for (let kj = 0; kj < kw; kj++) {
+        const shift = kj * dw - pw;
+        for (let oi = 0; oi < oh; oi++, o += rowBytes) {
+          const ih = oi * sh - ph + ki * dh;
+          if (ih < 0 || ih >= h) continue;
+          const dst = plane + (<usize>(ih * w) << 2);
+          if (sw == 1) {
+            const j0 = min(validLo(shift), ow);
+            const j1 = max(validHi(shift, w, ow), j0);
+            const d = dst + (<usize>(j0 + shift) << 2), s = o + (<usize>j0 << 2);
+            const n = j1 - j0;
+            let j = 0;
+            for (; j + 4 <= n; j += 4) {
+              const b = <usize>j << 2;
+              v128.store(d + b, f32x4.add(v128.load(d + b), v128.load(s + b)));
+            }
+            for (; j < n; j++) {
+              const b = <usize>j << 2;
+              store<f32>(d + b, load<f32>(d + b) + load<f32>(s + b));
+            }
+          } else {
+            for (let oj = 0; oj < ow; oj++) {
+              const iw = oj * sw + shift;
+              if (iw >= 0 && iw < w) {
+                const p = dst + (<usize>iw << 2);
+                store<f32>(p, load<f32>(p) + load<f32>(o + (<usize>oj << 2)));
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
