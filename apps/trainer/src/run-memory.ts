@@ -61,7 +61,7 @@ export interface RunMemory {
 }
 
 /** Values kept per row and output unit by a layer in a training step (forward output and its gradient, plus saved statistics). */
-const KEPT_PER_UNIT: Record<LayerSpec["type"], number> = { Linear: 2, BatchNorm1d: 4, LayerNorm: 4, ReLU: 2, GELU: 3, Tanh: 2, Sigmoid: 2, LeakyReLU: 2, Dropout: 3 };
+const KEPT_PER_UNIT: Partial<Record<LayerSpec["type"], number>> = { Linear: 2, BatchNorm1d: 4, LayerNorm: 4, ReLU: 2, GELU: 3, Tanh: 2, Sigmoid: 2, LeakyReLU: 2, Dropout: 3 };
 const ARENA_BYTES = 32 << 20; // the engine's default step arena
 
 function widthOf(l: LayerSpec, width: number): number {
@@ -79,7 +79,7 @@ export function runMemory(o: TrainOptions, d: DataShape, wasm: boolean): RunMemo
   let width = d.features;
   for (const l of spec) {
     width = widthOf(l, width);
-    perRow += KEPT_PER_UNIT[l.type] * width;
+    perRow += (KEPT_PER_UNIT[l.type] ?? 4) * width; // a layer type not listed (the sequence family): 4, as the norms
   }
   const evalRows = Math.min(1024, Math.ceil(d.rows / o.workers)); // evaluation: batches of 1,024, no gradients
   const stepBytes = 4 * Math.max(rows * perRow, (evalRows * perRow) / 2);

@@ -13,3 +13,14 @@ export type { Reduction, LossOptions, CrossEntropyOptions } from "./loss.js";
 export * as init from "./init.js";
 export { l1Penalty } from "./l1.js";
 export { saveSafetensors, loadSafetensors } from "./checkpoint.js";
+// Sequence models (issue 15):
+export { LayerNorm } from "./layer-norm.js";
+export type { LayerNormOptions } from "./layer-norm.js";
+export { Embedding } from "./embedding.js";
+export type { EmbeddingOptions } from "./embedding.js";
+export { MultiheadAttention } from "./attention.js";
+export type { MultiheadAttentionOptions, AttentionMasks } from "./attention.js";
+export { TransformerEncoderLayer, TransformerEncoder } from "./transformer.js";
+export type { TransformerEncoderLayerOptions, EncoderMasks } from "./transformer.js";
+export { LSTM, GRU } from "./rnn.js";
+export type { RnnOptions } from "./rnn.js";

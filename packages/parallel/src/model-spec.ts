@@ -8,11 +8,12 @@ import { Sequential, type Module } from "@weft/layers";
 import { convertSyncBatchNorm } from "@weft/norm";
 import type { Communicator, Rng } from "@weft/tensor";
 import { MLP_LAYERS, type MlpLayerSpec } from "./layer-specs/mlp.js";
+import { SEQUENCE_LAYERS, type SequenceLayerSpec } from "./layer-specs/sequence.js";
 import type { LayerBuilder } from "./layer-specs/types.js";
 
-export type LayerSpec = MlpLayerSpec;
+export type LayerSpec = MlpLayerSpec | SequenceLayerSpec;
 
-const BUILDERS: Record<string, LayerBuilder<never>> = { ...MLP_LAYERS } as Record<string, LayerBuilder<never>>;
+const BUILDERS: Record<string, LayerBuilder<never>> = { ...MLP_LAYERS, ...SEQUENCE_LAYERS } as Record<string, LayerBuilder<never>>;
 
 /** The layer types a spec may name. */
 export const layerTypes = (): string[] => Object.keys(BUILDERS);

@@ -16,3 +16,6 @@ export { eq, ne, lt, le, gt, ge, logicalNot, logicalAnd, logicalOr } from "./com
 export type { CompareOperand } from "./compare.js";
 export { maximum, minimum, clamp, variance, variance as var, std, logsumexp, cumsum } from "./maths.js";
 export type { VarianceOptions } from "./maths.js";
+// Sequence models (issue 15):
+export { lstm, gru } from "./rnn.js";
+export type { RnnOptions, RnnResult, LstmResult } from "./rnn.js";

@@ -11,6 +11,7 @@ import { crossEntropy, crossEntropyProbs } from "./cross-entropy.js";
 import { layerNormBackward, layerNormForward } from "./layer-norm.js";
 import * as batchNorm from "./batch-norm.js";
 import { columnSum, firstNonFinite, sumRanks } from "./reduce.js";
+import * as rnn from "./rnn.js";
 
 /**
  * The TypeScript kernels: any precision, any layout. `kernels()` returns this object under the
@@ -33,4 +34,5 @@ export const jsKernels: Kernels = Object.freeze({
   layerNormForward,
   layerNormBackward,
   ...batchNorm,
+  ...rnn,
 });

@@ -1,0 +1,47 @@
+/** The sequence family of layer specs: Embedding, TransformerEncoderLayer, LSTM, GRU (and Flatten, for token logits). */
+import { Embedding, GRU, LSTM, Module, TransformerEncoderLayer } from "@weft/layers";
+import { flatten, type Tensor } from "@weft/tensor";
+import type { LayerBuilders } from "./types.js";
+
+interface RnnSpec { inputSize: number; hiddenSize: number; numLayers?: number; bias?: boolean; batchFirst?: boolean; dropout?: number; bidirectional?: boolean }
+
+export type SequenceLayerSpec =
+  | { type: "Embedding"; numEmbeddings: number; embeddingDim: number; paddingIdx?: number | null }
+  | {
+    type: "TransformerEncoderLayer"; dModel: number; nhead: number; dimFeedforward?: number; dropout?: number; activation?: "relu" | "gelu";
+    layerNormEps?: number; batchFirst?: boolean; normFirst?: boolean; bias?: boolean; causal?: boolean;
+  }
+  | ({ type: "LSTM" } & RnnSpec)
+  | ({ type: "GRU" } & RnnSpec)
+  | { type: "Flatten"; startDim?: number; endDim?: number };
+
+/**
+ * torch.nn.Flatten over dims startDim … endDim (defaults 1, −1); `{startDim: 0, endDim: 1}` folds
+ * `[B, T, V]` token logits into `[B·T, V]` for the loss.
+ * TODO(merge): the conv family's Flatten layer (packages/layers/src/flatten.ts) replaces this one.
+ */
+class Flatten extends Module {
+  constructor(readonly startDim = 1, readonly endDim = -1) {
+    super();
+  }
+
+  forward(x: Tensor): Tensor {
+    return flatten(x, this.startDim, this.endDim);
+  }
+}
+
+const RNN_OPTIONS = ["inputSize", "hiddenSize", "numLayers", "bias", "batchFirst", "dropout", "bidirectional"] as const;
+
+export const SEQUENCE_LAYERS: LayerBuilders<SequenceLayerSpec> = {
+  Embedding: {
+    options: ["numEmbeddings", "embeddingDim", "paddingIdx"],
+    build: (l, rng) => new Embedding(l.numEmbeddings, l.embeddingDim, { paddingIdx: l.paddingIdx, rng }),
+  },
+  TransformerEncoderLayer: {
+    options: ["dModel", "nhead", "dimFeedforward", "dropout", "activation", "layerNormEps", "batchFirst", "normFirst", "bias", "causal"],
+    build: ({ type: _t, dModel, nhead, ...o }, rng) => new TransformerEncoderLayer(dModel, nhead, { ...o, rng }),
+  },
+  LSTM: { options: RNN_OPTIONS, build: ({ type: _t, inputSize, hiddenSize, ...o }, rng) => new LSTM(inputSize, hiddenSize, { ...o, rng }) },
+  GRU: { options: RNN_OPTIONS, build: ({ type: _t, inputSize, hiddenSize, ...o }, rng) => new GRU(inputSize, hiddenSize, { ...o, rng }) },
+  Flatten: { options: ["startDim", "endDim"], build: (l) => new Flatten(l.startDim ?? 1, l.endDim ?? -1) },
+};
