@@ -7,6 +7,8 @@ import { measure, type MeasureOptions, type PointResult } from "./measure.js";
 import { EngineRunner, PlainRunner, PlainWorkerRunner, type Runner } from "./runners.js";
 import { fmtInt } from "./summary.js";
 import { loadData, parameterCount, type DataKind } from "./workload.js";
+import { LM_BLOCK, lmData, lmParameterCount } from "./lm-workload.js";
+import { LmEngineRunner, LmPlainRunner } from "./lm-runners.js";
 
 export interface TrainPoint {
   /** `weft`: the data-parallel engine; `plain`: the single-process loop (main thread); `plain-worker`: the same in a worker_thread. */
@@ -19,7 +21,13 @@ export interface TrainPoint {
   seed: number;
 }
 
-export type TrainRecord = TrainPoint & PointResult & { bench: "train"; backend: string; params: number; warmup: number; breakdownSource: string };
+export type TrainRecord = TrainPoint & PointResult & {
+  bench: "train"; backend: string; params: number; warmup: number; breakdownSource: string;
+  /** `lm`: issue 15's char-LM workload (a sample is a window of 32 tokens); absent: the MLP. */
+  arch?: "lm";
+  /** samplesPerSec × the window length (the char-LM workload). */
+  tokensPerSec?: number;
+};
 
 /** Rows of random data for a batch: a few batches' worth, so consecutive steps see different rows. */
 export function rowsFor(batch: number): number {
@@ -41,6 +49,22 @@ export async function measureTrainPoint(p: TrainPoint, o: MeasureOptions & { war
   }
 }
 
+/** One point of the char-LM workload (`--arch lm`): the record with `tokensPerSec`. */
+export async function measureLmPoint(p: TrainPoint, o: MeasureOptions & { warmup: number }, beforeTimed?: () => Promise<void>): Promise<TrainRecord> {
+  if (p.engine === "plain-worker") throw new Error("--arch lm: --plain-worker is not implemented for the char-LM workload (use --plain, or the engine)");
+  const data = lmData();
+  const runner: Runner = p.engine === "weft" ? await LmEngineRunner.create(p.workers, data, p.seed) : new LmPlainRunner(data, p.seed);
+  try {
+    const r = await measure(runner, p.batch, o, beforeTimed);
+    return {
+      bench: "train", arch: "lm", ...p, hidden: [], bn: false, backend: backend(), params: lmParameterCount(data.vocabSize), warmup: o.warmup, ...r,
+      tokensPerSec: r.samplesPerSec * LM_BLOCK, breakdownSource: "rank 0, median repeat, ms/step",
+    };
+  } finally {
+    await runner.close();
+  }
+}
+
 /** `784-256-128-10 (BN)`. */
 export function modelName(hidden: readonly number[], bn: boolean): string {
   return `784-${hidden.join("-")}-10${bn ? " BN" : ""}`;
@@ -50,7 +74,8 @@ export function modelName(hidden: readonly number[], bn: boolean): string {
 export function describeRecord(r: TrainRecord): string {
   const b = r.breakdown;
   const who = r.engine === "plain" ? "plain loop (main thread)" : r.engine === "plain-worker" ? "plain loop (worker thread)" : `weft W=${r.workers}`;
-  return `${who} (${r.backend} kernels), batch ${r.batch}, ${modelName(r.hidden, r.bn)}, ${r.data} data: ${fmtInt(r.samplesPerSec)} samples/s, ${r.msPerStep.toFixed(2)} ms/step ` +
+  const what = r.arch === "lm" ? `char-LM Transformer, names: ${fmtInt(r.tokensPerSec ?? 0)} tokens/s (${fmtInt(r.samplesPerSec)} windows/s)` : `${modelName(r.hidden, r.bn)}, ${r.data} data: ${fmtInt(r.samplesPerSec)} samples/s`;
+  return `${who} (${r.backend} kernels), batch ${r.batch}, ${what}, ${r.msPerStep.toFixed(2)} ms/step ` +
     `(median of ${r.repeats} × ${r.steps} steps) — compute ${b.compute}, barrier wait ${b.barrierWait}, all-reduce ${b.allReduce}, optimizer ${b.optimizer} ms/step (rank 0)`;
 }
 

@@ -14,7 +14,10 @@ export const END = "\n";
 export interface CorpusSplits {
   /** The vocabulary of the whole corpus, END included. */
   vocab: CharVocabulary;
-  /** Documents of each split, in the corpus's order within a split. */
+  /**
+   * Documents of each split, in the seeded shuffle's order: neighbours in a stream are unrelated
+   * (in the corpus's sorted order a name's predecessor would give away its first letters).
+   */
   documents: { train: string[]; val: string[]; test: string[] };
   /** Each split as ids: END, then every document followed by END. */
   streams: { train: Int32Array; val: Int32Array; test: Int32Array };
@@ -68,7 +71,7 @@ export function splitCorpus(documents: readonly string[], options: SplitOptions 
     [order[i], order[j]] = [order[j], order[i]];
   }
   const nVal = Math.round(n * valF), nTest = Math.round(n * testF);
-  const pick = (from: number, to: number): string[] => Array.from(order.subarray(from, to)).sort((a, b) => a - b).map((i) => documents[i]);
+  const pick = (from: number, to: number): string[] => Array.from(order.subarray(from, to), (i) => documents[i]);
   const docs = { test: pick(0, nTest), val: pick(nTest, nTest + nVal), train: pick(nTest + nVal, n) };
   const vocab = CharVocabulary.fromText(END + documents.join(""));
   const stream = (ds: string[]): Int32Array => vocab.encode(END + ds.map((d) => d + END).join(""));
