@@ -3,8 +3,8 @@
  * `in_proj_weight`, `numHeads` heads through the fused `scaledDotProductAttention`, then `out_proj`.
  */
 import {
-  Tensor, add, chunk, defaultRng, formatShape, linear, matmul, mul, narrow, permute, reshape,
-  scaledDotProductAttention, softmax, transpose, type Rng, type TensorData,
+  Tensor, add, allocLike, defaultRng, formatShape, fromOp, gradSlot, linear, matmul, mul, narrow, permute, reshape,
+  scaledDotProductAttention, softmax, transpose, SAVES_NOTHING, type Rng, type TensorData,
 } from "@weft/tensor";
 import { Module, Parameter } from "./module.js";
 import { Linear } from "./linear.js";
@@ -103,27 +103,26 @@ export class MultiheadAttention extends Module {
     const bf = (t: Tensor): Tensor => (this.batchFirst ? t : transpose(t, 0, 1));
     const q0 = bf(query);
     const [B, T] = q0.shape;
-    let q: Tensor, k: Tensor, v: Tensor;
+    // q, k, v as [B, heads, L, E/heads]: one projection and one copy into the heads' layout.
+    let qh: Tensor, kh: Tensor, vh: Tensor;
     if (self) {
-      [q, k, v] = chunk(linear(q0, this.in_proj_weight, this.in_proj_bias), 3, 2);
+      [qh, kh, vh] = splitHeads(linear(q0, this.in_proj_weight, this.in_proj_bias), 3, this.numHeads);
     } else {
       const w = (i: number): Tensor => narrow(this.in_proj_weight, 0, i * E, E);
       const b = (i: number): Tensor | null => (this.in_proj_bias ? narrow(this.in_proj_bias, 0, i * E, E) : null);
-      const kv = bf(key);
-      q = linear(q0, w(0), b(0));
-      k = linear(kv, w(1), b(1));
-      v = key === value ? linear(kv, w(2), b(2)) : linear(bf(value), w(2), b(2));
+      const kv = bf(key), vv = key === value ? kv : bf(value);
+      if (kv.shape[0] !== B || vv.shape[0] !== B || vv.shape[1] !== kv.shape[1]) {
+        throw new Error(`MultiheadAttention: query, key and value must share the batch size and key and value the length, got ${formatShape(query.shape)}, ${formatShape(key.shape)}, ${formatShape(value.shape)}`);
+      }
+      [qh] = splitHeads(linear(q0, w(0), b(0)), 1, this.numHeads);
+      [kh] = splitHeads(linear(kv, w(1), b(1)), 1, this.numHeads);
+      [vh] = splitHeads(linear(vv, w(2), b(2)), 1, this.numHeads);
     }
-    const S = k.shape[1];
-    if (k.shape[0] !== B || v.shape[0] !== B || v.shape[1] !== S) {
-      throw new Error(`MultiheadAttention: query, key and value must share the batch size and key and value the length, got ${formatShape(query.shape)}, ${formatShape(key.shape)}, ${formatShape(value.shape)}`);
-    }
-    const heads = (t: Tensor, L: number): Tensor => permute(reshape(t, [B, L, this.numHeads, this.headDim]), [0, 2, 1, 3]);
+    const S = kh.shape[2];
     const f64 = q0.data instanceof Float64Array;
     const dropout = this.training && this.attnDropout.p > 0;
     const mask = this.mask(masks, B, T, S, f64, dropout);
     const causal = (masks.isCausal ?? false) && mask === null;
-    const qh = heads(q, T), kh = heads(k, S), vh = heads(v, S);
     let o: Tensor;
     if (dropout) {
       // Dropout on the weights: the unfused form (the fused op has no dropout).
@@ -170,4 +169,26 @@ export class MultiheadAttention extends Module {
     }
     return new Tensor(out, [B, Hm, T, S]);
   }
+}
+
+/**
+ * `x [B, L, n·E]` (n projections side by side) → n tensors `[B, heads, L, E/heads]`:
+ * `out_i[b, h, l, d] = x[b, l, i·E + h·D + d]` — the reshape and permute of PyTorch's MHA as one
+ * copy, the gradient scattered back the same way.
+ */
+function splitHeads(x: Tensor, n: number, heads: number): Tensor[] {
+  const [B, L, W] = x.shape;
+  const E = W / n, D = E / heads;
+  const xd = x.data;
+  return Array.from({ length: n }, (_, i) => {
+    const out = allocLike(xd, B * L * E);
+    const walk = (f: (o: number, src: number) => void): void => {
+      for (let b = 0; b < B; b++) for (let h = 0; h < heads; h++) for (let l = 0; l < L; l++) f(((b * heads + h) * L + l) * D, (b * L + l) * W + i * E + h * D);
+    };
+    walk((o, src) => { for (let d = 0; d < D; d++) out[o + d] = xd[src + d]; });
+    return fromOp(out, [B, heads, L, D], [x], (g) => {
+      const s = gradSlot(x);
+      if (s) walk((o, src) => { for (let d = 0; d < D; d++) s[src + d] += g[o + d]; });
+    }, SAVES_NOTHING);
+  });
 }
