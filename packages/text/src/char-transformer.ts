@@ -4,8 +4,8 @@
  * standard workload (d = 64, block 32, 2 pre-norm layers of 4 heads, feed-forward 256, GELU,
  * dropout 0), what `weft train --task lm` trains by default.
  */
-import { Tensor, add, arange, defaultRng, formatShape, type Rng, type TensorData } from "@weft/tensor";
-import { Embedding, LayerNorm, Linear, Module, TransformerEncoder, TransformerEncoderLayer } from "@weft/layers";
+import { Tensor, add, arange, defaultRng, formatShape, reshape, type Rng, type TensorData } from "@weft/tensor";
+import { Embedding, LayerNorm, Linear, Module, TransformerEncoder, TransformerEncoderLayer, crossEntropyLoss } from "@weft/layers";
 
 export interface CharTransformerOptions {
   /** Characters in the vocabulary. */
@@ -22,6 +22,11 @@ export interface CharTransformerOptions {
   dimFeedforward?: number;
   /** Dropout in the encoder layers (default 0). */
   dropout?: number;
+  /**
+   * Return the logits folded to `[B·T, vocabSize]` (row b·T + t), as a `Flatten(0, 1)` would: the
+   * layout the engine's cross-entropy and accuracy read per token (default false: `[B, T, vocabSize]`).
+   */
+  flattenLogits?: boolean;
   /** Generator for the init (default: the process-wide one). */
   rng?: Rng;
 }
@@ -46,6 +51,7 @@ export class CharTransformer extends Module {
   readonly head: Linear;
   readonly vocabSize: number;
   readonly blockSize: number;
+  readonly flattenLogits: boolean;
   /** The position ids 0 … T−1 of each length seen, made once. */
   private declare readonly positions: Map<number, Tensor<Int32Array>>;
 
@@ -55,6 +61,7 @@ export class CharTransformer extends Module {
     const rng = options.rng ?? defaultRng();
     this.vocabSize = o.vocabSize;
     this.blockSize = o.blockSize;
+    this.flattenLogits = o.flattenLogits ?? false;
     this.tok_emb = new Embedding(o.vocabSize, o.dModel, { rng });
     this.pos_emb = new Embedding(o.blockSize, o.dModel, { rng });
     const layer = new TransformerEncoderLayer(o.dModel, o.nhead, {
@@ -66,7 +73,7 @@ export class CharTransformer extends Module {
     Object.defineProperty(this, "positions", { value: new Map(), enumerable: false });
   }
 
-  /** tokens `[B, T]` (int32) → logits `[B, T, vocabSize]`. */
+  /** tokens `[B, T]` (int32) → logits `[B, T, vocabSize]` (`[B·T, vocabSize]` with flattenLogits). */
   forward(tokens: Tensor<TensorData>): Tensor {
     if (!(tokens.data instanceof Int32Array) || tokens.ndim !== 2 || tokens.shape[1] > this.blockSize) {
       throw new Error(`CharTransformer: expected int32 tokens [B, T] with T ≤ blockSize ${this.blockSize}, got a ${tokens.dtype} tensor of shape ${formatShape(tokens.shape)}`);
@@ -75,6 +82,13 @@ export class CharTransformer extends Module {
     let pos = this.positions.get(T);
     if (!pos) this.positions.set(T, (pos = arange(0, T, 1, { dtype: "int32" })));
     const x = add(this.tok_emb.forward(tokens), this.pos_emb.forward(pos));
-    return this.head.forward(this.norm.forward(this.encoder.forward(x)));
+    const logits = this.head.forward(this.norm.forward(this.encoder.forward(x)));
+    return this.flattenLogits ? reshape(logits, [-1, this.vocabSize]) : logits;
   }
+}
+
+/** Mean cross-entropy (nats per character) of logits `[B, T, V]` (or `[B·T, V]`) against targets `[B, T]`. */
+export function charLmLoss(logits: Tensor, targets: Tensor<TensorData>): Tensor {
+  const V = logits.shape[logits.ndim - 1];
+  return crossEntropyLoss(reshape(logits, [-1, V]), targets.data as Int32Array);
 }

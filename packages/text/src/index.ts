@@ -6,6 +6,6 @@ export { namesCorpus } from "./names.js";
 export { CharVocabulary } from "./vocabulary.js";
 export { END, loadDocuments, readTextDocuments, splitCorpus, windows } from "./corpus.js";
 export type { CorpusSplits, SplitOptions, Windows } from "./corpus.js";
-export { CharTransformer, STANDARD_CHAR_LM } from "./char-transformer.js";
+export { CharTransformer, STANDARD_CHAR_LM, charLmLoss } from "./char-transformer.js";
 export type { CharTransformerOptions } from "./char-transformer.js";
-export { CHAR_LM_MODEL, loss as charLmLoss } from "./char-lm-model.js";
+export { CHAR_LM_MODEL } from "./char-lm-model.js";
