@@ -9,3 +9,5 @@ export type { CorpusSplits, SplitOptions, Windows } from "./corpus.js";
 export { CharTransformer, STANDARD_CHAR_LM, charLmLoss } from "./char-transformer.js";
 export type { CharTransformerOptions } from "./char-transformer.js";
 export { CHAR_LM_MODEL } from "./char-lm-model.js";
+export { sampleDocuments } from "./sample.js";
+export type { SampleOptions } from "./sample.js";
