@@ -5,6 +5,7 @@ import { DEFAULTS, INPUTS, TARGETS, trainByAutograd, trainByHand } from "./xor.m
 import { TRUE_B, TRUE_W, compareVariants } from "./gradient-descent-variants.mjs";
 import { DEFAULTS as MLP_DEFAULTS, ResidualMLP, train } from "./residual-mlp.mjs";
 import { Rng } from "@weft/tensor";
+import { DEFAULTS as LM_DEFAULTS, NAMES, sample, train as trainLm } from "./tiny-transformer.mjs";
 
 describe("gradient-descent-1d: f(x) = x² from x = 5", () => {
   it("η = 0.1 gives the table 5 → 4 → 3.2 → 2.56 → 2.048 (each step × 0.8)", () => {
@@ -94,5 +95,27 @@ describe("residual-mlp: a custom Module with its children as plain properties", 
 
   it("is deterministic: same seed, same losses", () => {
     expect(train({ ...MLP_DEFAULTS, steps: 20 }).losses).toEqual(result.losses.slice(0, 20));
+  });
+});
+
+describe("tiny-transformer: a character-level language model on names", () => {
+  const { model, chars, losses } = trainLm({ ...LM_DEFAULTS, steps: 150 });
+  const mean = (a) => a.reduce((s, v) => s + v, 0) / a.length;
+
+  it("starts near uniform over the characters and learns the names (loss well below it)", () => {
+    expect(Math.abs(mean(losses.slice(0, 5)) - Math.log(chars.length))).toBeLessThan(0.6);
+    expect(mean(losses.slice(-10))).toBeLessThan(1.6);
+  });
+
+  it("samples names of its characters, the same ones for the same seed", () => {
+    const a = sample(model, chars, { count: 6, seed: 3 });
+    expect(a).toEqual(sample(model, chars, { count: 6, seed: 3 }));
+    expect(a).not.toEqual(sample(model, chars, { count: 6, seed: 4 }));
+    for (const n of a) expect(n).toMatch(/^[a-z]*$/);
+    // Name-like lengths: the end-of-name character has been learnt (names here are 3 to 9 letters).
+    const lengths = sample(model, chars, { count: 20, seed: 5 }).map((n) => n.length);
+    expect(mean(lengths)).toBeGreaterThan(2);
+    expect(mean(lengths)).toBeLessThan(12);
+    expect(NAMES.length).toBe(40);
   });
 });

@@ -7,6 +7,8 @@ import { measure, type MeasureOptions, type PointResult } from "./measure.js";
 import { EngineRunner, PlainRunner, PlainWorkerRunner, type Runner } from "./runners.js";
 import { fmtInt } from "./summary.js";
 import { CNN_PARAMETERS, loadData, parameterCount, type Arch, type DataKind } from "./workload.js";
+import { LM_BLOCK, lmData, lmParameterCount } from "./lm-workload.js";
+import { LmEngineRunner, LmPlainRunner } from "./lm-runners.js";
 
 export interface TrainPoint {
   /** `weft`: the data-parallel engine; `plain`: the single-process loop (main thread); `plain-worker`: the same in a worker_thread. */
@@ -17,11 +19,15 @@ export interface TrainPoint {
   bn: boolean;
   data: DataKind;
   seed: number;
-  /** The model (default "mlp", the hidden/bn MLP); "cnn": the standard CNN of issue 14 (engine only). */
-  arch?: Arch;
+  /** The model (default "mlp", the hidden/bn MLP); "cnn": the standard CNN of issue 14 (engine only); "lm": issue 15's char-LM (a sample is a window of 32 tokens). */
+  arch?: Arch | "lm";
 }
 
-export type TrainRecord = TrainPoint & PointResult & { bench: "train"; backend: string; params: number; warmup: number; breakdownSource: string };
+export type TrainRecord = TrainPoint & PointResult & {
+  bench: "train"; backend: string; params: number; warmup: number; breakdownSource: string;
+  /** samplesPerSec × the window length (the char-LM workload). */
+  tokensPerSec?: number;
+};
 
 /** Rows of random data for a batch: a few batches' worth, so consecutive steps see different rows. */
 export function rowsFor(batch: number): number {
@@ -31,6 +37,7 @@ export function rowsFor(batch: number): number {
 /** Builds the runner, measures it, closes it. `beforeTimed` runs after the warm-up (side-by-side starts). */
 export async function measureTrainPoint(p: TrainPoint, o: MeasureOptions & { warmup: number }, beforeTimed?: () => Promise<void>): Promise<TrainRecord> {
   const arch = p.arch ?? "mlp";
+  if (arch === "lm") throw new Error("the char-LM workload is measureLmPoint's");
   if (arch === "cnn" && p.engine !== "weft") throw new Error(`--arch cnn runs on the engine only (not --${p.engine})`);
   const data = loadData(p.data, rowsFor(p.batch), p.seed);
   const runner: Runner =
@@ -46,6 +53,22 @@ export async function measureTrainPoint(p: TrainPoint, o: MeasureOptions & { war
   }
 }
 
+/** One point of the char-LM workload (`--arch lm`): the record with `tokensPerSec`. */
+export async function measureLmPoint(p: TrainPoint, o: MeasureOptions & { warmup: number }, beforeTimed?: () => Promise<void>): Promise<TrainRecord> {
+  if (p.engine === "plain-worker") throw new Error("--arch lm: --plain-worker is not implemented for the char-LM workload (use --plain, or the engine)");
+  const data = lmData();
+  const runner: Runner = p.engine === "weft" ? await LmEngineRunner.create(p.workers, data, p.seed) : new LmPlainRunner(data, p.seed);
+  try {
+    const r = await measure(runner, p.batch, o, beforeTimed);
+    return {
+      bench: "train", arch: "lm", ...p, hidden: [], bn: false, backend: backend(), params: lmParameterCount(data.vocabSize), warmup: o.warmup, ...r,
+      tokensPerSec: r.samplesPerSec * LM_BLOCK, breakdownSource: "rank 0, median repeat, ms/step",
+    };
+  } finally {
+    await runner.close();
+  }
+}
+
 /** `784-256-128-10 (BN)`. */
 export function modelName(hidden: readonly number[], bn: boolean): string {
   return `784-${hidden.join("-")}-10${bn ? " BN" : ""}`;
@@ -56,7 +79,8 @@ export function describeRecord(r: TrainRecord): string {
   const b = r.breakdown;
   const who = r.engine === "plain" ? "plain loop (main thread)" : r.engine === "plain-worker" ? "plain loop (worker thread)" : `weft W=${r.workers}`;
   const model = r.arch === "cnn" ? "standard CNN (conv 32-64, BN, 3136-128-10)" : modelName(r.hidden, r.bn);
-  return `${who} (${r.backend} kernels), batch ${r.batch}, ${model}, ${r.data} data: ${fmtInt(r.samplesPerSec)} samples/s, ${r.msPerStep.toFixed(2)} ms/step ` +
+  const what = r.arch === "lm" ? `char-LM Transformer, names: ${fmtInt(r.tokensPerSec ?? 0)} tokens/s (${fmtInt(r.samplesPerSec)} windows/s)` : `${model}, ${r.data} data: ${fmtInt(r.samplesPerSec)} samples/s`;
+  return `${who} (${r.backend} kernels), batch ${r.batch}, ${what}, ${r.msPerStep.toFixed(2)} ms/step ` +
     `(median of ${r.repeats} × ${r.steps} steps) — compute ${b.compute}, barrier wait ${b.barrierWait}, all-reduce ${b.allReduce}, optimizer ${b.optimizer} ms/step (rank 0)`;
 }
 

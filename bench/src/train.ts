@@ -1,6 +1,8 @@
 /**
- * `pnpm bench:train [--arch mlp|cnn] --workers W --batch B --hidden 256,128 [--bn] [--plain | --plain-worker] [--data random|mnist]
+ * `pnpm bench:train [--arch mlp|cnn|lm] --workers W --batch B --hidden 256,128 [--bn] [--plain | --plain-worker] [--data random|mnist]
  *   [--steps N] [--repeats R] [--warmup K] [--backend js|wasm] [--quick] [--json]`
+ * `pnpm bench:train --arch lm --workers W --batch 32 [--plain] …`: issue 15's char-LM workload
+ *   (lm-workload.ts; batch = windows of 32 tokens), the record with `tokensPerSec`.
  *
  * One point of the standard workload, on one kernel backend (`--backend`, else WEFT_BACKEND or
  * the host's default; the record's `backend` names it — bench:scaling and bench:peers run this
@@ -13,9 +15,11 @@
  */
 import { createInterface } from "node:readline";
 import { choiceArg, intArg, intListArg, parseArgs } from "./cli-args.js";
-import { describeRecord, measureTrainPoint, selectBackend } from "./train-point.js";
+import { describeRecord, measureLmPoint, measureTrainPoint, selectBackend } from "./train-point.js";
 
 const args = parseArgs(process.argv.slice(2), ["workers", "batch", "hidden", "steps", "repeats", "warmup", "data", "seed", "target-ms", "backend", "arch"], ["bn", "plain", "plain-worker", "json", "quick", "wait-go"]);
+const arch = choiceArg(args, "arch", ["mlp", "cnn", "lm"] as const, "mlp");
+const lm = arch === "lm";
 const quick = args.has("quick");
 selectBackend(args.get("backend"));
 
@@ -26,16 +30,16 @@ async function waitForGo(): Promise<void> {
   rl.close();
 }
 
-const record = await measureTrainPoint(
+const record = await (lm ? measureLmPoint : measureTrainPoint)(
   {
     engine: args.has("plain") ? "plain" : args.has("plain-worker") ? "plain-worker" : "weft",
     workers: args.has("plain") || args.has("plain-worker") ? 1 : Math.max(1, intArg(args, "workers", 1)),
-    batch: Math.max(1, intArg(args, "batch", 128)),
+    batch: Math.max(1, intArg(args, "batch", lm ? 32 : 128)),
     hidden: intListArg(args, "hidden", [256, 128]),
     bn: args.has("bn"),
     data: choiceArg(args, "data", ["random", "mnist"] as const, "random"),
     seed: intArg(args, "seed", 0),
-    arch: choiceArg(args, "arch", ["mlp", "cnn"] as const, "mlp"),
+    arch: arch === "lm" ? undefined : arch,
   },
   {
     steps: intArg(args, "steps", quick ? 2 : 0),

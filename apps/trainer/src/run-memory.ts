@@ -63,7 +63,7 @@ export interface RunMemory {
 }
 
 /** Values kept per row and output unit by a layer in a training step (forward output and its gradient, plus saved statistics). */
-const KEPT_PER_UNIT: Record<LayerSpec["type"], number> = {
+const KEPT_PER_UNIT: Partial<Record<LayerSpec["type"], number>> = {
   Linear: 2, BatchNorm1d: 4, LayerNorm: 4, ReLU: 2, GELU: 3, Tanh: 2, Sigmoid: 2, LeakyReLU: 2, Dropout: 3,
   // The conv family (counted per unit of the width below, which follows Linear only: an estimate for CNNs).
   Conv1d: 2, Conv2d: 2, BatchNorm2d: 4, MaxPool2d: 3, AvgPool2d: 2, AdaptiveAvgPool2d: 2, Flatten: 0, Unflatten: 0, Dropout2d: 3,
@@ -85,7 +85,7 @@ export function runMemory(o: TrainOptions, d: DataShape, wasm: boolean): RunMemo
   let width = d.features;
   for (const l of spec) {
     width = widthOf(l, width);
-    perRow += KEPT_PER_UNIT[l.type] * width;
+    perRow += (KEPT_PER_UNIT[l.type] ?? 4) * width; // a layer type not listed (the sequence family): 4, as the norms
   }
   const evalRows = Math.min(1024, Math.ceil(d.rows / o.workers)); // evaluation: batches of 1,024, no gradients
   const stepBytes = 4 * Math.max(rows * perRow, (evalRows * perRow) / 2);

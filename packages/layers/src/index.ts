@@ -20,3 +20,14 @@ export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d } from "./pool.js";
 export type { MaxPool2dOptions, AvgPool2dOptions } from "./pool.js";
 export { Flatten, Unflatten } from "./flatten.js";
 export { Dropout2d } from "./dropout.js";
+// Sequence models (issue 15):
+export { LayerNorm } from "./layer-norm.js";
+export type { LayerNormOptions } from "./layer-norm.js";
+export { Embedding } from "./embedding.js";
+export type { EmbeddingOptions } from "./embedding.js";
+export { MultiheadAttention } from "./attention.js";
+export type { MultiheadAttentionOptions, AttentionMasks } from "./attention.js";
+export { TransformerEncoderLayer, TransformerEncoder } from "./transformer.js";
+export type { TransformerEncoderLayerOptions, EncoderMasks } from "./transformer.js";
+export { LSTM, GRU } from "./rnn.js";
+export type { RnnOptions } from "./rnn.js";

@@ -9,11 +9,12 @@ import { convertSyncBatchNorm } from "@weft/norm";
 import type { Communicator, Rng } from "@weft/tensor";
 import { MLP_LAYERS, type MlpLayerSpec } from "./layer-specs/mlp.js";
 import { CONV_LAYERS, type ConvLayerSpec } from "./layer-specs/conv.js";
+import { SEQUENCE_LAYERS, type SequenceLayerSpec } from "./layer-specs/sequence.js";
 import type { LayerBuilder } from "./layer-specs/types.js";
 
-export type LayerSpec = MlpLayerSpec | ConvLayerSpec;
+export type LayerSpec = MlpLayerSpec | ConvLayerSpec | SequenceLayerSpec;
 
-const BUILDERS: Record<string, LayerBuilder<never>> = { ...MLP_LAYERS, ...CONV_LAYERS } as Record<string, LayerBuilder<never>>;
+const BUILDERS: Record<string, LayerBuilder<never>> = { ...MLP_LAYERS, ...CONV_LAYERS, ...SEQUENCE_LAYERS } as Record<string, LayerBuilder<never>>;
 
 /** The layer types a spec may name. */
 export const layerTypes = (): string[] => Object.keys(BUILDERS);

@@ -183,4 +183,30 @@ export interface Kernels {
   adaptiveAvgPool2dForward(x: FloatArray, planes: number, h: number, w: number, oh: number, ow: number, out: FloatArray): void;
   /** gx += each gy spread evenly over its cell's window. */
   adaptiveAvgPool2dBackward(gy: FloatArray, planes: number, h: number, w: number, oh: number, ow: number, gx: FloatArray): void;
+  // ---- recurrent cells (kernels/js/rnn.ts): one step's gates for `rows` strided rows ----
+
+  /** LSTM step: `gates` (pre-activations i, f, g, o) → activations in place; c = f·cPrev + i·g, h = o·tanh(c). cPrev null = 0. */
+  lstmCellForward(
+    rows: number, hidden: number, gates: FloatArray, gOff: number, gStride: number,
+    cPrev: FloatArray | null, cpOff: number, cpStride: number,
+    c: FloatArray, cOff: number, cStride: number, h: FloatArray, hOff: number, hStride: number,
+  ): void;
+  /** LSTM step backward: dGates (overwritten) from dh = dhOut + dh, dc in/out (`[rows, hidden]`: c's gradient in, cPrev's out). */
+  lstmCellBackward(
+    rows: number, hidden: number, gates: FloatArray, gOff: number, gStride: number,
+    cPrev: FloatArray | null, cpOff: number, cpStride: number, c: FloatArray, cOff: number, cStride: number,
+    dhOut: FloatArray | null, dhoOff: number, dhoStride: number, dh: FloatArray, dc: FloatArray,
+    dGates: FloatArray, dgOff: number, dgStride: number,
+  ): void;
+  /** GRU step: gx (x·W_ihᵀ + b_ih) → r, z, n in place, gh = hPrev·W_hhᵀ + b_hh; h = (1 − z)·n + z·hPrev. hPrev null = 0. */
+  gruCellForward(
+    rows: number, hidden: number, gx: FloatArray, gxOff: number, gxStride: number, gh: FloatArray, ghOff: number, ghStride: number,
+    hPrev: FloatArray | null, hpOff: number, hpStride: number, h: FloatArray, hOff: number, hStride: number,
+  ): void;
+  /** GRU step backward: dGx (strided) and dGh (`[rows, 3·hidden]`) overwritten; dh (`[rows, hidden]`) in: h's recurrent gradient, out: z·dh. */
+  gruCellBackward(
+    rows: number, hidden: number, gx: FloatArray, gxOff: number, gxStride: number, gh: FloatArray, ghOff: number, ghStride: number,
+    hPrev: FloatArray | null, hpOff: number, hpStride: number, dhOut: FloatArray | null, dhoOff: number, dhoStride: number,
+    dh: FloatArray, dGx: FloatArray, dgxOff: number, dgxStride: number, dGh: FloatArray,
+  ): void;
 }

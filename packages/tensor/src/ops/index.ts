@@ -21,3 +21,6 @@ export { conv1d, conv2d } from "./conv.js";
 export type { ConvOptions } from "./conv.js";
 export { maxPool2d, avgPool2d, adaptiveAvgPool2d } from "./pool.js";
 export type { Pool2dOptions, AvgPool2dOptions } from "./pool.js";
+// Sequence models (issue 15):
+export { lstm, gru } from "./rnn.js";
+export type { RnnOptions, RnnResult, LstmResult } from "./rnn.js";

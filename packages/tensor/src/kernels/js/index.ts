@@ -13,6 +13,7 @@ import * as batchNorm from "./batch-norm.js";
 import { columnSum, firstNonFinite, sumRanks } from "./reduce.js";
 import { col2im, im2col } from "./conv.js";
 import * as pool from "./pool.js";
+import * as rnn from "./rnn.js";
 
 /**
  * The TypeScript kernels: any precision, any layout. `kernels()` returns this object under the
@@ -38,4 +39,5 @@ export const jsKernels: Kernels = Object.freeze({
   im2col,
   col2im,
   ...pool,
+  ...rnn,
 });

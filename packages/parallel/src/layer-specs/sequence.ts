@@ -1,0 +1,29 @@
+/** The sequence family of layer specs: Embedding, TransformerEncoderLayer, LSTM, GRU (token logits [B, T, V] fold with the conv family's Flatten {startDim 0, endDim 1}). */
+import { Embedding, GRU, LSTM, TransformerEncoderLayer } from "@weft/layers";
+import type { LayerBuilders } from "./types.js";
+
+interface RnnSpec { inputSize: number; hiddenSize: number; numLayers?: number; bias?: boolean; batchFirst?: boolean; dropout?: number; bidirectional?: boolean }
+
+export type SequenceLayerSpec =
+  | { type: "Embedding"; numEmbeddings: number; embeddingDim: number; paddingIdx?: number | null }
+  | {
+    type: "TransformerEncoderLayer"; dModel: number; nhead: number; dimFeedforward?: number; dropout?: number; activation?: "relu" | "gelu";
+    layerNormEps?: number; batchFirst?: boolean; normFirst?: boolean; bias?: boolean; causal?: boolean;
+  }
+  | ({ type: "LSTM" } & RnnSpec)
+  | ({ type: "GRU" } & RnnSpec);
+
+const RNN_OPTIONS = ["inputSize", "hiddenSize", "numLayers", "bias", "batchFirst", "dropout", "bidirectional"] as const;
+
+export const SEQUENCE_LAYERS: LayerBuilders<SequenceLayerSpec> = {
+  Embedding: {
+    options: ["numEmbeddings", "embeddingDim", "paddingIdx"],
+    build: (l, rng) => new Embedding(l.numEmbeddings, l.embeddingDim, { paddingIdx: l.paddingIdx, rng }),
+  },
+  TransformerEncoderLayer: {
+    options: ["dModel", "nhead", "dimFeedforward", "dropout", "activation", "layerNormEps", "batchFirst", "normFirst", "bias", "causal"],
+    build: ({ type: _t, dModel, nhead, ...o }, rng) => new TransformerEncoderLayer(dModel, nhead, { ...o, rng }),
+  },
+  LSTM: { options: RNN_OPTIONS, build: ({ type: _t, inputSize, hiddenSize, ...o }, rng) => new LSTM(inputSize, hiddenSize, { ...o, rng }) },
+  GRU: { options: RNN_OPTIONS, build: ({ type: _t, inputSize, hiddenSize, ...o }, rng) => new GRU(inputSize, hiddenSize, { ...o, rng }) },
+};
