@@ -170,6 +170,7 @@ async function trainWatched(
     // In the run's shared memory: each step's batch gather then allocates nothing.
     data: { x: data.x, features: data.features, y: data.y },
     barrierTimeoutMs: Math.round(run.workerTimeout * 1000),
+    communicator: run.communicator, // --distributed mpi: across the job's processes
   });
   setPool(dp);
   /** Epochs whose checkpoint is written. */

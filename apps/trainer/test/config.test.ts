@@ -16,7 +16,7 @@ describe("weft train defaults", () => {
       momentum: 0, weightDecay: 0, l1: 0, hidden: [256, 128], activation: "relu", norm: "batch", dropout: 0,
       init: "default", lrSchedule: "none", earlyStopping: null, augment: false, seed: 0,
     });
-    expect(run).toEqual({ out: null, resume: null, json: false, verbose: false, help: false, workerTimeout: 30 });
+    expect(run).toEqual({ out: null, resume: null, json: false, verbose: false, help: false, workerTimeout: 30, distributed: null });
   });
 
   it("take the optimiser's own defaults for lr and weight decay", () => {
