@@ -119,21 +119,23 @@ describe("@weft/mpi", () => {
     expectGolden(await train("golden", 2, ["--mca", "btl", "tcp,self"]));
   });
 
-  it("2 ranks × 1 worker train as 1 process × 2 workers: losses within 5e-4 relative, the same clipped norms and evaluation", async () => {
-    const [a, b] = await train("random", 1);
-    expect(b.results).toEqual(a.results);
-    const oneOut = join(dir, "random-local");
-    const one = spawnSync(process.execPath, [fixture("train-rank.mjs"), "random", "2", oneOut], { env: { ...process.env, WEFT_MPI_TEST_LOCAL: "1" }, encoding: "utf8" });
-    expect(one.status, one.stderr).toBe(0);
-    const local = (JSON.parse(readFileSync(`${oneOut}.0.json`, "utf8")) as RankFile).results.random;
-    const mpi = a.results.random;
-    expect(mpi.losses).toHaveLength(12);
-    mpi.losses.forEach((l, k) => expect(Math.abs(l - local.losses[k]) / Math.abs(local.losses[k]), `step ${k}`).toBeLessThan(5e-4));
-    // The clipped norm counts each range once (hosts ≠ 0 are replicas), not once per host.
-    mpi.gradNorms!.forEach((g, k) => expect(Math.abs(g - local.gradNorms![k]) / local.gradNorms![k], `norm ${k}`).toBeLessThan(1e-5));
-    expect(Math.abs(mpi.eval!.loss - local.eval!.loss) / local.eval!.loss).toBeLessThan(5e-4);
-    expect(mpi.eval!.accuracy).toBe(local.eval!.accuracy);
-  });
+  for (const workers of [1, 2]) {
+    it(`2 ranks × ${workers} worker${workers > 1 ? "s" : ""} train as 1 process × ${2 * workers} workers (BatchNorm, clipping, Adam): losses within 5e-4 relative, the same clipped norms and evaluation`, async () => {
+      const [a, b] = await train("random", workers);
+      expect(b.results).toEqual(a.results);
+      const oneOut = join(dir, `random-local-${workers}`);
+      const one = spawnSync(process.execPath, [fixture("train-rank.mjs"), "random", String(2 * workers), oneOut], { env: { ...process.env, WEFT_MPI_TEST_LOCAL: "1" }, encoding: "utf8" });
+      expect(one.status, one.stderr).toBe(0);
+      const local = (JSON.parse(readFileSync(`${oneOut}.0.json`, "utf8")) as RankFile).results.random;
+      const mpi = a.results.random;
+      expect(mpi.losses).toHaveLength(12);
+      mpi.losses.forEach((l, k) => expect(Math.abs(l - local.losses[k]) / Math.abs(local.losses[k]), `step ${k}`).toBeLessThan(5e-4));
+      // The clipped norm counts each range once (hosts ≠ 0 are replicas), not once per host.
+      mpi.gradNorms!.forEach((g, k) => expect(Math.abs(g - local.gradNorms![k]) / local.gradNorms![k], `norm ${k}`).toBeLessThan(1e-5));
+      expect(Math.abs(mpi.eval!.loss - local.eval!.loss) / local.eval!.loss).toBeLessThan(5e-4);
+      expect(mpi.eval!.accuracy).toBe(local.eval!.accuracy);
+    });
+  }
 
   it("the README's example runs on 2 ranks × 2 workers", async () => {
     const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8");
