@@ -153,6 +153,15 @@ describe("@weft/mpi", () => {
     }
   });
 
+  it("a rank killed by SIGKILL mid-run ends the whole job non-zero within 30 s, mpirun naming the rank", async () => {
+    const out = join(dir, "killed");
+    const rank = [process.execPath, fixture("train-rank.mjs"), "random", "1", out];
+    const job = await mpirun(["-np", "1", ...rank, ":", "-np", "1", "-x", "WEFT_MPI_TEST_KILL=1", ...rank]);
+    expect(job.code).not.toBe(0);
+    expect(job.ms).toBeLessThan(30_000);
+    expect(job.output).toMatch(/rank 1 with PID \d+ on node \S+ exited on signal 9/);
+  });
+
   for (const mode of ["throw", "exit"]) {
     it(`a rank whose worker fails (WEFT_FAULT …:${mode}) ends the whole job non-zero within 30 s, naming the rank`, async () => {
       const out = join(dir, `fault-${mode}`);
