@@ -202,19 +202,99 @@ bad:
   return false;
 }
 
-/* allReduce(channel, data, op = "sum"): in place (MPI_IN_PLACE), every rank ends with the same values. */
+
+/*
+ * An optional watch on a blocking collective (trailing arguments `flag, timeoutMs`): the call is
+ * then made nonblocking (MPI_I…) and this thread polls MPI_Test, returning early when flag[0]
+ * becomes non-zero (the caller's run was aborted: it can unwind, and its thread can end) or when
+ * timeoutMs pass (a peer that stays alive but never joins). Collectives cannot be cancelled: the
+ * request stays pending, so after an early return the process must end (the caller aborts the job).
+ */
+typedef struct {
+  volatile int32_t* flag;
+  double timeout_ms;
+  bool on;
+} Watch;
+
+enum { WAIT_DONE = 0, WAIT_ABORTED = -1, WAIT_TIMEOUT = -2 };
+
+static bool get_watch(napi_env env, napi_value flag, napi_value timeout, Watch* w, const char* fn) {
+  napi_valuetype t;
+  w->flag = NULL;
+  w->timeout_ms = 0;
+  w->on = false;
+  napi_typeof(env, flag, &t);
+  if (t != napi_undefined && t != napi_null) {
+    Buf b;
+    if (!get_buf(env, flag, &b, fn, "flag") || b.kind != napi_int32_array || b.length < 1) {
+      fail(env, "@weft/mpi %s: flag must be an Int32Array of at least one value (over a SharedArrayBuffer)%s", fn, "");
+      return false;
+    }
+    w->flag = (volatile int32_t*)b.data;
+    w->on = true;
+  }
+  napi_typeof(env, timeout, &t);
+  if (t != napi_undefined) {
+    if (napi_get_value_double(env, timeout, &w->timeout_ms) != napi_ok || !(w->timeout_ms >= 0)) {
+      fail(env, "@weft/mpi %s: timeoutMs must be a number ≥ 0 (0: none)%s", fn, "");
+      return false;
+    }
+    w->on = true;
+  }
+  return true;
+}
+
+/* Polls `req` to completion; WAIT_ABORTED / WAIT_TIMEOUT per the watch, else an MPI error code. */
+static int wait_request(MPI_Request* req, const Watch* w) {
+  double t0 = MPI_Wtime();
+  unsigned spins = 0;
+  for (;;) {
+    int done = 0;
+    int err = MPI_Test(req, &done, MPI_STATUS_IGNORE);
+    if (err != MPI_SUCCESS) return err;
+    if (done) return WAIT_DONE;
+    if (w->flag && __atomic_load_n(w->flag, __ATOMIC_SEQ_CST) != 0) return WAIT_ABORTED;
+    if (w->timeout_ms > 0 && (++spins & 255) == 0 && (MPI_Wtime() - t0) * 1000 > w->timeout_ms) return WAIT_TIMEOUT;
+  }
+}
+
+/* Throws for a failed watched wait (or plain MPI error); NULL either way. */
+static napi_value fail_wait(napi_env env, const char* what, int code, const Watch* w) {
+  char msg[256];
+  if (code == WAIT_ABORTED) {
+    snprintf(msg, sizeof msg, "@weft/mpi: %s on MPI rank %d gave up: the run was aborted", what, world_rank);
+    napi_throw_error(env, "EMPI_ABORTED", msg);
+    return NULL;
+  }
+  if (code == WAIT_TIMEOUT) {
+    snprintf(msg, sizeof msg, "@weft/mpi: %s on MPI rank %d did not complete within %.0f ms", what, world_rank, w->timeout_ms);
+    napi_throw_error(env, "EMPI_TIMEOUT", msg);
+    return NULL;
+  }
+  return fail_mpi(env, what, code);
+}
+
+/* allReduce(channel, data, op = "sum", flag?, timeoutMs?): in place (MPI_IN_PLACE), every rank ends with the same values. */
 static napi_value AllReduce(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
-  get_args(env, info, argv, 3);
+  napi_value argv[5];
+  get_args(env, info, argv, 5);
   MPI_Comm comm;
   Buf b;
   MPI_Op op;
-  if (!get_channel(env, argv[0], &comm, "allReduce") || !get_buf(env, argv[1], &b, "allReduce", "data") || !get_op(env, argv[2], &op)) return NULL;
-  if (b.kind == napi_uint8_array && op == MPI_SUM) b.type = MPI_UINT8_T;
+  Watch w;
+  if (!get_channel(env, argv[0], &comm, "allReduce") || !get_buf(env, argv[1], &b, "allReduce", "data") || !get_op(env, argv[2], &op) || !get_watch(env, argv[3], argv[4], &w, "allReduce")) return NULL;
   for (size_t at = 0; at < b.length;) {
     int n = b.length - at > INT_MAX ? INT_MAX : (int)(b.length - at);
-    int err = MPI_Allreduce(MPI_IN_PLACE, (char*)b.data + at * b.elem, n, b.type, op, comm);
-    if (err != MPI_SUCCESS) return fail_mpi(env, "MPI_Allreduce", err);
+    void* p = (char*)b.data + at * b.elem;
+    int err;
+    if (w.on) {
+      MPI_Request req;
+      err = MPI_Iallreduce(MPI_IN_PLACE, p, n, b.type, op, comm, &req);
+      if (err == MPI_SUCCESS) err = wait_request(&req, &w);
+    } else {
+      err = MPI_Allreduce(MPI_IN_PLACE, p, n, b.type, op, comm);
+    }
+    if (err != MPI_SUCCESS) return fail_wait(env, "MPI_Allreduce", err, &w);
     at += n;
   }
   return NULL;
@@ -267,31 +347,49 @@ static napi_value AllGather(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* bcast(channel, data, root): every rank's data = root's. */
+/* bcast(channel, data, root, flag?, timeoutMs?): every rank's data = root's. */
 static napi_value Bcast(napi_env env, napi_callback_info info) {
-  napi_value argv[3];
-  get_args(env, info, argv, 3);
+  napi_value argv[5];
+  get_args(env, info, argv, 5);
   MPI_Comm comm;
   Buf b;
   int32_t root;
-  if (!get_channel(env, argv[0], &comm, "bcast") || !get_buf(env, argv[1], &b, "bcast", "data") || !get_int(env, argv[2], &root, "bcast", "root")) return NULL;
+  Watch w;
+  if (!get_channel(env, argv[0], &comm, "bcast") || !get_buf(env, argv[1], &b, "bcast", "data") || !get_int(env, argv[2], &root, "bcast", "root") || !get_watch(env, argv[3], argv[4], &w, "bcast")) return NULL;
   if (root < 0 || root >= world_size) return fail(env, "@weft/mpi bcast: root is not a rank of the world%s%s", "", "");
   for (size_t at = 0; at < b.length;) {
     int n = b.length - at > INT_MAX ? INT_MAX : (int)(b.length - at);
-    int err = MPI_Bcast((char*)b.data + at * b.elem, n, b.type, root, comm);
-    if (err != MPI_SUCCESS) return fail_mpi(env, "MPI_Bcast", err);
+    void* p = (char*)b.data + at * b.elem;
+    int err;
+    if (w.on) {
+      MPI_Request req;
+      err = MPI_Ibcast(p, n, b.type, root, comm, &req);
+      if (err == MPI_SUCCESS) err = wait_request(&req, &w);
+    } else {
+      err = MPI_Bcast(p, n, b.type, root, comm);
+    }
+    if (err != MPI_SUCCESS) return fail_wait(env, "MPI_Bcast", err, &w);
     at += n;
   }
   return NULL;
 }
 
+/* barrier(channel, flag?, timeoutMs?) */
 static napi_value Barrier(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  get_args(env, info, argv, 1);
+  napi_value argv[3];
+  get_args(env, info, argv, 3);
   MPI_Comm comm;
-  if (!get_channel(env, argv[0], &comm, "barrier")) return NULL;
-  int err = MPI_Barrier(comm);
-  if (err != MPI_SUCCESS) return fail_mpi(env, "MPI_Barrier", err);
+  Watch w;
+  if (!get_channel(env, argv[0], &comm, "barrier") || !get_watch(env, argv[1], argv[2], &w, "barrier")) return NULL;
+  int err;
+  if (w.on) {
+    MPI_Request req;
+    err = MPI_Ibarrier(comm, &req);
+    if (err == MPI_SUCCESS) err = wait_request(&req, &w);
+  } else {
+    err = MPI_Barrier(comm);
+  }
+  if (err != MPI_SUCCESS) return fail_wait(env, "MPI_Barrier", err, &w);
   return NULL;
 }
 

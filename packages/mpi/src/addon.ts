@@ -33,15 +33,20 @@ export interface MpiAddon {
   /** MPI_Init_thread(MPI_THREAD_MULTIPLE) once per process (main thread), then MPI_COMM_WORLD duplicated up to `channels` times. Collective: every rank, same `channels`. */
   init(channels: number): MpiInfo;
   info(): MpiInfo;
-  /** In place: every rank's `data` becomes the element-wise reduction over ranks. */
-  allReduce(channel: number, data: MpiArray, op?: "sum" | "max" | "min"): void;
+  /**
+   * In place: every rank's `data` becomes the element-wise reduction over ranks. With `flag` or
+   * `timeoutMs` (here and in bcast, barrier) the call polls a nonblocking MPI_I… instead: it
+   * throws (code EMPI_ABORTED) as soon as `flag[0]` is non-zero, and (EMPI_TIMEOUT) after
+   * `timeoutMs` (0: never). A collective cannot be cancelled: after such a throw, end the process.
+   */
+  allReduce(channel: number, data: MpiArray, op?: "sum" | "max" | "min", flag?: Int32Array, timeoutMs?: number): void;
   /** `recv` (n values) = Σ over ranks of `send[rank·n, rank·n + n)`; `send` holds size·n values. */
   reduceScatterBlock(channel: number, send: MpiArray, recv: MpiArray): void;
   /** `recv[r·n, r·n + n)` = rank r's `send` (n values); `send` null: in place, this rank's block already in `recv`. */
   allGather(channel: number, send: MpiArray | null, recv: MpiArray): void;
   /** Every rank's `data` = rank `root`'s. */
-  bcast(channel: number, data: MpiArray, root: number): void;
-  barrier(channel: number): void;
+  bcast(channel: number, data: MpiArray, root: number, flag?: Int32Array, timeoutMs?: number): void;
+  barrier(channel: number, flag?: Int32Array, timeoutMs?: number): void;
   /** A barrier on a libuv pool thread: the main thread stays free. */
   barrierAsync(channel: number): Promise<void>;
   /** `message` on stderr, then MPI_Abort of the whole job with `code` (every rank ends). */

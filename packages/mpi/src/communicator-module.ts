@@ -6,6 +6,6 @@
 import type { EngineCommunicator } from "@weft/parallel";
 import { MpiCommunicator } from "./mpi-communicator.js";
 
-export function createCommunicator({ local }: { local: EngineCommunicator; options?: unknown }): EngineCommunicator {
-  return new MpiCommunicator(local);
+export function createCommunicator({ local, options }: { local: EngineCommunicator; options?: { abort?: SharedArrayBuffer; timeoutMs?: number } }): EngineCommunicator {
+  return new MpiCommunicator(local, { abortFlag: options?.abort ? new Int32Array(options.abort) : undefined, timeoutMs: options?.timeoutMs });
 }

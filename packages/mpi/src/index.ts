@@ -8,6 +8,7 @@ import { loadMpi, type MpiInfo } from "./addon.js";
 export { loadMpi, mpiAvailable } from "./addon.js";
 export type { MpiAddon, MpiArray, MpiInfo } from "./addon.js";
 export { MpiCommunicator } from "./mpi-communicator.js";
+export type { MpiCommunicatorOptions } from "./mpi-communicator.js";
 
 /**
  * Initialises MPI in this process (on the main thread, before DataParallel.create) with one
@@ -28,7 +29,12 @@ export function abortMpi(code: number, message: string): never {
   return loadMpi().abort(code, message);
 }
 
-/** DataParallel's `communicator` option for a run across hosts: `DataParallel.create({ …, communicator: mpiCommunicator() })`. */
-export function mpiCommunicator(): { module: string; options?: unknown } {
-  return { module: new URL("./communicator-module.js", import.meta.url).href };
+/**
+ * DataParallel's `communicator` option for a run across hosts: `DataParallel.create({ …,
+ * communicator: mpiCommunicator() })`. Its options carry the process's abort flag (a
+ * SharedArrayBuffer every worker of the run shares): one per DataParallel. `timeoutMs`: see
+ * {@link MpiCommunicatorOptions} (default the run's barrierTimeoutMs; 0: blocking MPI calls).
+ */
+export function mpiCommunicator(options: { timeoutMs?: number } = {}): { module: string; options: { abort: SharedArrayBuffer; timeoutMs?: number } } {
+  return { module: new URL("./communicator-module.js", import.meta.url).href, options: { abort: new SharedArrayBuffer(4), ...options } };
 }

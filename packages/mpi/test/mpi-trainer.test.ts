@@ -77,7 +77,7 @@ describe("weft train --distributed mpi", () => {
     expect(whole.code, whole.stderr).toBe(0);
     expect(readFileSync(join(root, "part", "model.safetensors")).equals(readFileSync(join(root, "whole", "model.safetensors")))).toBe(true);
     expect(epochs(join(root, "part")).map((m) => m.trainLoss)).toEqual(epochs(join(root, "whole")).map((m) => m.trainLoss));
-  });
+  }, 150_000); // three mpirun jobs
 
   it("a rank whose worker throws (WEFT_FAULT) ends the job non-zero within 30 s, naming the rank and rank 0's run directory", async () => {
     const out = join(root, "fault");

@@ -52,6 +52,7 @@ interface RankFile { rank: number; size: number; workers: number; results: Recor
 /** Runs train-rank.mjs on 2 ranks; both ranks' files. */
 async function train(mode: "golden" | "random", workers: number, extra: string[] = []): Promise<RankFile[]> {
   const out = join(dir, `${mode}-${workers}-${extra.join("_").replace(/[^a-z0-9]/gi, "")}`);
+  // extra: mpirun flags (e.g. -x WEFT_MPI_TEST_BLOCKING=1, --mca btl tcp,self)
   const job = await mpirun([...extra, "-np", "2", process.execPath, fixture("train-rank.mjs"), mode, String(workers), out]);
   if (job.code !== 0) throw new Error(`mpirun exited ${job.code}:\n${job.output}`);
   return [0, 1].map((r) => JSON.parse(readFileSync(`${out}.${r}.json`, "utf8")) as RankFile);
@@ -111,6 +112,10 @@ describe("@weft/mpi", () => {
     expectGolden(await train("golden", 1));
   });
 
+  it("golden train cases at 2 ranks × 2 workers with plain blocking MPI calls (mpiCommunicator({ timeoutMs: 0 })) match", async () => {
+    expectGolden(await train("golden", 2, ["-x", "WEFT_MPI_TEST_BLOCKING=1"]));
+  });
+
   it("golden train cases at 2 ranks × 2 workers (hierarchical: shared memory inside, MPI across) match", async () => {
     expectGolden(await train("golden", 2));
   });
@@ -156,10 +161,19 @@ describe("@weft/mpi", () => {
   it("a rank killed by SIGKILL mid-run ends the whole job non-zero within 30 s, mpirun naming the rank", async () => {
     const out = join(dir, "killed");
     const rank = [process.execPath, fixture("train-rank.mjs"), "random", "1", out];
-    const job = await mpirun(["-np", "1", ...rank, ":", "-np", "1", "-x", "WEFT_MPI_TEST_KILL=1", ...rank]);
+    const job = await mpirun(["-np", "1", ...rank, ":", "-np", "1", "-x", "WEFT_MPI_TEST_KILL=SIGKILL", ...rank]);
     expect(job.code).not.toBe(0);
     expect(job.ms).toBeLessThan(30_000);
     expect(job.output).toMatch(/rank 1 with PID \d+ on node \S+ exited on signal 9/);
+  });
+
+  it("a rank that stops (SIGSTOP: alive, silent) ends the job: the others' waits across hosts time out (barrierTimeoutMs), naming where", async () => {
+    const out = join(dir, "stopped");
+    const rank = [process.execPath, fixture("train-rank.mjs"), "random", "2", out];
+    const job = await mpirun(["-x", "WEFT_MPI_TEST_TIMEOUT_MS=3000", "-np", "1", ...rank, ":", "-np", "1", "-x", "WEFT_MPI_TEST_KILL=SIGSTOP", ...rank]);
+    expect(job.code).not.toBe(0);
+    expect(job.ms).toBeLessThan(30_000);
+    expect(job.output).toMatch(/MPI rank 0 of 2 failed: .*MPI rank 0 \(worker \d\): .* across hosts did not complete within 3000 ms at step \d+ — another host is stuck or too slow/);
   });
 
   for (const mode of ["throw", "exit"]) {
