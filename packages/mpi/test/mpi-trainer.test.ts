@@ -4,12 +4,12 @@
  * rank ends the job naming itself. Like mpi.test.ts these FAIL without Open MPI (CI installs it),
  * and they run the built CLI (`pnpm build` first; `pnpm test` does).
  */
-import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mpirun, run } from "./mpirun.js";
 
 const cli = fileURLToPath(new URL("../../../apps/trainer/dist/cli.js", import.meta.url));
 const root = mkdtempSync(join(tmpdir(), "weft-mpi-train-"));
@@ -27,26 +27,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-interface Job { code: number | null; stdout: string; stderr: string; ms: number }
-
-function run(cmd: string, args: string[], env: Record<string, string> = {}): Promise<Job> {
-  if (cmd === "mpirun" && spawnSync("mpirun", ["--version"]).error) throw new Error("Open MPI is not installed: run scripts/ensure-mpi.sh (as root: apt-get install -y openmpi-bin libopenmpi-dev), then pnpm build");
-  const t0 = performance.now();
-  return new Promise((resolve, reject) => {
-    const p = spawn(cmd, args, { env: { ...process.env, TMPDIR: rankTmp, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "", stderr = "";
-    p.stdout.on("data", (d) => (stdout += d));
-    p.stderr.on("data", (d) => (stderr += d));
-    const timer = setTimeout(() => p.kill("SIGKILL"), 50_000);
-    p.on("error", reject);
-    p.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: performance.now() - t0 });
-    });
-  });
-}
-
-const mpirun = (np: string[], env?: Record<string, string>) => run("mpirun", ["--allow-run-as-root", "--oversubscribe", ...np], env);
+const inTmp = { TMPDIR: rankTmp };
 const weft = (args: string[]) => [process.execPath, cli, "train", ...args];
 
 /** metrics.jsonl's per-epoch lines. */
@@ -54,9 +35,9 @@ const epochs = (dir: string) => readFileSync(join(dir, "metrics.jsonl"), "utf8")
 
 describe("weft train --distributed mpi", () => {
   it("2 ranks × 1 worker train as 1 process × 2 workers (per-epoch train loss within 5e-4 relative); only rank 0 writes, and prints", async () => {
-    const local = await run(process.execPath, [cli, "train", ...RUN, "--epochs", "3", "--workers", "2", "--out", join(root, "local")]);
+    const local = await run(process.execPath, [cli, "train", ...RUN, "--epochs", "3", "--workers", "2", "--out", join(root, "local")], inTmp);
     expect(local.code, local.stderr).toBe(0);
-    const job = await mpirun(["-np", "2", ...weft([...RUN, "--epochs", "3", "--workers", "1", "--distributed", "mpi", "--out", join(root, "mpi")])]);
+    const job = await mpirun(["-np", "2", ...weft([...RUN, "--epochs", "3", "--workers", "1", "--distributed", "mpi", "--out", join(root, "mpi")])], inTmp);
     expect(job.code, job.stderr).toBe(0);
     const a = epochs(join(root, "local")), b = epochs(join(root, "mpi"));
     expect(b).toHaveLength(3);
@@ -69,11 +50,11 @@ describe("weft train --distributed mpi", () => {
   });
 
   it("--resume continues rank 0's run directory: 2 + 1 epochs give the bits of 3", async () => {
-    const part = await mpirun(["-np", "2", ...weft([...RUN, "--epochs", "2", "--workers", "2", "--distributed", "mpi", "--out", join(root, "part")])]);
+    const part = await mpirun(["-np", "2", ...weft([...RUN, "--epochs", "2", "--workers", "2", "--distributed", "mpi", "--out", join(root, "part")])], inTmp);
     expect(part.code, part.stderr).toBe(0);
-    const resumed = await mpirun(["-np", "2", ...weft(["--resume", join(root, "part"), "--epochs", "3", "--distributed", "mpi", "--json"])]);
+    const resumed = await mpirun(["-np", "2", ...weft(["--resume", join(root, "part"), "--epochs", "3", "--distributed", "mpi", "--json"])], inTmp);
     expect(resumed.code, resumed.stderr).toBe(0);
-    const whole = await mpirun(["-np", "2", ...weft([...RUN, "--epochs", "3", "--workers", "2", "--distributed", "mpi", "--out", join(root, "whole")])]);
+    const whole = await mpirun(["-np", "2", ...weft([...RUN, "--epochs", "3", "--workers", "2", "--distributed", "mpi", "--out", join(root, "whole")])], inTmp);
     expect(whole.code, whole.stderr).toBe(0);
     expect(readFileSync(join(root, "part", "model.safetensors")).equals(readFileSync(join(root, "whole", "model.safetensors")))).toBe(true);
     expect(epochs(join(root, "part")).map((m) => m.trainLoss)).toEqual(epochs(join(root, "whole")).map((m) => m.trainLoss));
@@ -82,7 +63,7 @@ describe("weft train --distributed mpi", () => {
   it("a rank whose worker throws (WEFT_FAULT) ends the job non-zero within 30 s, naming the rank and rank 0's run directory", async () => {
     const out = join(root, "fault");
     const args = weft([...RUN, "--epochs", "3", "--workers", "1", "--distributed", "mpi", "--out", out]);
-    const job = await mpirun(["-np", "1", ...args, ":", "-np", "1", "-x", "WEFT_FAULT=worker:0:step:40", ...args]);
+    const job = await mpirun(["-np", "1", ...args, ":", "-np", "1", "-x", "WEFT_FAULT=worker:0:step:40", ...args], inTmp);
     expect(job.code).toBe(1);
     expect(job.ms).toBeLessThan(30_000);
     expect(job.stderr).toContain(`MPI rank 1 of 2: weft train: worker 0 failed at step 40: injected fault (WEFT_FAULT=worker:0:step:40) (in epoch 2); the checkpoint of epoch 1 in ${out} is intact`);
