@@ -36,7 +36,16 @@ export async function trainDistributed(options: TrainOptions, run: RunFlags, io:
   }
   // Every rank the same number of MPI channels: the run's workers (a resumed run's are saved).
   const workers = run.resume ? readRunConfig(resolve(run.resume), "--resume").options.workers : options.workers;
-  const { rank, size, library } = mpi.initMpi(workers);
+  let info: ReturnType<typeof mpi.initMpi>;
+  try {
+    info = mpi.initMpi(workers);
+  } catch (e) {
+    const text = `--distributed mpi: ${(e as Error).message.replace(/^@weft\/mpi init: /, "")}${/different numbers/.test((e as Error).message) ? ": give every process the same --workers (its default is each host's cores)" : ""}`;
+    // Every rank got the same error; MPI is up, so end the job as one.
+    if (mpi.loadMpi().info().initialized) mpi.abortMpi(2, formatError("train", new UsageError(text), false).trimEnd());
+    throw new UsageError(text);
+  }
+  const { rank, size, library } = info;
   let scratch: string | null = null;
   let own = "";
   try {

@@ -147,7 +147,7 @@ static napi_value info_object(napi_env env) {
   return obj;
 }
 
-/* init(channels): MPI_Init_thread(MULTIPLE) once, then MPI_COMM_WORLD duplicated up to `channels` times. */
+/* init(channels): MPI_Init_thread(MULTIPLE) once, then MPI_COMM_WORLD duplicated up to `channels` times. Collective: every rank, the same channels. */
 static napi_value Init(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   int32_t want = 1;
@@ -169,6 +169,16 @@ static napi_value Init(napi_env env, napi_callback_info info) {
       MPI_Comm_size(MPI_COMM_WORLD, &world_size);
       MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
     }
+  }
+  /* Every rank must ask for the same channels (Comm_dup is collective): check first, so a mismatch
+   * is an error on every rank rather than a hang in MPI_Comm_dup. */
+  int range[2] = {want, -want};
+  if (err == MPI_SUCCESS) err = MPI_Allreduce(MPI_IN_PLACE, range, 2, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  if (err == MPI_SUCCESS && range[0] != -range[1]) {
+    pthread_mutex_unlock(&lock);
+    char what[96];
+    snprintf(what, sizeof what, "from %d to %d", -range[1], range[0]);
+    return fail(env, "@weft/mpi init: the ranks asked for different numbers of channels (%s): every process of the job must call init with the same number (the same workers)%s", what, "");
   }
   while (err == MPI_SUCCESS && nchannels < want) {
     err = MPI_Comm_dup(MPI_COMM_WORLD, &channels[nchannels]);

@@ -60,6 +60,14 @@ describe("weft train --distributed mpi", () => {
     expect(epochs(join(root, "part")).map((m) => m.trainLoss)).toEqual(epochs(join(root, "whole")).map((m) => m.trainLoss));
   }, 150_000); // three mpirun jobs
 
+  it("processes with different --workers are refused on every rank (exit 2), not left hanging in MPI's setup", async () => {
+    const out = join(root, "mismatch");
+    const job = await mpirun(["-np", "1", ...weft([...RUN, "--workers", "1", "--distributed", "mpi", "--out", out]), ":", "-np", "1", ...weft([...RUN, "--workers", "2", "--distributed", "mpi", "--out", out])], inTmp);
+    expect(job.code).toBe(2);
+    expect(job.stderr).toContain("weft train: --distributed mpi: the ranks asked for different numbers of channels (from 1 to 2)");
+    expect(job.stderr).toContain("give every process the same --workers (its default is each host's cores)");
+  });
+
   it("a rank whose worker throws (WEFT_FAULT) ends the job non-zero within 30 s, naming the rank and rank 0's run directory", async () => {
     const out = join(root, "fault");
     const args = weft([...RUN, "--epochs", "3", "--workers", "1", "--distributed", "mpi", "--out", out]);
