@@ -1,5 +1,6 @@
 /**
  * `pnpm bench:allreduce [--quick] [--json] [--out DIR] [--repeats R] [--backend js|wasm|both]`
+ * (`--mpi`: MPI's all-reduce across 2 processes instead: see allreduce-mpi.ts)
  *
  * The engine's gradient reduce-scatter (SharedCommunicator.reduceScatter: a barrier, then each
  * rank's range summed over the W gradient slots in shared memory) for 0.1 M, 1 M and 10 M floats at W = 1 and 2 worker_threads, per kernel backend —
@@ -19,6 +20,8 @@ import { backendsArg, intArg, parseArgs, type BackendChoice } from "./cli-args.j
 import { describeMachine, machineLine } from "./machine.js";
 import { fmtPct, median, sig } from "./summary.js";
 
+// --mpi: the MPI all-reduce across processes instead (allreduce-mpi.ts), which exits when done.
+if (process.argv.includes("--mpi")) await import("./allreduce-mpi.js").then(() => process.exit(0));
 const args = parseArgs(process.argv.slice(2), ["out", "repeats", "backend"], ["quick", "json"]);
 const quick = args.has("quick");
 // 235,146 = the standard workload's parameters (784-256-128-10): the all-reduce a training step does.

@@ -64,6 +64,10 @@ export interface RunFlags {
   help: boolean;
   /** Seconds a worker may stop responding (stuck at a step or a barrier) before the run ends. */
   workerTimeout: number;
+  /** `mpi`: one process of an `mpirun -np H` job (see distributed.ts); null: this process alone. */
+  distributed: "mpi" | null;
+  /** Set by distributed.ts: DataParallel's communicator across the job's processes. */
+  communicator?: { module: string; options?: unknown };
 }
 
 /** The flags that shape the built-in networks: a model file builds its own. */
@@ -238,6 +242,7 @@ export const TRAIN_FLAGS: readonly FlagDef[] = [
   { name: "out", key: "out", metavar: "DIR", help: "run directory", shown: "runs/<timestamp>", parse: text("a directory path") },
   { name: "resume", key: "resume", metavar: "DIR", help: "continue the run saved in DIR (with --epochs N: up to N epochs in all)", parse: text("a run directory") },
   { name: "worker-timeout", key: "workerTimeout", metavar: "SECONDS", help: "end the run when a worker stops responding this long (stuck, or a step this slow)", shown: "30", parse: real(0, 86_400, true, false) },
+  { name: "distributed", key: "distributed", metavar: "KIND", help: "mpi: one process of `mpirun -np H weft train …` (H processes × --workers each; rank 0 writes the run)", shown: "off", parse: oneOf("mpi") },
   { name: "config", key: "config", metavar: "FILE", help: "JSON file of options (camelCase keys: {\"batchSize\": 64}); flags override it", parse: text("a JSON file path") },
   { name: "json", key: "json", boolean: true, help: "print machine-readable JSON lines instead of text", parse: flag },
   { name: "verbose", key: "verbose", boolean: true, help: "print stack traces with errors", parse: flag },
@@ -245,7 +250,7 @@ export const TRAIN_FLAGS: readonly FlagDef[] = [
 ];
 
 /** With --resume the saved options are used; only these may be given beside it. */
-const RESUME_KEYS = new Set(["resume", "epochs", "json", "verbose", "help", "workerTimeout"]);
+const RESUME_KEYS = new Set(["resume", "epochs", "json", "verbose", "help", "workerTimeout", "distributed"]);
 
 const BY_KEY = new Map(TRAIN_FLAGS.map((f) => [f.key as string, f]));
 
@@ -328,12 +333,13 @@ export function resolveTrainConfig(raw: RawFlags, cores = availableParallelism()
     verbose: get("verbose", false),
     help: get("help", false),
     workerTimeout: get("workerTimeout", 30),
+    distributed: get("distributed", null),
   };
   if (run.resume) {
     const extra = [...values.keys()].filter((k) => !RESUME_KEYS.has(k));
     if (extra.length > 0) {
       const names = extra.map((k) => `--${BY_KEY.get(k)!.name}`).join(", ");
-      throw new UsageError(`--resume continues a run with its saved options: ${names} cannot be given with it (only --epochs, --worker-timeout, --json, --verbose)`);
+      throw new UsageError(`--resume continues a run with its saved options: ${names} cannot be given with it (only --epochs, --worker-timeout, --distributed, --json, --verbose)`);
     }
   } else {
     if (options.model !== null) {

@@ -12,6 +12,7 @@ import { EVAL_HELP, MAIN_HELP, PREDICT_HELP, trainHelp } from "./help.js";
 import { predict } from "./predict.js";
 import { createReporter, type Streams } from "./progress.js";
 import { train } from "./train.js";
+import { trainDistributed } from "./distributed.js";
 
 const COMMON: FlagShape[] = [{ name: "json", boolean: true }, { name: "verbose", boolean: true }, { name: "help", boolean: true }];
 const EVAL_FLAGS: FlagShape[] = [{ name: "model" }, { name: "data" }, { name: "split" }, ...COMMON];
@@ -27,6 +28,7 @@ async function runTrain(argv: string[], io: Streams): Promise<void> {
   const raw = parseArgv(argv, TRAIN_FLAGS, "train");
   if (raw.get("help") === true) return void io.out.write(trainHelp());
   const { options, run, given } = resolveTrainConfig(raw);
+  if (run.distributed) return trainDistributed(options, run, io, (o, r, s) => train(o, r, createReporter(r.json, s), given.has("epochs")));
   await train(options, run, createReporter(run.json, io), given.has("epochs"));
 }
 

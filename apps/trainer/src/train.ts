@@ -198,6 +198,7 @@ async function trainWatched(
     },
     barrierTimeoutMs: Math.round(run.workerTimeout * 1000),
     arenaBytes: arenaBytesFor(options.arch, data.features, options.batchSize, W),
+    communicator: run.communicator, // --distributed mpi: across the job's processes
   }).catch((e: unknown) => {
     // Refused before training (a model file whose output does not fit, say): a new run's directory holds only config.json, so it goes.
     if (!saved) rmSync(dir, { recursive: true, force: true });

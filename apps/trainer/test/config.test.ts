@@ -17,7 +17,7 @@ describe("weft train defaults", () => {
       init: "default", lrSchedule: "none", earlyStopping: null, augment: false, seed: 0,
       task: "classification", labelColumn: null, impute: "none", model: null,
     });
-    expect(run).toEqual({ out: null, resume: null, json: false, verbose: false, help: false, workerTimeout: 30 });
+    expect(run).toEqual({ out: null, resume: null, json: false, verbose: false, help: false, workerTimeout: 30, distributed: null });
   });
 
   it("take the optimiser's own defaults for lr and weight decay", () => {

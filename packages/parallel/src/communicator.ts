@@ -38,6 +38,12 @@ export interface EngineCommunicator extends Communicator {
    * before) and wakes every rank waiting in a collective, which then throws.
    */
   abort(step: number): void;
+  /**
+   * True when another rank steps this rank's {@link shard} range too (a hierarchical communicator
+   * whose hosts each step the whole buffer, as @weft/mpi's): the engine then counts this rank's
+   * range-wise partials (the gradient norm's) as 0, so each range counts once. Absent: false.
+   */
+  readonly replica?: boolean;
   /** Where the caller is, for messages of a timed-out collective. */
   step: number;
 }

@@ -306,7 +306,8 @@ export class Engine {
   private clip(spec: ClipSpec): number {
     const p = this.partials;
     p.fill(0);
-    p[this.c.comm.rank] = gradNormPartial(this.reducedRange, spec.normType ?? 2);
+    // A replica's range is also another rank's (hosts of an MPI run): counted there only.
+    p[this.c.comm.rank] = this.c.comm.replica ? 0 : gradNormPartial(this.reducedRange, spec.normType ?? 2);
     this.c.comm.allReduce(p);
     const total = combineGradNormPartials(p, spec.normType ?? 2);
     clipGradNormFlat(this.reducedRange, spec.maxNorm, { normType: spec.normType ?? 2, totalNorm: total });
