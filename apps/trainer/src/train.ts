@@ -23,7 +23,7 @@ import { describeModel, initialState } from "./model.js";
 import type { EpochLine, Reporter } from "./progress.js";
 import { renderReport } from "./report.js";
 import { RNG_KEYS } from "./rng-keys.js";
-import { buildRunConfig, type RunConfig } from "./run-config.js";
+import { buildRunConfig, modelMetadata, type RunConfig } from "./run-config.js";
 import { clearLeftovers, createRunDir, defaultRunDir, saveModelFiles, writeJsonAtomic, writeMetrics, type TensorMap } from "./run-dir.js";
 import { checkRunMemory } from "./run-memory.js";
 import { readRunConfig } from "./saved-config.js";
@@ -150,6 +150,7 @@ async function trainWatched(
     createRunDir(dir);
   }
   writeJsonAtomic(join(dir, "config.json"), config);
+  const metadata = modelMetadata(config);
 
   const { train: trainRows, val: valRows, test: testRows } = data.rows;
   const regression = options.task === "regression";
@@ -233,7 +234,7 @@ async function trainWatched(
       const optimizer = await dp.optimizerStateDict();
       // The deliverables first, then the checkpoint: whenever a checkpoint exists, so does a
       // whole model.safetensors (of that epoch or, if killed in between, the next).
-      saveModelFiles(dir, model, optimizer);
+      saveModelFiles(dir, model, optimizer, metadata);
       writeMetrics(dir, metrics);
       writeFileAtomic(join(dir, "report.html"), renderReport(config, metrics, null));
       saveCheckpoint(dir, { epoch: epoch + 1, step: dp.steps, metrics: metrics as unknown as Record<string, unknown>[], stopped, model, optimizer, best });
@@ -250,7 +251,7 @@ async function trainWatched(
     const test: TestFigures = regression
       ? { loss: evaluated.loss, ...regressionFigures(config, data, finalModel, trainRows + valRows, testRows) }
       : { loss: evaluated.loss, accuracy: evaluated.accuracy };
-    saveModelFiles(dir, finalModel, await dp.optimizerStateDict());
+    saveModelFiles(dir, finalModel, await dp.optimizerStateDict(), metadata);
     writeMetrics(dir, [...metrics, { split: "test", ...test }]);
     writeFileAtomic(join(dir, "report.html"), renderReport(config, metrics, test));
     const seconds = (performance.now() - started) / 1000;

@@ -4,6 +4,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { readSafetensorsFile } from "@weft/tensor";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireBuild, weftHere } from "./cli-helpers.js";
 
@@ -89,6 +90,15 @@ describe("text class labels in a named column (a CRLF, quoted file)", () => {
     const config = JSON.parse(readFileSync(join(out, "config.json"), "utf8"));
     expect(config.data).toMatchObject({ classes: 2, classNames: ["approved", "denied"], featureNames: ["age", "income", "debt ratio"] });
     expect(config.options.labelColumn).toBe("decision");
+    // model.safetensors carries what a PyTorch user needs, as JSON strings.
+    const meta = readSafetensorsFile(join(out, "model.safetensors")).metadata;
+    expect(meta.format).toBe("pt");
+    expect(JSON.parse(meta.class_names!)).toEqual(["approved", "denied"]);
+    expect(JSON.parse(meta.feature_names!)).toEqual(["age", "income", "debt ratio"]);
+    expect(JSON.parse(meta.input_shape!)).toEqual([3]);
+    expect(JSON.parse(meta.standardization!)).toEqual(config.standardization);
+    expect(JSON.parse(meta.architecture!)).toEqual(config.model);
+    expect(meta.task).toBe('"classification"');
   });
 
   it("predict prints the class names; an input CSV with a header is read by column name, in any order", async () => {
@@ -183,6 +193,9 @@ describe("--task regression", () => {
     expect(config.data).toMatchObject({ classes: 0, targetNames: ["price", "rent"], featureNames: ["sqm", "rooms", "age"] });
     expect(config.targetStandardization.mean[0]).toBeGreaterThan(1e5);
     expect(config.model.at(-1)).toMatchObject({ type: "Linear", outFeatures: 2 });
+    const meta = readSafetensorsFile(join(out, "model.safetensors")).metadata;
+    expect(JSON.parse(meta.target_names!)).toEqual(["price", "rent"]);
+    expect(JSON.parse(meta.target_standardization!)).toEqual(config.targetStandardization);
   });
 
   it("eval reproduces the test figures", async () => {
