@@ -145,7 +145,7 @@ async function trainWatched(
       earlyStopping: options.earlyStopping !== null,
       metricKeys: TASKS[options.task].metricKeys,
     });
-    if (ckpt && ckpt.epoch > options.epochs) throw new UsageError(`--epochs ${options.epochs}: the run in ${dir} has already completed ${ckpt.epoch} epochs`);
+    if (ckpt && ckpt.epoch > options.epochs) throw new UsageError(`--epochs ${options.epochs}: the run in ${dir} has already completed ${plural(ckpt.epoch, "epoch")}`);
   } else {
     createRunDir(dir);
   }
@@ -204,7 +204,7 @@ async function trainWatched(
     const testIdx = rowRange(trainRows + valRows, trainRows + valRows + testRows);
 
     if (stopped) reporter.result("early-stop", `this run was ended by early stopping after epoch ${doneEpochs}: nothing more to train`, { bestEpoch: stopper!.bestEpoch + 1 });
-    else if (doneEpochs === options.epochs) reporter.result("done", `this run has already trained ${doneEpochs} epochs: nothing more to train`, { epochs: doneEpochs });
+    else if (doneEpochs === options.epochs) reporter.result("done", `this run has already trained ${plural(doneEpochs, "epoch")}: nothing more to train`, { epochs: doneEpochs });
 
     for (let epoch = doneEpochs; epoch < options.epochs && !stopped; epoch++) {
       const t0 = performance.now();
@@ -240,7 +240,7 @@ async function trainWatched(
       saveCheckpoint(dir, { epoch: epoch + 1, step: dp.steps, metrics: metrics as unknown as Record<string, unknown>[], stopped, model, optimizer, best });
       completed = epoch + 1;
       reporter.epochEnd({ ...line, epochs: options.epochs });
-      if (stopped) reporter.result("early-stop", `early stopping: no lower validation loss for ${options.earlyStopping} epochs; keeping epoch ${stopper!.bestEpoch + 1}'s weights`, { bestEpoch: stopper!.bestEpoch + 1 });
+      if (stopped) reporter.result("early-stop", `early stopping: no lower validation loss for ${plural(options.earlyStopping!, "epoch")}; keeping epoch ${stopper!.bestEpoch + 1}'s weights`, { bestEpoch: stopper!.bestEpoch + 1 });
     }
 
     testing = true;
@@ -257,7 +257,7 @@ async function trainWatched(
     const seconds = (performance.now() - started) / 1000;
     reporter.result(
       "test",
-      `test ${describeFigures(test)} (loss ${test.loss.toFixed(4)}${regression ? ", MSE of the standardised targets" : ""}) on ${testRows.toLocaleString("en-US")} rows, ${seconds.toFixed(1)} s in all\n` +
+      `test ${describeFigures(test)} (loss ${test.loss.toFixed(4)}${regression ? ", MSE of the standardised targets" : ""}) on ${plural(testRows, "row")}, ${seconds.toFixed(1)} s in all\n` +
         `saved ${join(dir, "model.safetensors")} (PyTorch state-dict keys) and ${join(dir, "report.html")}`,
       { split: "test", ...test, seconds, dir },
     );

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { allocDataset, DataError, type AllocOptions, type Dataset } from "./dataset.js";
 import { parseDecimalText, parseSimpleDecimal } from "./decimal.js";
+import { plural } from "../plural.js";
 
 export interface CsvOptions extends AllocOptions {
   /**
@@ -359,7 +360,7 @@ function resolveLabelColumn(path: string, labelColumn: number | string, columns:
   }
   if (!Number.isInteger(labelColumn) || labelColumn >= columns || labelColumn < -columns) {
     throw new DataError(
-      `${path}: labelColumn ${labelColumn} is out of range: the file has ${columns} columns (0..${columns - 1}, or −1 for the last)`,
+      `${path}: labelColumn ${labelColumn} is out of range: the file has ${plural(columns, "column")} (0..${columns - 1}, or −1 for the last)`,
       path,
     );
   }
@@ -375,7 +376,7 @@ export function beyondFloat32(path: string, line: number, column: string, shown:
 }
 
 function ragged(path: string, line: number, expected: number, got: number): DataError {
-  return new DataError(`${path}: line ${line}: ragged row: expected ${expected} columns, got ${got}`, path, line);
+  return new DataError(`${path}: line ${line}: ragged row: expected ${plural(expected, "column")}, got ${got}`, path, line);
 }
 
 function countCommas(b: Uint8Array, from: number, end: number): number {
