@@ -58,7 +58,11 @@ export function lineChart(series: readonly Series[], o: ChartOptions): string {
   if (o.logY) [y0, y1] = [Math.floor(y0), Math.ceil(y1)];
   const px = (x: number) => m.l + ((x - x0) / (x1 - x0)) * (W - m.l - m.r);
   const py = (y: number) => H - m.b - ((ty(y) - y0) / (y1 - y0)) * (H - m.t - m.b);
-  const out: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${escapeXml(o.title)}">`];
+  // The legend sits under the x axis, in rows of up to three, so it never covers a line.
+  const perRow = 3;
+  const legendRows = Math.ceil(series.length / perRow);
+  const fullH = H + (legendRows > 0 ? 8 + 16 * legendRows : 0);
+  const out: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${fullH}" width="${W}" height="${fullH}" role="img" aria-label="${escapeXml(o.title)}">`];
   out.push(`<text x="${W / 2}" y="18" text-anchor="middle" font-weight="bold">${escapeXml(o.title)}</text>`);
   const yTicks = o.logY ? Array.from({ length: y1 - y0 + 1 }, (_, k) => 10 ** (y0 + k)) : niceTicks(y0, y1);
   for (const t of yTicks) {
@@ -69,7 +73,7 @@ export function lineChart(series: readonly Series[], o: ChartOptions): string {
     const x = px(t).toFixed(1);
     out.push(`<line x1="${x}" x2="${x}" y1="${H - m.b}" y2="${H - m.b + 4}" stroke="#333"/><text x="${x}" y="${H - m.b + 16}" text-anchor="middle" font-size="11">${t}</text>`);
   }
-  out.push(`<rect x="${m.l}" y="${m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" fill="none" stroke="#333"/>`);
+  out.push(`<rect class="plot" x="${m.l}" y="${m.t}" width="${W - m.l - m.r}" height="${H - m.t - m.b}" fill="none" stroke="#333"/>`);
   out.push(`<text x="${W / 2}" y="${H - 6}" text-anchor="middle" font-size="12">${escapeXml(o.xLabel)}</text>`);
   out.push(`<text transform="translate(14 ${(H - m.b + m.t) / 2}) rotate(-90)" text-anchor="middle" font-size="12">${escapeXml(o.yLabel)}</text>`);
   series.forEach((s, i) => {
@@ -80,8 +84,9 @@ export function lineChart(series: readonly Series[], o: ChartOptions): string {
       const [cx, cy] = p.split(",");
       out.push(`<circle cx="${cx}" cy="${cy}" r="3" fill="${color}"/>`);
     }
-    const ly = m.t + 14 + 16 * i;
-    out.push(`<rect x="${W - m.r - 150}" y="${ly - 8}" width="10" height="10" fill="${color}"/><text x="${W - m.r - 135}" y="${ly}" font-size="11" dominant-baseline="middle">${escapeXml(s.name)}</text>`);
+    const ly = H + 12 + 16 * Math.floor(i / perRow);
+    const lx = m.l + ((W - m.l - m.r) / perRow) * (i % perRow);
+    out.push(`<rect class="legend" x="${lx}" y="${ly - 5}" width="10" height="10" fill="${color}"/><text x="${lx + 15}" y="${ly}" font-size="11" dominant-baseline="middle">${escapeXml(s.name)}</text>`);
   });
   out.push("</svg>");
   return out.join("\n");

@@ -21,7 +21,7 @@ import { layerGradNorms } from "./grad-norms.js";
 import { lrAt, parseLrSchedule } from "./lr-schedule.js";
 import { describeModel, initialState } from "./model.js";
 import type { EpochLine, Reporter } from "./progress.js";
-import { renderReport } from "./report.js";
+import { MAX_MISCLASSIFIED, renderReport, type TestDetails } from "./report.js";
 import { RNG_KEYS } from "./rng-keys.js";
 import { buildRunConfig, modelMetadata, type RunConfig } from "./run-config.js";
 import { clearLeftovers, createRunDir, defaultRunDir, saveModelFiles, writeJsonAtomic, writeMetrics, type TensorMap } from "./run-dir.js";
@@ -31,7 +31,7 @@ import { hooksUrl } from "./worker-hooks.js";
 import { sameJson } from "./json-check.js";
 import { plural } from "./plural.js";
 import { regressionMetrics, unstandardizeTargets, type RegressionMetrics } from "./regression-metrics.js";
-import { forwardRows, modelWithState } from "./saved-model.js";
+import { classify, forwardRows, modelWithState } from "./saved-model.js";
 import { TASKS, describeFigures, outputWidth, type TestFigures } from "./task.js";
 
 const describeKernels = (k: RunConfig["kernels"]): string => `${k.backend}${k.relaxedSimd ? " (relaxed SIMD)" : ""}`;
@@ -253,7 +253,8 @@ async function trainWatched(
       : { loss: evaluated.loss, accuracy: evaluated.accuracy };
     saveModelFiles(dir, finalModel, await dp.optimizerStateDict(), metadata);
     writeMetrics(dir, [...metrics, { split: "test", ...test }]);
-    writeFileAtomic(join(dir, "report.html"), renderReport(config, metrics, test));
+    const details = regression ? undefined : classificationDetails(config, data, finalModel, trainRows + valRows, testRows);
+    writeFileAtomic(join(dir, "report.html"), renderReport(config, metrics, test, details));
     const seconds = (performance.now() - started) / 1000;
     reporter.result(
       "test",
@@ -280,6 +281,29 @@ async function trainWatched(
   } finally {
     await dp.close();
   }
+}
+
+/**
+ * The report's view of rows `[from, from + n)` under `state`: the confusion matrix and, for image
+ * data, the first misclassified images (pixels back in their raw [0, 1] units).
+ */
+function classificationDetails(config: RunConfig, data: Splits3, state: TensorMap, from: number, n: number): TestDetails {
+  const f = data.features;
+  const x = data.x.subarray(from * f, (from + n) * f);
+  const { classes: predicted } = classify(modelWithState(config.model, state), x, n, f);
+  const k = data.classes;
+  const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+  const misclassified: NonNullable<TestDetails["misclassified"]> = [];
+  const { mean, std } = data.standardization as { mean: number; std: number };
+  for (let i = 0; i < n; i++) {
+    const truth = data.y[from + i]!;
+    const p = predicted[i]!;
+    confusion[truth]![p]!++;
+    if (data.shape && p !== truth && misclassified.length < MAX_MISCLASSIFIED) {
+      misclassified.push({ pixels: Float32Array.from(x.subarray(i * f, (i + 1) * f), (v) => v * std + mean), truth, predicted: p });
+    }
+  }
+  return { confusion, ...(data.shape ? { misclassified } : {}) };
 }
 
 /**

@@ -72,7 +72,9 @@ describe("weft train", () => {
     expect(opt.metadata).toEqual({ type: "Adam", step: "20" });
     expect(Object.keys(opt.tensors)).toEqual(["expAvg", "expAvgSq", "maxExpAvgSq"]);
     const html = readFileSync(join(run, "report.html"), "utf8");
-    expect(html.match(/<svg/g)).toHaveLength(3);
+    expect(html.match(/<svg/g)).toHaveLength(4);
+    expect(html).toContain('class="confusion matrix"');
+    expect(html.match(/<img src="data:image\/png;base64,/g)?.length).toBeGreaterThan(0);
     expect(html).toContain("Gradient norm per layer");
   });
 });
