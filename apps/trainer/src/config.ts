@@ -197,7 +197,7 @@ function parsePatience(v: unknown): number | null {
 
 /** Every `weft train` flag, in --help order. */
 export const TRAIN_FLAGS: readonly FlagDef[] = [
-  { name: "data", key: "data", metavar: "SOURCE", help: "mnist (embedded 10,000 digits), idx:<images>,<labels> (MNIST-format files, .gz ok) or csv:<file> (label in column 0)", shown: "mnist", parse: parseData },
+  { name: "data", key: "data", metavar: "SOURCE", help: "mnist (embedded 10,000 digits), idx:<images>,<labels> (MNIST-format files, .gz ok) or csv:<file> (a label column, see --label-column, and numeric features)", shown: "mnist", parse: parseData },
   { name: "splits", key: "splits", metavar: "T,V,T", help: "train,validation,test sizes: fractions summing to 1 or row counts (seeded shuffle)", shown: "0.8,0.1,0.1", parse: parseSplits },
   { name: "epochs", key: "epochs", metavar: "N", help: "epochs in all (with --resume: continue up to N)", shown: "10", parse: integer(1, 1_000_000) },
   { name: "batch-size", key: "batchSize", metavar: "N", help: "rows per step, split across the workers", shown: "128", parse: integer(1, 65_536) },
