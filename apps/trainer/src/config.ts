@@ -69,9 +69,13 @@ const OPTION_KEYS: readonly (keyof TrainOptions)[] = Object.keys({
 
 /**
  * Options added after runs were already saved: a config.json without them loads with these
- * values — what those runs did (label column 0 was the only CSV layout then).
+ * values — what those runs did (label column 0 was the only CSV layout then; other data has none).
  */
-const SAVED_DEFAULTS: Partial<TrainOptions> = { task: "classification", labelColumn: "0", impute: "none" };
+const savedDefaults = (data: unknown): Partial<TrainOptions> => ({
+  task: "classification",
+  labelColumn: typeof data === "string" && data.startsWith("csv:") ? "0" : null,
+  impute: "none",
+});
 
 type Key = keyof TrainOptions | keyof RunFlags | "config";
 
@@ -353,7 +357,7 @@ export function checkSavedOptions(saved: unknown, file: string): TrainOptions {
     if (!(OPTION_KEYS as readonly string[]).includes(k)) throw new UsageError(`${file}: unknown key "options.${k}" (a run's options are ${OPTION_KEYS.join(", ")})`);
     out[k] = check(BY_KEY.get(k)!, v, ` (key "options.${k}" in ${file})`);
   }
-  for (const [k, v] of Object.entries(SAVED_DEFAULTS)) if (!Object.hasOwn(saved, k)) out[k] = v;
+  for (const [k, v] of Object.entries(savedDefaults(saved.data))) if (!Object.hasOwn(saved, k)) out[k] = v;
   const missing = OPTION_KEYS.filter((k) => !Object.hasOwn(out, k));
   if (missing.length > 0) throw new UsageError(`${file}: "options" lacks ${missing.map((k) => `"${k}"`).join(", ")}: not a config.json that weft wrote`);
   const options = out as unknown as TrainOptions;

@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { readSafetensorsFile } from "@weft/tensor";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { requireBuild, weftHere } from "./cli-helpers.js";
+import { loadCsv, splitDataset, standardize } from "../src/data/index.js";
+import { requireBuild, tinyCsv, weftHere } from "./cli-helpers.js";
 
 const root = mkdtempSync(join(tmpdir(), "weft-tabular-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -81,9 +82,9 @@ describe("text class labels in a named column (a CRLF, quoted file)", () => {
   const csv = join(root, "loans.csv");
   const out = join(root, "loans");
   const data = loans(600, 2);
+  beforeAll(() => writeFileSync(csv, loanCsv(data)));
 
   it("train maps the labels to classes, saves their names, and learns them", async () => {
-    writeFileSync(csv, loanCsv(data));
     const r = await weftHere(["train", "--data", `csv:${csv}`, "--label-column", "decision", ...EIGHT, "--out", out, "--json"]);
     expect(r.code, r.stderr).toBe(0);
     expect(testLine(r.stdout).accuracy).toBeGreaterThan(0.9);
@@ -136,9 +137,9 @@ describe("text class labels in a named column (a CRLF, quoted file)", () => {
 
 describe("missing values", () => {
   const csv = join(root, "loans-missing.csv");
+  beforeAll(() => writeFileSync(csv, loanCsv(loans(600, 4), true)));
 
   it("are an error naming the line and the column, with what to do", async () => {
-    writeFileSync(csv, loanCsv(loans(600, 4), true));
     const r = await weftHere(["train", "--data", `csv:${csv}`, "--label-column", "decision", ...EIGHT, "--out", join(root, "refused")]);
     expect(r.code).toBe(2);
     // Row 5 (line 7 of the file: the header is line 1) has no income.
@@ -237,5 +238,34 @@ describe("--task regression", () => {
     expect(r.stdout).toMatch(/epoch 1\/1 {2}train loss \d\.\d{4} {2}val loss \d\.\d{4} {2}val rmse \S+ {2}mae \S+ {2}r² -?\d\.\d{4} /);
     expect(r.stdout).toMatch(/1 target \(rent\)/);
     expect(r.stdout).toMatch(/test rmse \S+, mae \S+, r² \S+ \(loss/);
+  });
+});
+
+describe("a run saved before these options existed", () => {
+  it("loads for eval, predict and --resume: no task, label column or impute in its options, one scalar mean/std", async () => {
+    const csv = join(root, "old.csv");
+    writeFileSync(csv, tinyCsv(240, 6));
+    const out = join(root, "old-run");
+    const args = ["--data", `csv:${csv}`, "--splits", "180,30,30", "--hidden", "8", "--workers", "1", "--batch-size", "30"];
+    expect((await weftHere(["train", ...args, "--epochs", "1", "--out", out, "--json"])).code).toBe(0);
+    // What such a run wrote: the CSV standardised with one scalar over every feature, no names.
+    const { train } = splitDataset(loadCsv(csv), { seed: 0, counts: { train: 180, val: 30, test: 30 } });
+    const scalar = standardize(train);
+    const path = join(out, "config.json");
+    const config = JSON.parse(readFileSync(path, "utf8"));
+    for (const k of ["task", "labelColumn", "impute"]) delete config.options[k];
+    delete config.data.featureNames;
+    config.standardization = scalar;
+    writeFileSync(path, JSON.stringify(config));
+    const ev = await weftHere(["eval", "--model", out, "--json"]);
+    expect(ev.code, ev.stderr).toBe(0);
+    const pred = await weftHere(["predict", "--model", out, "--input", csv]);
+    expect(pred.code, pred.stderr).toBe(0);
+    expect(pred.stdout.trim().split("\n")).toHaveLength(240);
+    const resumed = await weftHere(["train", "--resume", out, "--epochs", "2", "--json"]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const after = JSON.parse(readFileSync(path, "utf8"));
+    expect(after.standardization).toEqual(scalar);
+    expect(after.options).toMatchObject({ task: "classification", labelColumn: "0", impute: "none" });
   });
 });

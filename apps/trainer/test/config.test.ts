@@ -125,6 +125,9 @@ describe("switches and combinations", () => {
     const old: Record<string, unknown> = { ...options };
     for (const k of ["task", "labelColumn", "impute"]) delete old[k];
     expect(checkSavedOptions(old, "config.json")).toEqual({ ...options, task: "classification", labelColumn: "0", impute: "none" });
+    const mnist: Record<string, unknown> = { ...resolve([]).options };
+    for (const k of ["task", "labelColumn", "impute"]) delete mnist[k];
+    expect(checkSavedOptions(mnist, "config.json")).toEqual(resolve([]).options);
   });
   it("--resume takes only --epochs, --json, --verbose beside it", () => {
     expect(resolve(["--resume", "runs/a", "--epochs", "5", "--json"]).run.resume).toBe("runs/a");
