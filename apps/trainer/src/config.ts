@@ -10,13 +10,13 @@ import { UsageError } from "./errors.js";
 import type { FlagShape, RawFlags } from "./argv.js";
 import { isObject, preview } from "./json-check.js";
 import { LR_SCHEDULE_FORMS, parseLrSchedule } from "./lr-schedule.js";
+import { TASK_NAMES, type TaskName } from "./task.js";
 
 export type OptimizerName = "adam" | "adamw" | "sgd" | "rmsprop";
 export type ActivationName = "relu" | "gelu" | "tanh" | "sigmoid" | "leaky-relu";
 export type NormName = "batch" | "layer" | "none";
 export type InitName = "he" | "xavier" | "default";
-/** What a run learns (see task.ts); a new task adds its name here and its entry in task.ts's table. */
-export type TaskName = "classification" | "regression";
+export type { TaskName };
 export type ImputeName = "none" | "mean";
 
 /** Everything that decides what a run computes (saved in config.json; `--resume` reads it back). */
@@ -219,7 +219,7 @@ export const TRAIN_FLAGS: readonly FlagDef[] = [
   { name: "lr-schedule", key: "lrSchedule", metavar: "SPEC", help: `per-epoch schedule: ${LR_SCHEDULE_FORMS}`, shown: "none", parse: parseSchedule },
   { name: "early-stopping", key: "earlyStopping", metavar: "PATIENCE", help: "stop after PATIENCE epochs without a lower validation loss; keep the best weights", shown: "off", parse: parsePatience },
   { name: "augment", key: "augment", boolean: true, help: "random shifts (±2 px) and noise on training images, seeded per worker and step", shown: "off", parse: flag },
-  { name: "task", key: "task", metavar: "NAME", help: "classification (cross-entropy, class labels) or regression (MSE, float targets, standardised for training)", shown: "classification", parse: oneOf("classification", "regression") },
+  { name: "task", key: "task", metavar: "NAME", help: "classification (cross-entropy, class labels) or regression (MSE, float targets, standardised for training)", shown: "classification", parse: oneOf(...TASK_NAMES) },
   { name: "label-column", key: "labelColumn", metavar: "NAME|INDEX", help: "CSV: the label column by name or index (regression: one or more, a,b); class labels may be text", shown: "the column named label, else the first", parse: parseLabelColumn },
   { name: "impute", key: "impute", metavar: "KIND", help: "CSV: missing feature values (empty, NA, NaN, ?): none (an error naming line and column) or mean (the training split's column mean)", shown: "none", parse: oneOf("none", "mean") },
   { name: "seed", key: "seed", metavar: "N", help: "seed of the split, init, shuffling, dropout and augmentation", shown: "0", parse: integer(0, Number.MAX_SAFE_INTEGER) },
