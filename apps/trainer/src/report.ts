@@ -14,13 +14,16 @@ import type { EpochMetrics } from "./train.js";
 
 /** What the test split's predictions show (classification). */
 export interface TestDetails {
-  /** `confusion[t][p]`: test rows of true class t predicted as class p. */
-  confusion: number[][];
+  /** `confusion[t][p]`: test rows of true class t predicted as class p (classification). */
+  confusion?: number[][];
+  /** Regression: each target's test values and predictions, in the targets' units (a scatter per target, up to {@link MAX_SCATTERS}). */
+  predictions?: { name: string; truth: Float32Array; predicted: Float32Array }[];
   /** Up to {@link MAX_MISCLASSIFIED} misclassified test images (image data): raw pixels in [0, 1], `[h, w]` of `config.data.shape`. */
   misclassified?: { pixels: Float32Array; truth: number; predicted: number }[];
 }
 
 export const MAX_MISCLASSIFIED = 32;
+const MAX_SCATTERS = 4;
 /** Above this many classes the matrix is left out (unreadable); per-class accuracy stays. */
 const MATRIX_CLASSES = 30;
 
@@ -93,7 +96,7 @@ ${table}
 <figure>${accuracy}</figure>
 <figure>${speed}</figure>
 <figure>${grads}</figure>
-${details ? confusionSection(details.confusion, className) : ""}${details?.misclassified && config.data.shape ? misclassifiedSection(details.misclassified, config.data.shape, className) : ""}</body>
+${details?.confusion ? confusionSection(details.confusion, className) : ""}${details?.predictions ? scatterSection(details.predictions) : ""}${details?.misclassified && config.data.shape ? misclassifiedSection(details.misclassified, config.data.shape, className) : ""}</body>
 </html>
 `;
 }
@@ -119,6 +122,18 @@ ${confusion.map((_, t) => `<tr><th>${escapeXml(name(t))}</th><td>${totals[t]}</t
 ${confusion.map((row, t) => `<tr><th>${escapeXml(name(t))}</th>${row.map((v, p) => cell(v, t, p)).join("")}<td>${pct(accuracy[t]!)}</td></tr>`).join("\n")}
 </table>`;
   return `<h2>Test split: confusion matrix and per-class accuracy</h2>\n${matrix}\n`;
+}
+
+/** Predicted against true test values, one scatter a target, with the line y = x a perfect model would sit on. */
+function scatterSection(targets: NonNullable<TestDetails["predictions"]>): string {
+  const charts = targets.slice(0, MAX_SCATTERS).map(({ name, truth, predicted }) => {
+    const points = Array.from(truth, (t, i): [number, number] => [t, predicted[i]!]);
+    let [lo, hi] = [Infinity, -Infinity];
+    for (const [t, p] of points) [lo, hi] = [Math.min(lo, t, p), Math.max(hi, t, p)];
+    const series = [{ name: "test rows", points }, { name: "y = x (perfect)", points: [[lo, lo], [hi, hi]] as [number, number][] }];
+    return `<figure>${lineChart(series, { title: `Test split: predicted vs true ${name}`, xLabel: `true ${name}`, yLabel: `predicted ${name}`, dotsOnly: ["test rows"], yRange: [lo, hi] })}</figure>`;
+  });
+  return `<h2>Test split: predictions</h2>\n${charts.join("\n")}\n`;
 }
 
 function misclassifiedSection(images: NonNullable<TestDetails["misclassified"]>, [h, w]: [number, number], name: (k: number) => string): string {

@@ -253,7 +253,7 @@ async function trainWatched(
       : { loss: evaluated.loss, accuracy: evaluated.accuracy };
     saveModelFiles(dir, finalModel, await dp.optimizerStateDict(), metadata);
     writeMetrics(dir, [...metrics, { split: "test", ...test }]);
-    const details = regression ? undefined : classificationDetails(config, data, finalModel, trainRows + valRows, testRows);
+    const details = (regression ? regressionDetails : classificationDetails)(config, data, finalModel, trainRows + valRows, testRows);
     writeFileAtomic(join(dir, "report.html"), renderReport(config, metrics, test, details));
     const seconds = (performance.now() - started) / 1000;
     reporter.result(
@@ -306,15 +306,28 @@ function classificationDetails(config: RunConfig, data: Splits3, state: TensorMa
   return { confusion, ...(data.shape ? { misclassified } : {}) };
 }
 
+/** Predictions for rows `[from, from + n)` under `state`, in the targets' units, and those rows' targets. */
+function predictTargets(config: RunConfig, data: Splits3, state: TensorMap, from: number, n: number): { pred: Float32Array; truth: Float32Array; w: number } {
+  const f = data.features;
+  const w = data.targetNames!.length;
+  const pred = forwardRows(modelWithState(config.model, state), data.x.subarray(from * f, (from + n) * f), n, f);
+  return { pred: unstandardizeTargets(pred, data.targetStandardization!), truth: data.rawTargets!.subarray(from * w, (from + n) * w), w };
+}
+
 /**
  * rmse, mae and r2 (in the targets' units) of rows `[from, from + n)` under the weights `state`:
  * the engine reports the standardised MSE only, so the main thread predicts these rows itself.
  */
 function regressionFigures(config: RunConfig, data: Splits3, state: TensorMap, from: number, n: number): RegressionMetrics {
-  const f = data.features;
-  const w = data.targetNames!.length;
-  const pred = forwardRows(modelWithState(config.model, state), data.x.subarray(from * f, (from + n) * f), n, f);
-  return regressionMetrics(unstandardizeTargets(pred, data.targetStandardization!), data.rawTargets!.subarray(from * w, (from + n) * w), w);
+  const { pred, truth, w } = predictTargets(config, data, state, from, n);
+  return regressionMetrics(pred, truth, w);
+}
+
+/** The report's view of a regression's test rows: each target's true values and predictions. */
+function regressionDetails(config: RunConfig, data: Splits3, state: TensorMap, from: number, n: number): TestDetails {
+  const { pred, truth, w } = predictTargets(config, data, state, from, n);
+  const column = (a: Float32Array, j: number) => Float32Array.from({ length: n }, (_, i) => a[i * w + j]!);
+  return { predictions: data.targetNames!.map((name, j) => ({ name, truth: column(truth, j), predicted: column(pred, j) })) };
 }
 
 function interrupted(signal: NodeJS.Signals, dir: string, completed: number, epochs: number, testing: boolean): InterruptedError {

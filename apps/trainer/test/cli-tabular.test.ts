@@ -196,6 +196,9 @@ describe("--task regression", () => {
     expect(config.model.at(-1)).toMatchObject({ type: "Linear", outFeatures: 2 });
     const meta = readSafetensorsFile(join(out, "model.safetensors")).metadata;
     expect(JSON.parse(meta.target_names!)).toEqual(["price", "rent"]);
+    const html = readFileSync(join(out, "report.html"), "utf8");
+    expect(html).toContain("Test split: predicted vs true rent");
+    expect(html.match(/<svg[^>]*aria-label="Test split: predicted vs true price"[\s\S]*?<\/svg>/)![0].match(/<circle/g)).toHaveLength(100 + 2);
     expect(JSON.parse(meta.target_standardization!)).toEqual(config.targetStandardization);
   });
 

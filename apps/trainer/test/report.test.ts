@@ -96,3 +96,28 @@ describe("report.html: what people look at", () => {
     }
   });
 });
+
+describe("report.html of a regression run", () => {
+  const regConfig = {
+    ...config,
+    options: { ...config.options, data: "csv:houses.csv", task: "regression" as const },
+    data: { ...config.data, classes: 0, shape: undefined, targetNames: ["price", "rent"] },
+  };
+  const regMetrics = metrics.map(({ valAccuracy: _, ...m }) => ({ ...m, rmse: 1000 / m.epoch, mae: 800 / m.epoch, r2: 1 - 0.1 / m.epoch }));
+  const truth = Float32Array.from({ length: 50 }, (_, i) => 1e5 + 1e4 * i);
+  const html = renderReport(regConfig, regMetrics, { loss: 0.05, rmse: 900, mae: 700, r2: 0.95 }, {
+    predictions: [{ name: "price", truth, predicted: truth.map((t, i) => t + (i % 2 ? 5e3 : -5e3)) }, { name: "rent", truth: truth.map((t) => t / 100), predicted: truth.map((t) => t / 100) }],
+  });
+
+  it("charts the validation rmse and mae, and each target's predicted vs true test values", () => {
+    expect(html).toContain("Loss (MSE, standardised targets)");
+    expect(html).toContain("Validation error (the targets&#39; units)");
+    expect(html).toContain("regression of price, rent");
+    expect(html).toContain("rmse 900.0, mae 700.0, r² 0.9500, loss 0.0500");
+    for (const name of ["price", "rent"]) expect(html).toContain(`Test split: predicted vs true ${name}`);
+    const scatter = html.match(/<svg[^>]*aria-label="Test split: predicted vs true price"[\s\S]*?<\/svg>/)![0];
+    expect(scatter.match(/<circle/g)).toHaveLength(50 + 2); // the test rows, and the y = x line's two ends
+    expect(scatter.match(/<polyline/g)).toHaveLength(1); // only y = x is a line
+    expect(html).not.toMatch(/NaN|Infinity|<table class="confusion/);
+  });
+});
