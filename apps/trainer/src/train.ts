@@ -14,25 +14,24 @@ import { DataParallel, WorkerError } from "@weft/parallel";
 import { Rng, writeFileAtomic, type Tensor } from "@weft/tensor";
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from "./checkpoint.js";
 import type { RunFlags, TrainOptions } from "./config.js";
-import { absoluteDataPaths, loadSource, rowRange, splitAndStandardize, type Splits3 } from "./data-source.js";
+import { absoluteDataPaths, loadSource, rowRange, splitAndStandardize } from "./data-source.js";
 import { InterruptedError, RunError, UsageError } from "./errors.js";
-import { watchSignals } from "./interrupt.js";
 import { layerGradNorms } from "./grad-norms.js";
+import { watchSignals } from "./interrupt.js";
+import { sameJson } from "./json-check.js";
 import { lrAt, parseLrSchedule } from "./lr-schedule.js";
 import { describeModel, initialState } from "./model.js";
+import { plural } from "./plural.js";
 import type { EpochLine, Reporter } from "./progress.js";
-import { MAX_MISCLASSIFIED, renderReport, type TestDetails } from "./report.js";
+import { renderReport } from "./report.js";
 import { RNG_KEYS } from "./rng-keys.js";
 import { buildRunConfig, modelMetadata, type RunConfig } from "./run-config.js";
 import { clearLeftovers, createRunDir, defaultRunDir, saveModelFiles, writeJsonAtomic, writeMetrics, type TensorMap } from "./run-dir.js";
 import { checkRunMemory } from "./run-memory.js";
 import { readRunConfig } from "./saved-config.js";
-import { hooksUrl } from "./worker-hooks.js";
-import { sameJson } from "./json-check.js";
-import { plural } from "./plural.js";
-import { regressionMetrics, unstandardizeTargets, type RegressionMetrics } from "./regression-metrics.js";
-import { classify, forwardRows, modelWithState } from "./saved-model.js";
+import { classificationDetails, regressionDetails, regressionFigures } from "./split-figures.js";
 import { TASKS, describeFigures, outputWidth, type TestFigures } from "./task.js";
+import { hooksUrl } from "./worker-hooks.js";
 
 const describeKernels = (k: RunConfig["kernels"]): string => `${k.backend}${k.relaxedSimd ? " (relaxed SIMD)" : ""}`;
 
@@ -281,53 +280,6 @@ async function trainWatched(
   } finally {
     await dp.close();
   }
-}
-
-/**
- * The report's view of rows `[from, from + n)` under `state`: the confusion matrix and, for image
- * data, the first misclassified images (pixels back in their raw [0, 1] units).
- */
-function classificationDetails(config: RunConfig, data: Splits3, state: TensorMap, from: number, n: number): TestDetails {
-  const f = data.features;
-  const x = data.x.subarray(from * f, (from + n) * f);
-  const { classes: predicted } = classify(modelWithState(config.model, state), x, n, f);
-  const k = data.classes;
-  const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
-  const misclassified: NonNullable<TestDetails["misclassified"]> = [];
-  const { mean, std } = data.standardization as { mean: number; std: number };
-  for (let i = 0; i < n; i++) {
-    const truth = data.y[from + i]!;
-    const p = predicted[i]!;
-    confusion[truth]![p]!++;
-    if (data.shape && p !== truth && misclassified.length < MAX_MISCLASSIFIED) {
-      misclassified.push({ pixels: Float32Array.from(x.subarray(i * f, (i + 1) * f), (v) => v * std + mean), truth, predicted: p });
-    }
-  }
-  return { confusion, ...(data.shape ? { misclassified } : {}) };
-}
-
-/** Predictions for rows `[from, from + n)` under `state`, in the targets' units, and those rows' targets. */
-function predictTargets(config: RunConfig, data: Splits3, state: TensorMap, from: number, n: number): { pred: Float32Array; truth: Float32Array; w: number } {
-  const f = data.features;
-  const w = data.targetNames!.length;
-  const pred = forwardRows(modelWithState(config.model, state), data.x.subarray(from * f, (from + n) * f), n, f);
-  return { pred: unstandardizeTargets(pred, data.targetStandardization!), truth: data.rawTargets!.subarray(from * w, (from + n) * w), w };
-}
-
-/**
- * rmse, mae and r2 (in the targets' units) of rows `[from, from + n)` under the weights `state`:
- * the engine reports the standardised MSE only, so the main thread predicts these rows itself.
- */
-function regressionFigures(config: RunConfig, data: Splits3, state: TensorMap, from: number, n: number): RegressionMetrics {
-  const { pred, truth, w } = predictTargets(config, data, state, from, n);
-  return regressionMetrics(pred, truth, w);
-}
-
-/** The report's view of a regression's test rows: each target's true values and predictions. */
-function regressionDetails(config: RunConfig, data: Splits3, state: TensorMap, from: number, n: number): TestDetails {
-  const { pred, truth, w } = predictTargets(config, data, state, from, n);
-  const column = (a: Float32Array, j: number) => Float32Array.from({ length: n }, (_, i) => a[i * w + j]!);
-  return { predictions: data.targetNames!.map((name, j) => ({ name, truth: column(truth, j), predicted: column(pred, j) })) };
 }
 
 function interrupted(signal: NodeJS.Signals, dir: string, completed: number, epochs: number, testing: boolean): InterruptedError {
