@@ -189,7 +189,10 @@ async function trainWatched(
         `model ${describeModel(config.model)} (${plural(dp.params.length, "parameter")}), ` +
         `${config.optimizer.type} lr ${options.lr}, batch ${options.batchSize}, ${plural(options.epochs, "epoch")}, ${plural(W, "worker")}, seed ${options.seed}` +
         (doneEpochs > 0 ? `\nresuming after epoch ${doneEpochs}` : ""),
-      { dir, data: data.source, rows: data.rows, model: config.model, parameters: dp.params.length, workers: W, epochs: options.epochs, resumedAfter: doneEpochs },
+      {
+        dir, data: data.source, task: options.task, rows: data.rows, ...(data.classNames ? { classNames: data.classNames } : {}), ...(data.targetNames ? { targetNames: data.targetNames } : {}),
+        model: config.model, parameters: dp.params.length, workers: W, epochs: options.epochs, resumedAfter: doneEpochs,
+      },
     );
     if (ckpt) await dp.loadState(ckpt.model, ckpt.optimizer, ckpt.step);
 

@@ -179,6 +179,7 @@ describe("--task regression", () => {
     trained = await weftHere(["train", "--data", `csv:${csv}`, "--task", "regression", "--label-column", "price,rent", ...SMALL_TAB, "--epochs", "20", "--out", out, "--json"]);
     expect(trained.code, trained.stderr).toBe(0);
     const events = trained.stdout.trim().split("\n").map((l) => JSON.parse(l));
+    expect(events[0]).toMatchObject({ event: "start", task: "regression", targetNames: ["price", "rent"] });
     const epochs = events.filter((e) => e.event === "epoch");
     expect(epochs).toHaveLength(20);
     for (const e of epochs) for (const k of ["rmse", "mae", "r2"]) expect(Number.isFinite(e[k]), k).toBe(true);
