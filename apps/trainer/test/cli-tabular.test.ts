@@ -115,6 +115,12 @@ describe("text class labels in a named column (a CRLF, quoted file)", () => {
     const first = JSON.parse(json.stdout.split("\n")[0]!);
     expect(first).toMatchObject({ row: 0, label: names[0] });
     expect(first.class).toBe(names[0] === "approved" ? 0 : 1);
+    // A header without one of the model's features is named.
+    const partial = join(root, "partial.csv");
+    writeFileSync(partial, "age,debt ratio\n40,0.2\n");
+    const refused = await weftHere(["predict", "--model", out, "--input", partial]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/partial\.csv: line 1: no column named "income": the model takes the features "age", "income", "debt ratio"/);
     // The training file itself (its label column dropped by name) gives the same kind of answer.
     const own = await weftHere(["predict", "--model", out, "--input", csv]);
     expect(own.code, own.stderr).toBe(0);
