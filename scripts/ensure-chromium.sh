@@ -17,6 +17,6 @@ fi
 as_root=()
 [ "$(id -u)" -ne 0 ] && as_root=(sudo)
 echo "ensure-chromium: installing Debian's chromium package (apt-get)…" >&2
-"${as_root[@]}" apt-get update -qq >&2
-DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >&2
+${as_root[@]+"${as_root[@]}"} apt-get update -qq >&2
+DEBIAN_FRONTEND=noninteractive ${as_root[@]+"${as_root[@]}"} apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >&2
 find_browser || { echo "ensure-chromium: apt-get installed chromium but it is not on PATH" >&2; exit 1; }

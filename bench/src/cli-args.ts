@@ -1,7 +1,10 @@
 /**
- * The benchmarks' command lines: `--name value` options and `--flag` switches, nothing more.
- * Unknown names are an error, so a typo never silently measures the default.
+ * The benchmarks' command lines: `--name value` (or `--name=value`) options and `--flag`
+ * switches, nothing more, read by Node's `util.parseArgs` (non-strict, from its tokens, so each
+ * fault keeps this file's own message). Unknown names are an error, so a typo never silently
+ * measures the default.
  */
+import { parseArgs as parseArgv } from "node:util";
 
 export type Args = Map<string, string | true>;
 
@@ -10,22 +13,25 @@ export type Args = Map<string, string | true>;
  * @example parseArgs(["--workers", "2", "--json"], ["workers"], ["json"]) // Map { workers → "2", json → true }
  */
 export function parseArgs(argv: readonly string[], options: readonly string[], flags: readonly string[]): Args {
+  const shapes = Object.fromEntries([...options.map((o) => [o, { type: "string" as const }]), ...flags.map((f) => [f, { type: "boolean" as const }])]);
+  const { tokens } = parseArgv({ args: [...argv], options: shapes, strict: false, allowPositionals: true, tokens: true });
   const out: Args = new Map();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith("--")) throw new Error(`unexpected argument ${JSON.stringify(a)}`);
-    const name = a.slice(2);
+  for (const t of tokens) {
+    const raw = argv[t.index]!;
+    if (t.kind !== "option" || !t.rawName.startsWith("--")) throw new Error(`unexpected argument ${JSON.stringify(raw)}`);
+    const name = t.name;
     if (name === "help") {
       // Every benchmark states its usage in its first line of JSDoc; the known names say the rest.
       process.stdout.write(`options: ${[...options.map((o) => `--${o} VALUE`), ...flags.map((f) => `--${f}`)].join(" ")}\n(see bench/README.md for what each figure means)\n`);
       process.exit(0);
     }
     if (flags.includes(name)) {
+      if (t.inlineValue) throw new Error(`--${name} is a switch: it takes no value, got ${JSON.stringify(t.value)}`);
       out.set(name, true);
     } else if (options.includes(name)) {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith("--")) throw new Error(`--${name} needs a value`);
-      out.set(name, v);
+      // parseArgs takes the next word as the value even when it is an option: not here.
+      if (t.value === undefined || (!t.inlineValue && t.value.startsWith("--"))) throw new Error(`--${name} needs a value`);
+      out.set(name, t.value);
     } else {
       throw new Error(`unknown option --${name} (known: ${[...options, ...flags].map((o) => `--${o}`).join(" ")})`);
     }

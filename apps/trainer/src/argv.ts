@@ -1,9 +1,12 @@
 /**
- * Splits a command line into `--flag value` pairs, as most CLIs read them: `--name value`,
- * `--name=value`, and bare boolean flags (`--json`). A lone `--` is skipped, so both
- * `pnpm train --epochs 2` and `pnpm train -- --epochs 2` work. Only the shape is checked here;
- * the values are validated by the command's flag table.
+ * Splits a command line into `--flag value` pairs with Node's `util.parseArgs`, as most CLIs read
+ * them: `--name value`, `--name=value`, and bare boolean flags (`--json`). A lone `--` is skipped,
+ * so both `pnpm train --epochs 2` and `pnpm train -- --epochs 2` work. Only the shape is checked
+ * here; the values are validated by the command's flag table. parseArgs runs non-strict, with its
+ * tokens, so that every fault gets weft's own message (an unknown flag with a did-you-mean, a
+ * flag given twice, a switch given a value, a missing value) rather than parseArgs' generic one.
  */
+import { parseArgs } from "node:util";
 import { UsageError } from "./errors.js";
 
 /** What the parser needs to know about each flag: whether it takes a value. */
@@ -16,40 +19,39 @@ export interface FlagShape {
 export type RawFlags = Map<string, string | boolean>;
 
 export function parseArgv(argv: readonly string[], flags: readonly FlagShape[], command: string): RawFlags {
+  const args = argv.filter((t) => t !== "--");
   const known = new Map(flags.map((f) => [f.name, f]));
+  const options = Object.fromEntries(flags.map((f) => [f.name, { type: f.boolean ? ("boolean" as const) : ("string" as const) }]));
+  const { tokens } = parseArgs({ args, options, strict: false, allowPositionals: true, tokens: true });
   const out: RawFlags = new Map();
-  for (let i = 0; i < argv.length; i++) {
-    const token = argv[i]!;
-    if (token === "--") continue;
-    if (token === "-h") {
+  for (const t of tokens) {
+    const raw = args[t.index]!;
+    if (t.kind === "option-terminator") continue;
+    if (raw === "-h") {
       out.set("help", true);
       continue;
     }
-    if (!token.startsWith("--")) {
-      throw new UsageError(`unexpected argument ${JSON.stringify(token)}: flags start with -- (see weft ${command} --help)`);
+    if (t.kind === "positional" || !t.rawName.startsWith("--")) {
+      throw new UsageError(`unexpected argument ${JSON.stringify(raw)}: flags start with -- (see weft ${command} --help)`);
     }
-    const eq = token.indexOf("=");
-    const name = token.slice(2, eq < 0 ? undefined : eq);
+    const name = t.name;
     const def = known.get(name);
     if (!def) throw new UsageError(`unknown flag --${name}${suggest(name, [...known.keys()])} (see weft ${command} --help)`);
     if (out.has(name)) throw new UsageError(`--${name} is given twice`);
     if (def.boolean) {
-      if (eq < 0) out.set(name, true);
+      if (!t.inlineValue) out.set(name, true);
       else {
-        const v = token.slice(eq + 1);
+        const v = t.value ?? "";
         if (v !== "true" && v !== "false") throw new UsageError(`--${name} is a switch: give it alone, or as --${name}=true or --${name}=false, got ${JSON.stringify(v)}`);
         out.set(name, v === "true");
       }
       continue;
     }
-    if (eq >= 0) {
-      out.set(name, token.slice(eq + 1));
-      continue;
+    // parseArgs takes the next word as the value even when it is a flag (`--epochs --json`): not here.
+    if (t.value === undefined || (!t.inlineValue && t.value.startsWith("--") && t.value.length > 2)) {
+      throw new UsageError(`--${name} needs a value (see weft ${command} --help)`);
     }
-    const next = argv[i + 1];
-    if (next === undefined || (next.startsWith("--") && next.length > 2)) throw new UsageError(`--${name} needs a value (see weft ${command} --help)`);
-    out.set(name, next);
-    i++;
+    out.set(name, t.value);
   }
   return out;
 }

@@ -10,14 +10,14 @@ import { UsageError } from "./errors.js";
 import type { FlagShape, RawFlags } from "./argv.js";
 import { isObject, preview } from "./json-check.js";
 import { LR_SCHEDULE_FORMS, parseLrSchedule } from "./lr-schedule.js";
+import { TASK_NAMES, type TaskName } from "./task.js";
 
 export type OptimizerName = "adam" | "adamw" | "sgd" | "rmsprop";
 export type ActivationName = "relu" | "gelu" | "tanh" | "sigmoid" | "leaky-relu";
 export type NormName = "batch" | "layer" | "none";
 export type ArchName = "mlp" | "cnn";
 export type InitName = "he" | "xavier" | "default";
-/** What a run learns (see task.ts); a new task adds its name here and its entry in task.ts's table. */
-export type TaskName = "classification" | "regression";
+export type { TaskName };
 export type ImputeName = "none" | "mean";
 
 /** Everything that decides what a run computes (saved in config.json; `--resume` reads it back). */
@@ -81,9 +81,15 @@ const OPTION_KEYS: readonly (keyof TrainOptions)[] = Object.keys({
 
 /**
  * Options added after runs were already saved: a config.json without them loads with these
- * values — what those runs did (label column 0 was the only CSV layout then).
+ * values — what those runs did (label column 0 was the only CSV layout then; other data has none).
  */
-const SAVED_DEFAULTS: Partial<TrainOptions> = { task: "classification", labelColumn: "0", impute: "none", model: null, arch: "mlp" };
+const savedDefaults = (data: unknown): Partial<TrainOptions> => ({
+  task: "classification",
+  labelColumn: typeof data === "string" && data.startsWith("csv:") ? "0" : null,
+  impute: "none",
+  model: null,
+  arch: "mlp",
+});
 
 type Key = keyof TrainOptions | keyof RunFlags | "config";
 
@@ -215,7 +221,7 @@ function parsePatience(v: unknown): number | null {
 
 /** Every `weft train` flag, in --help order. */
 export const TRAIN_FLAGS: readonly FlagDef[] = [
-  { name: "data", key: "data", metavar: "SOURCE", help: "mnist (embedded 10,000 digits), idx:<images>,<labels> (MNIST-format files, .gz ok) or csv:<file> (label in column 0)", shown: "mnist", parse: parseData },
+  { name: "data", key: "data", metavar: "SOURCE", help: "mnist (embedded 10,000 digits), idx:<images>,<labels> (MNIST-format files, .gz ok) or csv:<file> (a label column, see --label-column, and numeric features)", shown: "mnist", parse: parseData },
   { name: "splits", key: "splits", metavar: "T,V,T", help: "train,validation,test sizes: fractions summing to 1 or row counts (seeded shuffle)", shown: "0.8,0.1,0.1", parse: parseSplits },
   { name: "epochs", key: "epochs", metavar: "N", help: "epochs in all (with --resume: continue up to N)", shown: "10", parse: integer(1, 1_000_000) },
   { name: "batch-size", key: "batchSize", metavar: "N", help: "rows per step, split across the workers", shown: "128", parse: integer(1, 65_536) },
@@ -235,7 +241,7 @@ export const TRAIN_FLAGS: readonly FlagDef[] = [
   { name: "lr-schedule", key: "lrSchedule", metavar: "SPEC", help: `per-epoch schedule: ${LR_SCHEDULE_FORMS}`, shown: "none", parse: parseSchedule },
   { name: "early-stopping", key: "earlyStopping", metavar: "PATIENCE", help: "stop after PATIENCE epochs without a lower validation loss; keep the best weights", shown: "off", parse: parsePatience },
   { name: "augment", key: "augment", boolean: true, help: "random shifts (±2 px) and noise on training images, seeded per worker and step", shown: "off", parse: flag },
-  { name: "task", key: "task", metavar: "NAME", help: "classification (cross-entropy, class labels) or regression (MSE, float targets, standardised for training)", shown: "classification", parse: oneOf("classification", "regression") },
+  { name: "task", key: "task", metavar: "NAME", help: "classification (cross-entropy, class labels) or regression (MSE, float targets, standardised for training)", shown: "classification", parse: oneOf(...TASK_NAMES) },
   { name: "label-column", key: "labelColumn", metavar: "NAME|INDEX", help: "CSV: the label column by name or index (regression: one or more, a,b); class labels may be text", shown: "the column named label, else the first", parse: parseLabelColumn },
   { name: "impute", key: "impute", metavar: "KIND", help: "CSV: missing feature values (empty, NA, NaN, ?): none (an error naming line and column) or mean (the training split's column mean)", shown: "none", parse: oneOf("none", "mean") },
   { name: "seed", key: "seed", metavar: "N", help: "seed of the split, init, shuffling, dropout and augmentation", shown: "0", parse: integer(0, Number.MAX_SAFE_INTEGER) },
@@ -387,7 +393,7 @@ export function checkSavedOptions(saved: unknown, file: string): TrainOptions {
     if (!(OPTION_KEYS as readonly string[]).includes(k)) throw new UsageError(`${file}: unknown key "options.${k}" (a run's options are ${OPTION_KEYS.join(", ")})`);
     out[k] = check(BY_KEY.get(k)!, v, ` (key "options.${k}" in ${file})`);
   }
-  for (const [k, v] of Object.entries(SAVED_DEFAULTS)) if (!Object.hasOwn(saved, k)) out[k] = v;
+  for (const [k, v] of Object.entries(savedDefaults(saved.data))) if (!Object.hasOwn(saved, k)) out[k] = v;
   const missing = OPTION_KEYS.filter((k) => !Object.hasOwn(out, k));
   if (missing.length > 0) throw new UsageError(`${file}: "options" lacks ${missing.map((k) => `"${k}"`).join(", ")}: not a config.json that weft wrote`);
   const options = out as unknown as TrainOptions;

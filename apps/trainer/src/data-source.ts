@@ -7,6 +7,7 @@ import { resolve } from "node:path";
 import { loadCsv, loadEmbeddedMnist, loadIdx, splitDataset, standardize, type Dataset, type Splits, type Standardization } from "./data/index.js";
 import { labelColumns, type TrainOptions } from "./config.js";
 import { UsageError } from "./errors.js";
+import { plural } from "./plural.js";
 
 export interface Splits3 {
   /** All rows, `[train + val + test, features]`, standardised. */
@@ -66,7 +67,7 @@ export function splitRows(ds: Dataset, splits: readonly [number, number, number]
   try {
     return splitDataset(ds, counts ? { seed, inPlace: true, counts: { train: splits[0], val: splits[1], test: splits[2] } } : { seed, inPlace: true, train: splits[0], val: splits[1], test: splits[2] });
   } catch (e) {
-    throw new UsageError(`--splits ${splits.join(",")} does not fit ${ds.source} (${ds.n} rows): ${(e as Error).message.replace(/^splitDataset: /, "")}`);
+    throw new UsageError(`--splits ${splits.join(",")} does not fit ${ds.source} (${plural(ds.n, "row")}): ${(e as Error).message.replace(/^splitDataset: /, "")}`);
   }
 }
 
@@ -79,7 +80,7 @@ export function splitAndStandardize(ds: Dataset, splits: readonly [number, numbe
   const parts = splitRows(ds, splits, seed);
   const { train, val, test } = parts;
   for (const [name, part] of [["validation", val], ["test", test]] as const) {
-    if (part.n === 0) throw new UsageError(`--splits ${splits.join(",")} leaves the ${name} split of ${ds.source} (${ds.n} rows) empty`);
+    if (part.n === 0) throw new UsageError(`--splits ${splits.join(",")} leaves the ${name} split of ${ds.source} (${plural(ds.n, "row")}) empty`);
   }
   const standardization = standardize(train, [val, test], { perFeature });
   const total = train.n + val.n + test.n;

@@ -16,6 +16,7 @@ import { gunzipSync } from "node:zlib";
 import { labelColumns } from "./config.js";
 import { MISSING, beyondFloat32, splitCsvLine } from "./data/csv.js";
 import { DataError, IDX_IMAGES_MAGIC } from "./data/index.js";
+import { plural } from "./plural.js";
 
 export interface PredictInput {
   x: Float32Array;
@@ -46,7 +47,7 @@ function readIdxImages(path: string, b: Buffer, features: number): PredictInput 
   if (magic !== IDX_IMAGES_MAGIC) throw new DataError(`${path}: IDX magic number 0x${magic.toString(16).padStart(8, "0")}: expected 0x00000803 (images of unsigned bytes, 3 dimensions)`, path);
   if (b.length < 16) throw new DataError(`${path}: truncated: expected a 16-byte header, got ${b.length} bytes`, path);
   const [n, h, w] = [b.readUInt32BE(4), b.readUInt32BE(8), b.readUInt32BE(12)];
-  if (h * w !== features) throw new DataError(`${path}: images of ${h}×${w} = ${h * w} pixels, but the model takes ${features} features`, path);
+  if (h * w !== features) throw new DataError(`${path}: images of ${h}×${w} = ${h * w} pixels, but the model takes ${plural(features, "feature")}`, path);
   if (b.length !== 16 + n * h * w) throw new DataError(`${path}: expected ${16 + n * h * w} bytes (16-byte header + ${n} × ${h} × ${w}), got ${b.length}`, path);
   const x = new Float32Array(n * features);
   for (let i = 0; i < x.length; i++) x[i] = b[16 + i]! / 255;
@@ -81,7 +82,7 @@ function readCsvRows(path: string, text: string, features: number, layout: CsvLa
       pick = featureColumns(path, i + 1, header ? fields.map((f) => f.trim()) : null, columns, features, layout);
       if (header) continue;
     }
-    if (fields.length !== columns) throw new DataError(`${path}: line ${i + 1}: ragged row: expected ${columns} columns, got ${fields.length}`, path, i + 1);
+    if (fields.length !== columns) throw new DataError(`${path}: line ${i + 1}: ragged row: expected ${plural(columns, "column")}, got ${fields.length}`, path, i + 1);
     for (const c of pick) {
       const f = fields[c]!;
       let v = NUMBER.test(f) ? Number(f) : Number.NaN;
@@ -119,7 +120,7 @@ function featureColumns(path: string, line: number, names: string[] | null, colu
   const spec = layout.labelColumn === null ? [names?.includes("label") ? "label" : 0] : labelColumns(layout.labelColumn);
   const drop = spec.map((l) => (typeof l === "number" ? (l < 0 ? columns + l : l) : (names?.indexOf(l) ?? -1)));
   if (columns !== features + spec.length || drop.some((c) => c < 0 || c >= columns)) {
-    throw new DataError(`${path}: line ${line}: expected ${features} feature columns (or ${features + spec.length} with the label column${spec.length === 1 ? "" : "s"} as in training), got ${columns}`, path, line);
+    throw new DataError(`${path}: line ${line}: expected ${plural(features, "feature column")} (or ${features + spec.length} with the label column${spec.length === 1 ? "" : "s"} as in training), got ${columns}`, path, line);
   }
   return all.filter((c) => !drop.includes(c));
 }

@@ -75,3 +75,30 @@ export function buildRunConfig(o: TrainOptions, d: Splits3, file?: ModelFileReco
     createdAt: new Date().toISOString(),
   };
 }
+
+/**
+ * model.safetensors' `__metadata__`: what a user needs to use the model elsewhere (PyTorch,
+ * safetensors' `safe_open(...).metadata()`) without config.json, each value a JSON string:
+ * `task`, `input_shape` (one row: `[features]`), `image_shape` (`[h, w]`, image data),
+ * `standardization` (`{"mean", "std"}`: apply `(x − mean) / std` to raw inputs), `class_names`
+ * (text labels), `feature_names` (a CSV header), `target_names` and `target_standardization`
+ * (regression: the model predicts `(t − mean) / std`), and `architecture` (the layer list, in
+ * state-dict order). `format` is `"pt"`, as PyTorch's own files say.
+ */
+export function modelMetadata(c: RunConfig): Record<string, string> {
+  const d = c.data;
+  const fields: Record<string, unknown> = {
+    task: c.options.task,
+    input_shape: [d.features],
+    image_shape: d.shape,
+    standardization: c.standardization,
+    class_names: d.classNames,
+    feature_names: d.featureNames,
+    target_names: d.targetNames,
+    target_standardization: c.targetStandardization,
+    architecture: c.model,
+  };
+  const out: Record<string, string> = { format: "pt" };
+  for (const [k, v] of Object.entries(fields)) if (v !== undefined) out[k] = JSON.stringify(v);
+  return out;
+}

@@ -79,9 +79,9 @@ export function writeOptimizerFile(path: string, optimizer: OptimizerSnapshot): 
   writeSafetensorsFile(path, tensorsOf(optimizer), { type: optimizer.type, step: String(optimizer.step) });
 }
 
-/** Writes the top-level model and optimizer files (the run's deliverables). */
-export function saveModelFiles(runDir: string, model: TensorMap, optimizer: OptimizerSnapshot): void {
-  writeSafetensorsFile(join(runDir, "model.safetensors"), model, { format: "pt" });
+/** Writes the top-level model (with `metadata`: see run-config.ts's modelMetadata) and optimizer files (the run's deliverables). */
+export function saveModelFiles(runDir: string, model: TensorMap, optimizer: OptimizerSnapshot, metadata: Record<string, string> = { format: "pt" }): void {
+  writeSafetensorsFile(join(runDir, "model.safetensors"), model, metadata);
   writeOptimizerFile(join(runDir, "optimizer.safetensors"), optimizer);
 }
 

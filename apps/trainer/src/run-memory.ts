@@ -21,6 +21,7 @@ import { backend } from "@weft/tensor";
 import type { TrainOptions } from "./config.js";
 import { UsageError } from "./errors.js";
 import { modelSpec } from "./model.js";
+import { plural } from "./plural.js";
 import { optimizerSpec } from "./run-config.js";
 
 export interface MemoryLimits {
@@ -138,7 +139,7 @@ function suggestions(o: TrainOptions, d: DataShape, limits: MemoryLimits): strin
 export function checkRunMemory(o: TrainOptions, d: DataShape, limits: MemoryLimits = memoryLimits(), savedIn?: string): void {
   const wasm = limits.sharedBytes !== null;
   const m = runMemory(o, d, wasm);
-  const what = `${m.parameters.toLocaleString("en-US")} parameters × ${m.parameterCopies} copies + ${o.workers} workers × ${gib(m.perWorkerBytes)} of arena${wasm ? " and scratch" : ""}`;
+  const what = `${m.parameters.toLocaleString("en-US")} parameters × ${m.parameterCopies} copies + ${plural(o.workers, "worker")} × ${gib(m.perWorkerBytes)} of arena${wasm ? " and scratch" : ""}`;
   let problem: string;
   if (wasm && m.sharedBytes > limits.sharedBytes!) {
     problem = `the run needs ${gib(m.sharedBytes)} of shared memory (${what}), over the ${gib(limits.sharedBytes!)} a wasm memory holds`;

@@ -1,10 +1,10 @@
 /**
  * What a run learns, one entry a task: the loss the engine minimises, the model's output width
- * and the figures an epoch reports besides the losses. `--task` picks one; adding a task is a
- * name in config.ts's TaskName, an entry here, and its data and metrics where they differ.
+ * and the figures an epoch reports besides the losses. `--task` picks one of {@link TASKS}' keys;
+ * adding a task is an entry here, and its data and figures where they differ (data-source.ts,
+ * train.ts's epoch and test figures, eval.ts, predict.ts).
  */
 import type { LossSpec } from "@weft/parallel";
-import type { TaskName } from "./config.js";
 import type { RegressionMetrics } from "./regression-metrics.js";
 
 /** A split's figures: the loss and accuracy (classification) or rmse, mae, r2 (regression). */
@@ -19,11 +19,15 @@ export interface TaskDef {
   metricKeys: readonly string[];
 }
 
-export const TASKS: Record<TaskName, TaskDef> = {
+export const TASKS = {
   classification: { loss: { type: "crossEntropyLoss" }, lossName: "cross-entropy", metricKeys: ["valAccuracy"] },
   // MSE of the standardised targets; rmse, mae and r2 in the targets' own units, on the validation split.
   regression: { loss: { type: "mseLoss" }, lossName: "MSE, standardised targets", metricKeys: ["rmse", "mae", "r2"] },
-};
+} as const satisfies Record<string, TaskDef>;
+
+/** `--task`'s values: the table's keys. */
+export type TaskName = keyof typeof TASKS;
+export const TASK_NAMES = Object.keys(TASKS) as TaskName[];
 
 /** Width of the model's output layer: one logit a class, or one value a regression target. */
 export function outputWidth(task: TaskName, data: { classes: number; targetNames?: readonly string[] }): number {

@@ -16,27 +16,26 @@ import type { Module } from "@weft/layers";
 import { Rng, writeFileAtomic, type Tensor } from "@weft/tensor";
 import { loadCheckpoint, saveCheckpoint, type Checkpoint } from "./checkpoint.js";
 import type { RunFlags, TrainOptions } from "./config.js";
-import { absoluteDataPaths, loadSource, rowRange, splitAndStandardize, type Splits3 } from "./data-source.js";
+import { absoluteDataPaths, loadSource, rowRange, splitAndStandardize } from "./data-source.js";
 import { InterruptedError, RunError, UsageError } from "./errors.js";
-import { watchSignals } from "./interrupt.js";
 import { layerGradNorms } from "./grad-norms.js";
+import { watchSignals } from "./interrupt.js";
+import { sameJson } from "./json-check.js";
 import { lrAt, parseLrSchedule } from "./lr-schedule.js";
 import { arenaBytesFor } from "./cnn.js";
 import { describeModel, initialState } from "./model.js";
 import { buildRunModule, checkModelFileUnchanged, describeModelFile, hasBatchNorm, isModelFile, modelFileRecord, parameterCount, sampleShapeOf } from "./model-file.js";
+import { plural } from "./plural.js";
 import type { EpochLine, Reporter } from "./progress.js";
 import { renderReport } from "./report.js";
 import { RNG_KEYS } from "./rng-keys.js";
-import { buildRunConfig, type RunConfig } from "./run-config.js";
+import { buildRunConfig, modelMetadata, type RunConfig } from "./run-config.js";
 import { clearLeftovers, createRunDir, defaultRunDir, saveModelFiles, writeJsonAtomic, writeMetrics, type TensorMap } from "./run-dir.js";
 import { checkRunMemory } from "./run-memory.js";
 import { readRunConfig } from "./saved-config.js";
-import { hooksUrl } from "./worker-hooks.js";
-import { sameJson } from "./json-check.js";
-import { plural } from "./plural.js";
-import { regressionMetrics, unstandardizeTargets, type RegressionMetrics } from "./regression-metrics.js";
-import { forwardRows, modelWithState } from "./saved-model.js";
+import { classificationDetails, regressionDetails, regressionFigures } from "./split-figures.js";
 import { TASKS, describeFigures, outputWidth, type TestFigures } from "./task.js";
+import { hooksUrl } from "./worker-hooks.js";
 
 const describeKernels = (k: RunConfig["kernels"]): string => `${k.backend}${k.relaxedSimd ? " (relaxed SIMD)" : ""}`;
 
@@ -138,6 +137,8 @@ async function trainWatched(
   // The network once on this thread: the checkpoint's shapes, a model file's size and its errors before any worker starts.
   const probe = (await buildRunModule(config.model, options.seed)).module;
   const parameters = parameterCount(probe);
+  /** The main thread's copy for the figures the engine does not compute (regression metrics, the report's test views). */
+  const net = { module: probe, sampleShape: fromFile ? sampleShape : [data.features] };
   if (fromFile) checkRunMemory(options, { ...memory, parameters }, undefined, savedIn);
   const plan = batchPlan(nTrain, options.batchSize, fromFile ? hasBatchNorm(probe) : options.norm === "batch");
   let ckpt: Checkpoint | null = null;
@@ -160,11 +161,12 @@ async function trainWatched(
       earlyStopping: options.earlyStopping !== null,
       metricKeys: TASKS[options.task].metricKeys,
     });
-    if (ckpt && ckpt.epoch > options.epochs) throw new UsageError(`--epochs ${options.epochs}: the run in ${dir} has already completed ${ckpt.epoch} epochs`);
+    if (ckpt && ckpt.epoch > options.epochs) throw new UsageError(`--epochs ${options.epochs}: the run in ${dir} has already completed ${plural(ckpt.epoch, "epoch")}`);
   } else {
     createRunDir(dir);
   }
   writeJsonAtomic(join(dir, "config.json"), config);
+  const metadata = modelMetadata(config);
 
   const { train: trainRows, val: valRows, test: testRows } = data.rows;
   const regression = options.task === "regression";
@@ -217,7 +219,10 @@ async function trainWatched(
         `model ${isModelFile(config.model) ? describeModelFile(config.model) : describeModel(config.model)} (${plural(dp.params.length, "parameter")}), ` +
         `${config.optimizer.type} lr ${options.lr}, batch ${options.batchSize}, ${plural(options.epochs, "epoch")}, ${plural(W, "worker")}, seed ${options.seed}` +
         (doneEpochs > 0 ? `\nresuming after epoch ${doneEpochs}` : ""),
-      { dir, data: data.source, rows: data.rows, model: config.model, parameters: dp.params.length, workers: W, epochs: options.epochs, resumedAfter: doneEpochs },
+      {
+        dir, data: data.source, task: options.task, rows: data.rows, ...(data.classNames ? { classNames: data.classNames } : {}), ...(data.targetNames ? { targetNames: data.targetNames } : {}),
+        model: config.model, parameters: dp.params.length, workers: W, epochs: options.epochs, resumedAfter: doneEpochs,
+      },
     );
     if (ckpt) await dp.loadState(ckpt.model, ckpt.optimizer, ckpt.step);
 
@@ -231,7 +236,7 @@ async function trainWatched(
     const testIdx = rowRange(trainRows + valRows, trainRows + valRows + testRows);
 
     if (stopped) reporter.result("early-stop", `this run was ended by early stopping after epoch ${doneEpochs}: nothing more to train`, { bestEpoch: stopper!.bestEpoch + 1 });
-    else if (doneEpochs === options.epochs) reporter.result("done", `this run has already trained ${doneEpochs} epochs: nothing more to train`, { epochs: doneEpochs });
+    else if (doneEpochs === options.epochs) reporter.result("done", `this run has already trained ${plural(doneEpochs, "epoch")}: nothing more to train`, { epochs: doneEpochs });
 
     for (let epoch = doneEpochs; epoch < options.epochs && !stopped; epoch++) {
       const t0 = performance.now();
@@ -248,7 +253,7 @@ async function trainWatched(
       const gradNorms = Object.fromEntries(Object.entries(normSums).map(([k, v]) => [k, v / samples]));
       const val = await dp.evaluate(valIdx);
       const model = toTensorMap(await dp.stateDict());
-      const figures = regression ? regressionFigures(probe, fromFile ? sampleShape : [data.features], data, model, trainRows, valRows) : { valAccuracy: val.accuracy };
+      const figures = regression ? regressionFigures(net, data, model, trainRows, valRows) : { valAccuracy: val.accuracy };
       const line: EpochMetrics = {
         epoch: epoch + 1, trainLoss, valLoss: val.loss, ...figures,
         samplesPerSec: planRows / trainSeconds, seconds: (performance.now() - t0) / 1000, lr, gradNorms,
@@ -261,13 +266,13 @@ async function trainWatched(
       const optimizer = await dp.optimizerStateDict();
       // The deliverables first, then the checkpoint: whenever a checkpoint exists, so does a
       // whole model.safetensors (of that epoch or, if killed in between, the next).
-      saveModelFiles(dir, model, optimizer);
+      saveModelFiles(dir, model, optimizer, metadata);
       writeMetrics(dir, metrics);
       writeFileAtomic(join(dir, "report.html"), renderReport(config, metrics, null));
       saveCheckpoint(dir, { epoch: epoch + 1, step: dp.steps, metrics: metrics as unknown as Record<string, unknown>[], stopped, model, optimizer, best });
       completed = epoch + 1;
       reporter.epochEnd({ ...line, epochs: options.epochs });
-      if (stopped) reporter.result("early-stop", `early stopping: no lower validation loss for ${options.earlyStopping} epochs; keeping epoch ${stopper!.bestEpoch + 1}'s weights`, { bestEpoch: stopper!.bestEpoch + 1 });
+      if (stopped) reporter.result("early-stop", `early stopping: no lower validation loss for ${plural(options.earlyStopping!, "epoch")}; keeping epoch ${stopper!.bestEpoch + 1}'s weights`, { bestEpoch: stopper!.bestEpoch + 1 });
     }
 
     testing = true;
@@ -276,15 +281,16 @@ async function trainWatched(
     const evaluated = await dp.evaluate(testIdx);
     const finalModel = toTensorMap(await dp.stateDict());
     const test: TestFigures = regression
-      ? { loss: evaluated.loss, ...regressionFigures(probe, fromFile ? sampleShape : [data.features], data, finalModel, trainRows + valRows, testRows) }
+      ? { loss: evaluated.loss, ...regressionFigures(net, data, finalModel, trainRows + valRows, testRows) }
       : { loss: evaluated.loss, accuracy: evaluated.accuracy };
-    saveModelFiles(dir, finalModel, await dp.optimizerStateDict());
+    saveModelFiles(dir, finalModel, await dp.optimizerStateDict(), metadata);
     writeMetrics(dir, [...metrics, { split: "test", ...test }]);
-    writeFileAtomic(join(dir, "report.html"), renderReport(config, metrics, test));
+    const details = (regression ? regressionDetails : classificationDetails)(net, data, finalModel, trainRows + valRows, testRows);
+    writeFileAtomic(join(dir, "report.html"), renderReport(config, metrics, test, details));
     const seconds = (performance.now() - started) / 1000;
     reporter.result(
       "test",
-      `test ${describeFigures(test)} (loss ${test.loss.toFixed(4)}${regression ? ", MSE of the standardised targets" : ""}) on ${testRows.toLocaleString("en-US")} rows, ${seconds.toFixed(1)} s in all\n` +
+      `test ${describeFigures(test)} (loss ${test.loss.toFixed(4)}${regression ? ", MSE of the standardised targets" : ""}) on ${plural(testRows, "row")}, ${seconds.toFixed(1)} s in all\n` +
         `saved ${join(dir, "model.safetensors")} (PyTorch state-dict keys) and ${join(dir, "report.html")}`,
       { split: "test", ...test, seconds, dir },
     );
@@ -307,17 +313,6 @@ async function trainWatched(
   } finally {
     await dp.close();
   }
-}
-
-/**
- * rmse, mae and r2 (in the targets' units) of rows `[from, from + n)` under the weights `state`:
- * the engine reports the standardised MSE only, so the main thread predicts these rows itself.
- */
-function regressionFigures(net: Module, shape: readonly number[], data: Splits3, state: TensorMap, from: number, n: number): RegressionMetrics {
-  const f = data.features;
-  const w = data.targetNames!.length;
-  const pred = forwardRows(modelWithState(net, state), data.x.subarray(from * f, (from + n) * f), n, shape);
-  return regressionMetrics(unstandardizeTargets(pred, data.targetStandardization!), data.rawTargets!.subarray(from * w, (from + n) * w), w);
 }
 
 function interrupted(signal: NodeJS.Signals, dir: string, completed: number, epochs: number, testing: boolean): InterruptedError {

@@ -62,11 +62,22 @@ describe("weft train", () => {
     ]);
     expect(tensors["0.weight"]!.shape).toEqual([32, 784]);
     expect(tensors["1.num_batches_tracked"]!.data[0]).toBe(20); // 2 epochs × 10 steps
+    // Its metadata: what a PyTorch user needs without config.json (JSON strings).
+    const meta = readSafetensorsFile(join(run, "model.safetensors")).metadata;
+    const config = JSON.parse(readFileSync(join(run, "config.json"), "utf8"));
+    expect(Object.keys(meta).sort()).toEqual(["architecture", "format", "image_shape", "input_shape", "standardization", "task"]);
+    expect(JSON.parse(meta.input_shape!)).toEqual([784]);
+    expect(JSON.parse(meta.image_shape!)).toEqual([28, 28]);
+    expect(JSON.parse(meta.standardization!)).toEqual(config.standardization);
+    expect(typeof config.standardization.mean).toBe("number");
+    expect(JSON.parse(meta.architecture!)).toEqual(config.model);
     const opt = readSafetensorsFile(join(run, "optimizer.safetensors"));
     expect(opt.metadata).toEqual({ type: "Adam", step: "20" });
     expect(Object.keys(opt.tensors)).toEqual(["expAvg", "expAvgSq", "maxExpAvgSq"]);
     const html = readFileSync(join(run, "report.html"), "utf8");
-    expect(html.match(/<svg/g)).toHaveLength(3);
+    expect(html.match(/<svg/g)).toHaveLength(4);
+    expect(html).toContain('class="confusion matrix"');
+    expect(html.match(/<img src="data:image\/png;base64,/g)?.length).toBeGreaterThan(0);
     expect(html).toContain("Gradient norm per layer");
   });
 });

@@ -95,6 +95,13 @@ describe("switches and combinations", () => {
     expect(() => resolve(["--epochs"])).toThrow(/--epochs needs a value/);
     expect(() => resolve(["--epochs", "--json"])).toThrow(/--epochs needs a value/);
   });
+  it("reads --name=value, negative values, -h, and names a single-dash word as it was typed (util.parseArgs underneath)", () => {
+    expect(parseArgv(["--lr=0.5", "--seed", "-1", "-h"], TRAIN_FLAGS, "train")).toEqual(new Map<string, string | boolean>([["lr", "0.5"], ["seed", "-1"], ["help", true]]));
+    expect(() => resolve(["-xv"])).toThrow(/^unexpected argument "-xv": flags start with -- \(see weft train --help\)$/);
+    expect(() => resolve(["--json=yes"])).toThrow(/--json is a switch: give it alone, or as --json=true or --json=false, got "yes"/);
+    expect(() => resolve(["--epoch=3"])).toThrow(/unknown flag --epoch \(did you mean --epochs\?\)/);
+    expect(() => resolve(["--zzzzzzzz"])).toThrow(/^unknown flag --zzzzzzzz \(see weft train --help\)$/);
+  });
   it("skips a lone -- (pnpm train -- --epochs 2)", () => {
     expect(resolve(["--", "--epochs", "2"]).options.epochs).toBe(2);
   });
@@ -118,6 +125,9 @@ describe("switches and combinations", () => {
     const old: Record<string, unknown> = { ...options };
     for (const k of ["task", "labelColumn", "impute"]) delete old[k];
     expect(checkSavedOptions(old, "config.json")).toEqual({ ...options, task: "classification", labelColumn: "0", impute: "none" });
+    const mnist: Record<string, unknown> = { ...resolve([]).options };
+    for (const k of ["task", "labelColumn", "impute"]) delete mnist[k];
+    expect(checkSavedOptions(mnist, "config.json")).toEqual(resolve([]).options);
   });
   it("--resume takes only --epochs, --json, --verbose beside it", () => {
     expect(resolve(["--resume", "runs/a", "--epochs", "5", "--json"]).run.resume).toBe("runs/a");

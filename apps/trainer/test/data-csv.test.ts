@@ -150,6 +150,54 @@ describe("loadCsv", () => {
     expect(failure(() => loadCsv(missing), missing)).toMatch(/cannot read/);
   });
 
+  it("maps text class labels to indices in sorted name order (CRLF, quoted fields with commas and escaped quotes)", () => {
+    const path = write('age,"income, yearly",note,label\r\n34,"52,000",1,denied\r\n51,81000,"2",approved\r\n29,"40000",3,"denied"\r\n');
+    // "52,000" is not a number: the field with a comma inside is one field, and it is text.
+    expect(failure(() => loadCsv(path), path, 2)).toMatch(/column "income, yearly" \(index 1\): "52,000" is not a finite number/);
+    const ok = write('age,"income, yearly",label\r\n34,"52000",denied\r\n51,81000,approved\r\n29,"4e4","denied"\r\n"40","1e5","say ""yes"""\r\n');
+    const ds = loadCsv(ok);
+    expect(ds.classNames).toEqual(["approved", "denied", 'say "yes"']);
+    expect(Array.from(ds.y)).toEqual([1, 0, 1, 2]);
+    expect(ds.classes).toBe(3);
+    expect(ds.featureNames).toEqual(["age", "income, yearly"]);
+    expect(Array.from(ds.x)).toEqual([34, 52000, 51, 81000, 29, 40000, 40, 100000]);
+    // A run's own names map the labels (eval on new data); an unknown name is an error with its line.
+    expect(Array.from(loadCsv(ok, { classNames: ["denied", "approved", 'say "yes"'] }).y)).toEqual([0, 1, 0, 2]);
+    expect(failure(() => loadCsv(ok, { classNames: ["approved", "denied"] }), ok, 5)).toContain(`label ${JSON.stringify('say "yes"')} in column "label" (index 2) is not one of the model's classes ("approved", "denied")`);
+  });
+
+  it("defaults the label column to the one named label, else the first", () => {
+    const named = loadCsv(write("a,label,b\n1,0,2\n3,1,4\n"));
+    expect(Array.from(named.y)).toEqual([0, 1]);
+    expect(Array.from(named.x)).toEqual([1, 2, 3, 4]);
+    const first = loadCsv(write("y,a,b\n1,5,6\n0,7,8\n"));
+    expect(Array.from(first.y)).toEqual([1, 0]);
+  });
+
+  it("names a missing feature value by line and column, or stores NaN to impute; a missing label is always an error", () => {
+    const path = write("label,a,b\n0,1,2\n1,,3\n0,NA,?\n");
+    expect(failure(() => loadCsv(path), path, 3)).toMatch(/line 3: column "a" \(index 1\): \(empty\) is not a finite number \(a missing value: fill it in, or impute it: weft train --impute mean\)/);
+    const ds = loadCsv(path, { missing: "nan" });
+    expect(Array.from(ds.x)).toEqual([1, 2, Number.NaN, 3, Number.NaN, Number.NaN]);
+    const text = write("label,a\n0,1\n1,abc\n");
+    expect(failure(() => loadCsv(text, { missing: "nan" }), text, 3)).toContain('"abc" is not a finite number');
+    const noLabel = write("label,a\n0,1\n,2\n");
+    expect(failure(() => loadCsv(noLabel, { missing: "nan" }), noLabel, 3)).toMatch(/missing label \(empty\)/);
+  });
+
+  it("regression: one or several float target columns, by name or index", () => {
+    const path = write('sqft,price,rooms,rent\n50,1.5e5,2,900.5\n"80",2.5e5,3,"1200"\n');
+    const ds = loadCsv(path, { task: "regression", labelColumn: ["price", -1] });
+    expect(ds.targetNames).toEqual(["price", "rent"]);
+    expect(Array.from(ds.targets!)).toEqual([1.5e5, 900.5, 2.5e5, 1200]);
+    expect(Array.from(ds.x)).toEqual([50, 2, 80, 3]);
+    expect(ds.featureNames).toEqual(["sqft", "rooms"]);
+    expect(ds.classes).toBe(0);
+    const words = write("x,y\n1,high\n");
+    expect(failure(() => loadCsv(words, { task: "regression", labelColumn: "y" }), words, 2)).toMatch(/target "high" in column "y" \(index 1\) is not a finite number/);
+    expect(failure(() => loadCsv(path, { labelColumn: ["price", "rent"] }), path)).toMatch(/classification takes one label column/);
+  });
+
   it("can allocate into shared memory", () => {
     const ds = loadCsv(write("1,2\n0,3\n"), { shared: true });
     expect(ds.x.buffer).toBeInstanceOf(SharedArrayBuffer);

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { allocDataset, DataError, type AllocOptions, type Dataset } from "./dataset.js";
 import { parseDecimalText, parseSimpleDecimal } from "./decimal.js";
+import { plural } from "../plural.js";
 
 export interface CsvOptions extends AllocOptions {
   /**
@@ -191,12 +192,12 @@ export function loadCsv(path: string, options: CsvOptions = {}): Dataset {
   if (!named) return { ...base, classes: classes ?? maxLabel + 1 };
   const classNames = options.classNames ? [...options.classNames] : [...new Set(texts)].sort();
   const index = new Map(classNames.map((name, i) => [name, i]));
-  let row = 0;
-  for (let more2 = resetLines(lines, bytes, pos, hasHeader); more2 && row < n; more2 = lines.next(), row++) {
+  for (let row = 0; row < n; row++) {
     const k = index.get(texts[row]!);
     if (k === undefined) {
+      const line = lineOfRow(lines, pos, hasHeader, row);
       const known = classNames.slice(0, 10).map((s) => JSON.stringify(s)).join(", ") + (classNames.length > 10 ? ", …" : "");
-      throw new DataError(`${path}: line ${lines.number}: label ${JSON.stringify(texts[row])} in ${describe(labels[0]!)} is not one of the model's classes (${known})`, path, lines.number);
+      throw new DataError(`${path}: line ${line}: label ${JSON.stringify(texts[row])} in ${describe(labels[0]!)} is not one of the model's classes (${known})`, path, line);
     }
     y[row] = k;
   }
@@ -204,11 +205,11 @@ export function loadCsv(path: string, options: CsvOptions = {}): Dataset {
   return { ...base, classes: classNames.length, classNames };
 }
 
-/** Rewinds `lines` to the first data row (to name the line of a bad class name); false if none. */
-function resetLines(lines: LineReader, bytes: Buffer, pos: number, hasHeader: boolean): boolean {
+/** The 1-based line of data row `row` (for an error message: walks the lines again). */
+function lineOfRow(lines: LineReader, pos: number, hasHeader: boolean, row: number): number {
   lines.rewind(pos);
-  lines.next();
-  return hasHeader ? lines.next() : true;
+  for (let i = hasHeader ? -1 : 0; i <= row; i++) lines.next();
+  return lines.number;
 }
 
 /**
@@ -359,7 +360,7 @@ function resolveLabelColumn(path: string, labelColumn: number | string, columns:
   }
   if (!Number.isInteger(labelColumn) || labelColumn >= columns || labelColumn < -columns) {
     throw new DataError(
-      `${path}: labelColumn ${labelColumn} is out of range: the file has ${columns} columns (0..${columns - 1}, or −1 for the last)`,
+      `${path}: labelColumn ${labelColumn} is out of range: the file has ${plural(columns, "column")} (0..${columns - 1}, or −1 for the last)`,
       path,
     );
   }
@@ -375,7 +376,7 @@ export function beyondFloat32(path: string, line: number, column: string, shown:
 }
 
 function ragged(path: string, line: number, expected: number, got: number): DataError {
-  return new DataError(`${path}: line ${line}: ragged row: expected ${expected} columns, got ${got}`, path, line);
+  return new DataError(`${path}: line ${line}: ragged row: expected ${plural(expected, "column")}, got ${got}`, path, line);
 }
 
 function countCommas(b: Uint8Array, from: number, end: number): number {

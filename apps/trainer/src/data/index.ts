@@ -8,6 +8,6 @@ export type { CsvOptions } from "./csv.js";
 export { splitDataset } from "./split.js";
 export type { SplitOptions, Splits } from "./split.js";
 export { standardize, applyStandardization } from "./standardize.js";
-export type { Standardization } from "./standardize.js";
+export type { Standardization, StandardizeOptions } from "./standardize.js";
 export { augmentBatch } from "./augment.js";
 export type { AugmentOptions } from "./augment.js";
