@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const PACKAGES = ["packages/tensor", "packages/layers", "packages/norm", "packages/optim", "packages/parallel", "apps/trainer"];
+const PACKAGES = ["packages/tensor", "packages/layers", "packages/norm", "packages/optim", "packages/parallel", "packages/text", "packages/mpi", "apps/trainer"];
 const work = mkdtempSync(join(tmpdir(), "weft-pack-"));
 const tarballs = join(work, "tarballs");
 const project = join(work, "project");

@@ -15,7 +15,7 @@ import type { ClipSpec } from "./engine.js";
 import { ThreadLauncher, WorkerError } from "./launcher.js";
 import { checkLossSpec, lossSum, targetTensor, type L1Spec, type LossSpec, type Targets } from "./loss-spec.js";
 import { checkLossValue, loadModelFactory, modelSource, type ModelFactory } from "./model-factory.js";
-import type { LayerSpec } from "./model-spec.js";
+import { checkSpec, type LayerSpec } from "./model-spec.js";
 import { CONV_LAYERS, convParameterCount, type ConvLayerSpec } from "./layer-specs/conv.js";
 import { allocateMemory, dataBytes, planMemory, planRun, views, type MemoryLayout, type MemoryPlan } from "./memory.js";
 import { OPTIMIZER_STATE_NAMES } from "./plan.js";
@@ -120,9 +120,10 @@ export { WorkerError };
 
 /**
  * Floats of a model's parameters, from its spec alone (nothing allocated: a run too big to
- * build can be refused before it is). Layers it does not know count 0; buildModel names them.
+ * build can be refused before it is); the spec is checked first (unknown types, missing options).
  */
 function parameterCount(spec: readonly LayerSpec[]): number {
+  checkSpec(spec);
   let n = 0;
   for (const l of spec) {
     if (l.type === "Linear") n += l.inFeatures * l.outFeatures + (l.bias ?? true ? l.outFeatures : 0);

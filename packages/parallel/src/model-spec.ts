@@ -26,17 +26,35 @@ export interface BuildOptions {
   communicator?: Communicator;
 }
 
-/** Builds a `Sequential` from its spec; unknown layer types or options are an error naming the layer. */
-export function buildModel(spec: readonly LayerSpec[], options: BuildOptions = {}): Sequential {
+/** The options a spec of each type must carry (the positional arguments of its PyTorch constructor). */
+const REQUIRED: Record<string, readonly string[]> = {
+  Linear: ["inFeatures", "outFeatures"], BatchNorm1d: ["numFeatures"], LayerNorm: ["normalizedShape"],
+  Conv1d: ["inChannels", "outChannels", "kernelSize"], Conv2d: ["inChannels", "outChannels", "kernelSize"], BatchNorm2d: ["numFeatures"],
+  MaxPool2d: ["kernelSize"], AvgPool2d: ["kernelSize"], AdaptiveAvgPool2d: ["outputSize"], Unflatten: ["dim", "unflattenedSize"],
+  Embedding: ["numEmbeddings", "embeddingDim"], TransformerEncoderLayer: ["dModel", "nhead"], LSTM: ["inputSize", "hiddenSize"], GRU: ["inputSize", "hiddenSize"],
+};
+
+/**
+ * Checks a spec list's shape before anything reads its numbers: every layer a known type with
+ * known options and its required ones. Errors name the layer.
+ */
+export function checkSpec(spec: readonly LayerSpec[]): void {
   if (!Array.isArray(spec)) throw new Error(`model: expected a list of layer specs ([{type: "Linear", …}, …]), got ${spec === null ? "null" : typeof spec}`);
-  const layers = spec.map((layer, i): Module => {
-    const b = Object.hasOwn(BUILDERS, layer.type) ? BUILDERS[layer.type] : undefined;
-    if (!b) throw new Error(`model layer ${i}: unknown type ${JSON.stringify(layer.type)} (known: ${layerTypes().join(", ")})`);
+  spec.forEach((layer, i) => {
+    const b = Object.hasOwn(BUILDERS, layer?.type) ? BUILDERS[layer.type] : undefined;
+    if (!b) throw new Error(`model layer ${i}: unknown type ${JSON.stringify(layer?.type)} (known: ${layerTypes().join(", ")})`);
     for (const k of Object.keys(layer)) {
       if (k !== "type" && !b.options.includes(k)) throw new Error(`model layer ${i} (${layer.type}): unknown option ${JSON.stringify(k)} (known: ${b.options.join(", ") || "none"})`);
     }
-    return b.build(layer as never, options.rng);
+    const missing = (REQUIRED[layer.type] ?? []).filter((k) => (layer as Record<string, unknown>)[k] === undefined);
+    if (missing.length > 0) throw new Error(`model layer ${i} (${layer.type}): missing ${missing.map((k) => JSON.stringify(k)).join(", ")} (required: ${REQUIRED[layer.type]!.join(", ")})`);
   });
+}
+
+/** Builds a `Sequential` from its spec; unknown layer types or options are an error naming the layer. */
+export function buildModel(spec: readonly LayerSpec[], options: BuildOptions = {}): Sequential {
+  checkSpec(spec);
+  const layers = spec.map((layer): Module => BUILDERS[layer.type]!.build(layer as never, options.rng));
   const model = new Sequential(...layers);
   const comm = options.communicator;
   return comm && comm.worldSize > 1 ? (convertSyncBatchNorm(model, comm) as Sequential) : model;

@@ -423,7 +423,8 @@ describe("data-parallel engine", () => {
 
   it("rejects bad options clearly", async () => {
     await expect(DataParallel.create({ model: SMALL, loss: { type: "crossEntropyLoss" }, optimizer: { type: "Adamax", config: {} }, workers: 1 })).rejects.toThrow(/unknown type "Adamax"/);
-    await expect(DataParallel.create({ model: [{ type: "Conv2d" } as never], loss: { type: "crossEntropyLoss" }, optimizer: { type: "Adam", config: {} }, workers: 1 })).rejects.toThrow(/layer 0: unknown type "Conv2d"/);
+    await expect(DataParallel.create({ model: [{ type: "Conv3d" } as never], loss: { type: "crossEntropyLoss" }, optimizer: { type: "Adam", config: {} }, workers: 1 })).rejects.toThrow(/layer 0: unknown type "Conv3d"/);
+    await expect(DataParallel.create({ model: [{ type: "Conv2d", inChannels: 1 } as never], loss: { type: "crossEntropyLoss" }, optimizer: { type: "Adam", config: {} }, workers: 1 })).rejects.toThrow('model layer 0 (Conv2d): missing "outChannels", "kernelSize" (required: inChannels, outChannels, kernelSize)');
   });
 
   it("checks a dataset given to create before starting any worker", async () => {
