@@ -4,9 +4,11 @@
  * has it behind `--experimental-wasm-relaxed-simd`. V8 reads its wasm feature flags when it
  * validates and compiles a module, so setting the flag before the first kernel is compiled turns
  * relaxed SIMD on for this process and every worker thread it starts (V8 flags are per process) —
- * the same as re-executing with the flag, without a second process. Measured with bench:train
- * (W = 1, batch 128, 784-256-128-10, Node 20, three alternating runs side by side on the 2-vCPU
- * machine): 14,840 / 11,520 / 12,210 → 18,310 / 11,780 / 16,930 samples/s with the flag.
+ * the same as re-executing with the flag, without a second process. Measured on Node 20.20.2 on
+ * the shared 2-vCPU machine, side by side, under load from other jobs: bench:train (W = 1, batch
+ * 128, 784-256-128-10) 14,840 / 11,520 / 12,210 → 18,310 / 11,780 / 16,930 samples/s with the
+ * flag (wall clock, noisy); the plain training step's CPU time 6.23 / 7.41 / 6.73 → 5.81 / 6.74 /
+ * 6.39 ms (5–9% less in each of three rounds).
  *
  * Done only where the host does not already validate relaxed SIMD and `WEFT_RELAXED_SIMD` is not
  * "0"; whether the kernels then use it is @weft/tensor's `wasmRelaxedSimd()`, which validates the

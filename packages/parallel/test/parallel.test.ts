@@ -126,6 +126,27 @@ describe("data-parallel engine", () => {
     for (const l of losses) l.forEach((v, k) => expect(Math.abs(v - plainLosses[k])).toBeLessThanOrEqual(1e-4 + 1e-3 * plainLosses[k]));
   });
 
+  // The same promise one step at a time: from every state the one-worker run reaches, one step of
+  // W workers equals its step. Unlike the 20-step trajectory above, rounding differences cannot
+  // compound here — over many Adam steps a last-bit difference can move a ReLU input across 0
+  // (packages/tensor/README.md, relaxed SIMD), which is the model's sensitivity, not the engine's.
+  it("W workers take the same step as one worker from each state of its run (784-256-BN-128-BN-10, batch 128, 20 Adam steps)", async () => {
+    const data = randomData(20 * 128, 784, 10, 1);
+    const [idx, batches] = schedule(20, 128);
+    const one = await engine(MLP_BN, 1, { data });
+    const many = [[2, await engine(MLP_BN, 2, { data })], [3, await engine(MLP_BN, 3, { data })]] as const;
+    for (let k = 0; k < 20; k++) {
+      const [model, optimizer] = [await one.stateDict(), await one.optimizerStateDict()];
+      const ref = (await one.runSteps(idx, [batches[k]])).losses[0];
+      for (const [w, dp] of many) {
+        await dp.loadState(model, optimizer, k);
+        const loss = (await dp.runSteps(idx, [batches[k]])).losses[0];
+        expect(Math.abs(loss - ref)).toBeLessThanOrEqual(1e-4 + 1e-3 * ref);
+        expect(mismatches(dp.params, one.params, 1e-3, 1e-4), `step ${k + 1}, W=${w}`).toEqual([]);
+      }
+    }
+  });
+
   it("keeps BatchNorm running statistics identical on every worker", async () => {
     const dp = await engine(SMALL, 3);
     await dp.setData(randomData(50, 6, 3, 2));
