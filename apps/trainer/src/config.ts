@@ -189,9 +189,9 @@ export const TRAIN_FLAGS: readonly FlagDef[] = [
   { name: "norm", key: "norm", metavar: "KIND", help: "batch (SyncBatchNorm across workers), layer or none, after each hidden Linear", shown: "batch", parse: oneOf("batch", "layer", "none") },
   { name: "dropout", key: "dropout", metavar: "P", help: "dropout probability after each hidden activation", shown: "0", parse: real(0, 1, false, true) },
   { name: "init", key: "init", metavar: "KIND", help: "Linear weights: he (kaiming normal), xavier (uniform) or default (PyTorch's)", shown: "default", parse: oneOf("he", "xavier", "default") },
-  { name: "lr-schedule", key: "lrSchedule", metavar: "SPEC", help: `per-epoch schedule: ${LR_SCHEDULE_FORMS}`, shown: "none", parse: parseSchedule },
+  { name: "lr-schedule", key: "lrSchedule", metavar: "SPEC", help: `per-epoch schedule: ${LR_SCHEDULE_FORMS}`, shown: "none (--arch cnn: cosine)", parse: parseSchedule },
   { name: "early-stopping", key: "earlyStopping", metavar: "PATIENCE", help: "stop after PATIENCE epochs without a lower validation loss; keep the best weights", shown: "off", parse: parsePatience },
-  { name: "augment", key: "augment", boolean: true, help: "random shifts (±2 px) and noise on training images, seeded per worker and step", shown: "off", parse: flag },
+  { name: "augment", key: "augment", boolean: true, help: "random shifts (±2 px) and noise on training images, seeded per worker and step", shown: "off (--arch cnn: on)", parse: flag },
   { name: "seed", key: "seed", metavar: "N", help: "seed of the split, init, shuffling, dropout and augmentation", shown: "0", parse: integer(0, Number.MAX_SAFE_INTEGER) },
   { name: "out", key: "out", metavar: "DIR", help: "run directory", shown: "runs/<timestamp>", parse: text("a directory path") },
   { name: "resume", key: "resume", metavar: "DIR", help: "continue the run saved in DIR (with --epochs N: up to N epochs in all)", parse: text("a run directory") },
@@ -253,6 +253,7 @@ export function resolveTrainConfig(raw: RawFlags, cores = availableParallelism()
   }
   const get = <T>(key: string, fallback: T): T => (values.has(key) ? (values.get(key) as T) : fallback);
   const optimizer = get<OptimizerName>("optimizer", "adam");
+  const cnn = get<ArchName>("arch", "mlp") === "cnn";
   const options: TrainOptions = {
     data: get("data", "mnist"),
     splits: get("splits", [0.8, 0.1, 0.1]),
@@ -270,9 +271,10 @@ export function resolveTrainConfig(raw: RawFlags, cores = availableParallelism()
     norm: get("norm", "batch"),
     dropout: get("dropout", 0),
     init: get("init", "default"),
-    lrSchedule: get("lrSchedule", "none"),
+    lrSchedule: get("lrSchedule", cnn ? "cosine" : "none"),
     earlyStopping: get("earlyStopping", null),
-    augment: get("augment", false),
+    // --arch cnn defaults to its recipe (cnn.ts): augmentation (of image data) and a cosine schedule.
+    augment: get("augment", cnn && !get("data", "mnist").startsWith("csv:")),
     seed: get("seed", 0),
   };
   const run: RunFlags = {
