@@ -423,7 +423,9 @@ describe("data-parallel engine", () => {
 
   it("rejects bad options clearly", async () => {
     await expect(DataParallel.create({ model: SMALL, loss: { type: "crossEntropyLoss" }, optimizer: { type: "Adamax", config: {} }, workers: 1 })).rejects.toThrow(/unknown type "Adamax"/);
-    await expect(DataParallel.create({ model: [{ type: "Conv2d" } as never], loss: { type: "crossEntropyLoss" }, optimizer: { type: "Adam", config: {} }, workers: 1 })).rejects.toThrow(/layer 0: unknown type "Conv2d"/);
+    await expect(DataParallel.create({ model: [{ type: "Conv3d" } as never], loss: { type: "crossEntropyLoss" }, optimizer: { type: "Adam", config: {} }, workers: 1 })).rejects.toThrow(/layer 0: unknown type "Conv3d"/);
+    // A known type with its options missing: the layer's own error, not a TypeError from counting its parameters.
+    await expect(DataParallel.create({ model: [{ type: "Conv2d" } as never], loss: { type: "crossEntropyLoss" }, optimizer: { type: "Adam", config: {} }, workers: 1 })).rejects.toThrow(/Conv2d: inChannels must be a positive integer/);
   });
 
   it("checks a dataset given to create before starting any worker", async () => {
