@@ -6,7 +6,9 @@
  * `nn.Sequential(nn.Unflatten(1, (1, 28, 28)), nn.Conv2d(1, 32, 3, padding=1, bias=False), nn.BatchNorm2d(32),
  * nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(32, 64, 3, padding=1, bias=False), nn.BatchNorm2d(64), nn.ReLU(),
  * nn.MaxPool2d(2), nn.Flatten(), nn.Linear(3136, 128), nn.ReLU(), nn.Linear(128, 10))` — the
- * standard CNN workload of issue 14 (bench:train --arch cnn).
+ * standard CNN workload of issue 14 (bench:train --arch cnn). Its recipe (config.ts's defaults
+ * under `--arch cnn`) adds `--augment` and `--lr-schedule cosine`: seed 0, 10 epochs, 2 workers,
+ * 98.6% test accuracy on the embedded digits (97.8% val); without them 98.5% (97.4% val).
  */
 import type { LayerSpec } from "@weft/parallel";
 

@@ -238,9 +238,9 @@ export const TRAIN_FLAGS: readonly FlagDef[] = [
   { name: "norm", key: "norm", metavar: "KIND", help: "batch (SyncBatchNorm across workers), layer or none, after each hidden Linear", shown: "batch", parse: oneOf("batch", "layer", "none") },
   { name: "dropout", key: "dropout", metavar: "P", help: "dropout probability after each hidden activation", shown: "0", parse: real(0, 1, false, true) },
   { name: "init", key: "init", metavar: "KIND", help: "Linear weights: he (kaiming normal), xavier (uniform) or default (PyTorch's)", shown: "default", parse: oneOf("he", "xavier", "default") },
-  { name: "lr-schedule", key: "lrSchedule", metavar: "SPEC", help: `per-epoch schedule: ${LR_SCHEDULE_FORMS}`, shown: "none", parse: parseSchedule },
+  { name: "lr-schedule", key: "lrSchedule", metavar: "SPEC", help: `per-epoch schedule: ${LR_SCHEDULE_FORMS}`, shown: "none (--arch cnn: cosine)", parse: parseSchedule },
   { name: "early-stopping", key: "earlyStopping", metavar: "PATIENCE", help: "stop after PATIENCE epochs without a lower validation loss; keep the best weights", shown: "off", parse: parsePatience },
-  { name: "augment", key: "augment", boolean: true, help: "random shifts (±2 px) and noise on training images, seeded per worker and step", shown: "off", parse: flag },
+  { name: "augment", key: "augment", boolean: true, help: "random shifts (±2 px) and noise on training images, seeded per worker and step", shown: "off (--arch cnn: on)", parse: flag },
   { name: "task", key: "task", metavar: "NAME", help: "classification (cross-entropy, class labels) or regression (MSE, float targets, standardised for training)", shown: "classification", parse: oneOf(...TASK_NAMES) },
   { name: "label-column", key: "labelColumn", metavar: "NAME|INDEX", help: "CSV: the label column by name or index (regression: one or more, a,b); class labels may be text", shown: "the column named label, else the first", parse: parseLabelColumn },
   { name: "impute", key: "impute", metavar: "KIND", help: "CSV: missing feature values (empty, NA, NaN, ?): none (an error naming line and column) or mean (the training split's column mean)", shown: "none", parse: oneOf("none", "mean") },
@@ -306,6 +306,7 @@ export function resolveTrainConfig(raw: RawFlags, cores = availableParallelism()
   }
   const get = <T>(key: string, fallback: T): T => (values.has(key) ? (values.get(key) as T) : fallback);
   const optimizer = get<OptimizerName>("optimizer", "adam");
+  const cnn = get<ArchName>("arch", "mlp") === "cnn";
   const options: TrainOptions = {
     data: get("data", "mnist"),
     splits: get("splits", [0.8, 0.1, 0.1]),
@@ -323,9 +324,10 @@ export function resolveTrainConfig(raw: RawFlags, cores = availableParallelism()
     norm: get("norm", "batch"),
     dropout: get("dropout", 0),
     init: get("init", "default"),
-    lrSchedule: get("lrSchedule", "none"),
+    lrSchedule: get("lrSchedule", cnn ? "cosine" : "none"),
     earlyStopping: get("earlyStopping", null),
-    augment: get("augment", false),
+    // --arch cnn defaults to its recipe (cnn.ts): augmentation (of image data) and a cosine schedule.
+    augment: get("augment", cnn && !get("data", "mnist").startsWith("csv:")),
     seed: get("seed", 0),
     task: get("task", "classification"),
     labelColumn: get("labelColumn", null),

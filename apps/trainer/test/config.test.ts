@@ -164,6 +164,10 @@ describe("--arch cnn", () => {
     const { buildModel } = await import("@weft/parallel");
     const options = resolve(["--arch", "cnn"]).options;
     expect(options.arch).toBe("cnn");
+    // Its recipe's defaults; an explicit value wins.
+    expect([options.augment, options.lrSchedule]).toEqual([true, "cosine"]);
+    expect(resolve(["--arch", "cnn", "--lr-schedule", "none"]).options.lrSchedule).toBe("none");
+    expect(resolve(["--arch", "cnn", "--data", "csv:x.csv"]).options.augment).toBe(false);
     const spec = modelSpec(options, 784, 10);
     expect(spec.map((l) => l.type)).toEqual(["Unflatten", "Conv2d", "BatchNorm2d", "ReLU", "MaxPool2d", "Conv2d", "BatchNorm2d", "ReLU", "MaxPool2d", "Flatten", "Linear", "ReLU", "Linear"]);
     const state = buildModel(spec).stateDict();

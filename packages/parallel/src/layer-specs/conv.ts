@@ -56,12 +56,17 @@ export const CONV_LAYERS: LayerBuilders<ConvLayerSpec> = {
   Dropout2d: { options: ["p"], build: (l, rng) => new Dropout2d(l.p ?? 0.5, { rng }) },
 };
 
-/** Floats of a conv-family layer's parameters, from its spec alone (0 for the layers without any). */
+/**
+ * Floats of a conv-family layer's parameters, from its spec alone (0 for the layers without any,
+ * and for a spec too malformed to count: building it then names what is wrong).
+ */
 export function convParameterCount(l: ConvLayerSpec): number {
+  const count = (v: unknown): number => (typeof v === "number" && Number.isFinite(v) ? v : 0);
   if (l.type === "Conv1d" || l.type === "Conv2d") {
-    const k = typeof l.kernelSize === "number" ? l.kernelSize ** (l.type === "Conv1d" ? 1 : 2) : l.kernelSize.reduce((a, b) => a * b, 1);
-    return (l.outChannels * l.inChannels * k) / (l.groups ?? 1) + (l.bias ?? true ? l.outChannels : 0);
+    const ks = l.kernelSize;
+    const k = typeof ks === "number" ? ks ** (l.type === "Conv1d" ? 1 : 2) : Array.isArray(ks) ? ks.reduce((a, b) => a * count(b), 1) : 0;
+    return (count(l.outChannels) * count(l.inChannels) * k) / Math.max(1, count(l.groups ?? 1)) + (l.bias ?? true ? count(l.outChannels) : 0);
   }
-  if (l.type === "BatchNorm2d") return l.affine ?? true ? 2 * l.numFeatures : 0;
+  if (l.type === "BatchNorm2d") return l.affine ?? true ? 2 * count(l.numFeatures) : 0;
   return 0;
 }
