@@ -96,7 +96,7 @@ describe("sumSlots (the js backend's all-reduce of a range)", () => {
 });
 
 describe("data-parallel engine", () => {
-  it("W workers equal one worker and the plain loop (784-256-BN-128-BN-10, batch 128, 20 Adam steps)", async () => {
+  it("W workers give the plain loop's loss at every step, one worker its parameters too (784-256-BN-128-BN-10, batch 128, 20 Adam steps)", async () => {
     const data = randomData(20 * 128, 784, 10, 1);
     const [idx, batches] = schedule(20, 128);
     const results: Float32Array[] = [];
@@ -122,8 +122,17 @@ describe("data-parallel engine", () => {
     }
     const plain = model.flatten().params;
     // Golden train tolerance (rtol 1e-3, atol 1e-4): only float summation order differs.
-    for (const r of results) expect(mismatches(r, plain, 1e-3, 1e-4)).toEqual([]);
+    // One worker sums each gradient over the batch as the plain loop does: the same parameters after 20 steps.
+    expect(mismatches(results[0]!, plain, 1e-3, 1e-4)).toEqual([]);
+    // Every worker count: the same loss at every step of the 20.
     for (const l of losses) l.forEach((v, k) => expect(Math.abs(v - plainLosses[k])).toBeLessThanOrEqual(1e-4 + 1e-3 * plainLosses[k]));
+    // W = 2, 3 sum each gradient in W shard partials, a last-bit difference per step. Over a
+    // trajectory it can move a ReLU input across 0 — measured on Node 24 (relaxed SIMD) at this
+    // seed: BN2 unit 76 of sample 78 is −4.15e-6 in one run and +3.63e-6 in the other at step 15 —
+    // and Adam's normalised step turns that discrete flip into parameter differences beyond any
+    // rounding tolerance: the model's sensitivity, not the engine's. So the parameters of W = 2, 3
+    // are held to the tolerance step by step, from the same state (the next test); the golden
+    // `train` cases hold whole trajectories at W = 2, 3 (test/golden).
   });
 
   // The same promise one step at a time: from every state the one-worker run reaches, one step of
