@@ -16,3 +16,4 @@ export { rmsprop } from "./rmsprop";
 export {
   leakyReluForward, leakyReluBackward, sigmoidForward, sigmoidBackward, tanhForward, tanhBackward, geluForward, geluBackward,
 } from "./activation";
+export { lstmCellForward, lstmCellBackward, gruCellForward, gruCellBackward } from "./rnn";

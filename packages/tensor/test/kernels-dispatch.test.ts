@@ -89,6 +89,11 @@ const CASES: Case[] = [
   { method: "batchNormForward", wasm: "batchNormForward", outputs: [7], args: (o) => [o.data(N, 1), R, C, 1, o.f64(C, 2), o.f64(C, 3), o.f64(C, 4), o.data(N, 5)] },
   { method: "batchNormBackwardSums", wasm: "batchNormBackwardSums", outputs: [7], args: (o) => [o.data(N, 1), o.data(N, 2), R, C, 1, o.f64(C, 3), o.f64(C, 4), o.f64(2 * C, 5)] },
   { method: "batchNormBackwardDx", wasm: "batchNormBackwardDx", outputs: [10], args: (o) => [o.data(N, 1), o.data(N, 2), R, C, 1, o.f64(C, 3), o.f64(C, 4), o.f64(C, 5), o.f64(C, 6), o.f64(C, 7), o.data(N, 8)] },
+  // The recurrent cells (R rows, hidden 2); tanh from exp in wasm: not claimed bit-exact.
+  { method: "lstmCellForward", wasm: "lstmCellForward", exact: false, outputs: [2, 8, 11], args: (o) => [R, 2, o.data(R * 8, 1), 0, 8, o.data(R * 2, 2), 0, 2, o.data(R * 2, 3), 0, 2, o.data(R * 2, 4), 0, 2] },
+  { method: "lstmCellBackward", wasm: "lstmCellBackward", exact: false, outputs: [15, 16], args: (o) => [R, 2, o.data(R * 8, 1), 0, 8, o.data(R * 2, 2), 0, 2, o.data(R * 2, 3), 0, 2, o.data(R * 2, 4), 0, 2, o.data(R * 2, 5), o.data(R * 2, 6), o.data(R * 8, 7)] },
+  { method: "gruCellForward", wasm: "gruCellForward", exact: false, outputs: [2, 11], args: (o) => [R, 2, o.data(R * 6, 1), 0, 6, o.data(R * 6, 2), 0, 6, o.data(R * 2, 3), 0, 2, o.data(R * 2, 4), 0, 2] },
+  { method: "gruCellBackward", wasm: "gruCellBackward", exact: false, outputs: [14, 15, 16], args: (o) => [R, 2, o.data(R * 6, 1), 0, 6, o.data(R * 6, 2), 0, 6, o.data(R * 2, 3), 0, 2, o.data(R * 2, 4), 0, 2, o.data(R * 2, 5), o.data(R * 6, 6), o.data(R * 6, 7)] },
 ];
 
 /** A copy of each typed array argument (so the js reference runs on the same inputs, elsewhere). */

@@ -13,6 +13,7 @@ import { batchNormKernels } from "./batch-norm.js";
 import { softmaxKernels } from "./softmax.js";
 import { crossEntropyKernels } from "./cross-entropy.js";
 import { layerNormKernels } from "./layer-norm.js";
+import { rnnKernels } from "./rnn.js";
 
 export type { WasmKernelsOptions } from "./core.js";
 export type { AdamStep, RmspropStep, SgdStep } from "./optim.js";
@@ -22,7 +23,7 @@ type Family<T> = { [K in keyof T]: OmitThisParameter<T[K]> };
 
 const FAMILIES = [
   gemmKernels, reduceKernels, optimKernels, activationKernels, batchNormKernels,
-  softmaxKernels, crossEntropyKernels, layerNormKernels,
+  softmaxKernels, crossEntropyKernels, layerNormKernels, rnnKernels,
 ] as const;
 
 // Declaration merging: the class below gets every family's methods in its type, and the loop
@@ -30,7 +31,7 @@ const FAMILIES = [
 export interface WasmKernels extends
   Family<typeof gemmKernels>, Family<typeof reduceKernels>, Family<typeof optimKernels>,
   Family<typeof activationKernels>, Family<typeof batchNormKernels>, Family<typeof softmaxKernels>,
-  Family<typeof crossEntropyKernels>, Family<typeof layerNormKernels> {}
+  Family<typeof crossEntropyKernels>, Family<typeof layerNormKernels>, Family<typeof rnnKernels> {}
 
 /**
  * The WebAssembly SIMD kernels bound to one linear memory: gemm, the all-reduce's sum and

@@ -9,6 +9,19 @@ import type { Kernels } from "../interface.js";
 import { implement } from "./dispatch.js";
 import { gemmKernelsFor, threadWasmKernels } from "./index.js";
 import { rankStride } from "./reduce.js";
+import type { WasmKernels } from "./kernels.js";
+
+/**
+ * This thread's kernels when every array argument lies in their memory, else null (the js
+ * kernel): for kernels that run in place only (the recurrent cells, see rnn.ts).
+ */
+function inPlace(a: unknown, b: unknown, c: unknown, d: unknown, e: unknown = null, f: unknown = null, g: unknown = null): WasmKernels | null {
+  const t = threadWasmKernels();
+  if (t === null) return null;
+  // Named parameters, no rest array: nothing allocated per call.
+  const held = (v: unknown): boolean => !(v instanceof Float32Array) || t.holds(v);
+  return held(a) && held(b) && held(c) && held(d) && held(e) && held(f) && held(g) ? t : null;
+}
 
 /** Softmax's wasm kernels run over the last axis, BatchNorm's over x: [n, c]: inner = 1. */
 const innermost = (inner: number): boolean => inner === 1;
@@ -55,4 +68,9 @@ export const wasmKernels: Kernels = implement({
   batchNormForward: { float64: [4, 5, 6], accepts: (_x, _n, _c, inner) => innermost(inner) },
   batchNormBackwardSums: { float64: [5, 6, 7], accepts: (_x, _dy, _n, _c, inner) => innermost(inner) },
   batchNormBackwardDx: { float64: [5, 6, 7, 8, 9], accepts: (_x, _dy, _n, _c, inner) => innermost(inner) },
+  // In place in this thread's memory only (the engine's step arena), else the js kernels.
+  lstmCellForward: { choose: (_r, _h, g, _go, _gs, cp, _co, _cs, c, _o, _s, h) => inPlace(g, cp, c, h) },
+  lstmCellBackward: { choose: (_r, _h, g, _go, _gs, cp, _co, _cs, c, _o, _s, dho, _do, _ds, dh, dc, dg) => inPlace(g, cp, c, dho, dh, dc, dg) },
+  gruCellForward: { choose: (_r, _h, gx, _xo, _xs, gh, _go, _gs, hp, _po, _ps, h) => inPlace(gx, gh, hp, h) },
+  gruCellBackward: { choose: (_r, _h, gx, _xo, _xs, gh, _go, _gs, hp, _po, _ps, dho, _do, _ds, dh, dgx, dgh) => inPlace(gx, gh, hp, dho, dh, dgx, dgh) },
 });
