@@ -62,6 +62,7 @@ describe("weft train --task lm", () => {
   });
 
   it("names bad flags and a run of another kind", async () => {
+    await trained;
     const r = await weftHere(["train", ...SMALL.map((a, i) => (SMALL[i - 1] === "--heads" ? "3" : a)), "--out", join(dir, "bad")]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--heads 3 must divide --d-model 16/);
@@ -70,6 +71,9 @@ describe("weft train --task lm", () => {
     expect(s.stderr).toMatch(/no config.json there/);
     expect((await weftHere(["sample", "--count", "2"])).stderr).toMatch(/--model is required/);
     expect((await weftHere(["train", "--task", "lm", "--hidden", "8"])).stderr).toMatch(/unknown flag --hidden/);
+    const e = await weftHere(["eval", "--model", join(dir, "run")]);
+    expect(e.code).toBe(2);
+    expect(e.stderr).toMatch(/is a language-model run .*weft sample --model/);
     const h = await weftHere(["train", "--task", "lm", "--help"]);
     expect(h.stdout).toMatch(/^Usage: weft train --task lm/);
     expect((await weftHere(["sample", "--help"])).stdout).toMatch(/^Usage: weft sample --model/);
