@@ -1,5 +1,5 @@
-/** The sequence family of layer specs: Embedding, TransformerEncoderLayer, LSTM, GRU (and Flatten, for token logits). */
-import { Embedding, GRU, LSTM, Module, TransformerEncoderLayer } from "@weft/layers";
+/** The sequence family of layer specs: Embedding, MultiheadAttention (self-attention), TransformerEncoderLayer, LSTM, GRU (and Flatten, for token logits). */
+import { Embedding, GRU, LSTM, Module, MultiheadAttention, TransformerEncoderLayer } from "@weft/layers";
 import { flatten, type Tensor } from "@weft/tensor";
 import type { LayerBuilders } from "./types.js";
 
@@ -7,6 +7,7 @@ interface RnnSpec { inputSize: number; hiddenSize: number; numLayers?: number; b
 
 export type SequenceLayerSpec =
   | { type: "Embedding"; numEmbeddings: number; embeddingDim: number; paddingIdx?: number | null }
+  | { type: "MultiheadAttention"; embedDim: number; numHeads: number; bias?: boolean; batchFirst?: boolean; dropout?: number; causal?: boolean }
   | {
     type: "TransformerEncoderLayer"; dModel: number; nhead: number; dimFeedforward?: number; dropout?: number; activation?: "relu" | "gelu";
     layerNormEps?: number; batchFirst?: boolean; normFirst?: boolean; bias?: boolean; causal?: boolean;
@@ -36,6 +37,10 @@ export const SEQUENCE_LAYERS: LayerBuilders<SequenceLayerSpec> = {
   Embedding: {
     options: ["numEmbeddings", "embeddingDim", "paddingIdx"],
     build: (l, rng) => new Embedding(l.numEmbeddings, l.embeddingDim, { paddingIdx: l.paddingIdx, rng }),
+  },
+  MultiheadAttention: {
+    options: ["embedDim", "numHeads", "bias", "batchFirst", "dropout", "causal"],
+    build: ({ type: _t, embedDim, numHeads, ...o }, rng) => new MultiheadAttention(embedDim, numHeads, { ...o, rng }),
   },
   TransformerEncoderLayer: {
     options: ["dModel", "nhead", "dimFeedforward", "dropout", "activation", "layerNormEps", "batchFirst", "normFirst", "bias", "causal"],
