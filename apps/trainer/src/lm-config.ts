@@ -66,7 +66,7 @@ export function isLmTask(argv: readonly string[]): boolean {
 export function lmHelp(): string {
   const rows = LM_FLAGS.map((f) => {
     const left = `  --${f.name}${f.metavar ? ` ${f.metavar}` : ""}`;
-    return `${left.padEnd(26)}${f.help}${f.shown ? ` (default ${f.shown})` : ""}`;
+    return `${left.padEnd(30)}${f.help}${f.shown ? ` [default: ${f.shown}]` : ""}`;
   });
   return `Usage: weft train --task lm [flags]
 

@@ -175,7 +175,7 @@ export async function trainLm(options: LmOptions, run: LmRunFlags, reporter: Rep
     reporter.info(
       `weft train --task lm → ${dir}\n${options.data}: ${config.data.documents.train.toLocaleString("en-US")} / ${config.data.documents.val.toLocaleString("en-US")} / ${config.data.documents.test.toLocaleString("en-US")} documents ` +
         `(train / val / test), ${split.vocab.size} characters, ${tr.rows.toLocaleString("en-US")} training windows of ${T}\n` +
-        `model CharTransformer d ${options.dModel}, ${options.layers} layers × ${options.heads} heads, ff ${options.ff} (${dp.params.length.toLocaleString("en-US")} parameters), ` +
+        `model CharTransformer d ${options.dModel}, ${options.layers} layer${options.layers === 1 ? "" : "s"} × ${options.heads} heads, ff ${options.ff} (${dp.params.length.toLocaleString("en-US")} parameters), ` +
         `AdamW lr ${options.lr} (cosine), batch ${B}, ${steps} steps in ${epochs} epochs, ${options.workers} workers, seed ${options.seed}` +
         (done > 0 ? `\nresuming after epoch ${done}` : ""),
       { dir, task: "lm", data: options.data, documents: config.data.documents, vocabulary: split.vocab.size, parameters: dp.params.length, workers: options.workers, steps, epochs, resumedAfter: done },

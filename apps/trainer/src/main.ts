@@ -13,6 +13,9 @@ import { predict } from "./predict.js";
 import { createReporter, type Streams } from "./progress.js";
 import { train } from "./train.js";
 import { trainDistributed } from "./distributed.js";
+import { LM_FLAG_SHAPES, isLmTask, lmHelp, resolveLmConfig } from "./lm-config.js";
+import { trainLm } from "./lm-train.js";
+import { SAMPLE_FLAGS, SAMPLE_HELP, sample } from "./sample.js";
 
 const COMMON: FlagShape[] = [{ name: "json", boolean: true }, { name: "verbose", boolean: true }, { name: "help", boolean: true }];
 const EVAL_FLAGS: FlagShape[] = [{ name: "model" }, { name: "data" }, { name: "split" }, ...COMMON];
@@ -25,6 +28,12 @@ function required(raw: RawFlags, name: string, command: string): string {
 }
 
 async function runTrain(argv: string[], io: Streams): Promise<void> {
+  if (isLmTask(argv)) {
+    const lm = parseArgv(argv, LM_FLAG_SHAPES, "train");
+    if (lm.get("help") === true) return void io.out.write(lmHelp());
+    const { options, run } = resolveLmConfig(lm);
+    return void (await trainLm(options, run, createReporter(run.json, io)));
+  }
   const raw = parseArgv(argv, TRAIN_FLAGS, "train");
   if (raw.get("help") === true) return void io.out.write(trainHelp());
   const { options, run, given } = resolveTrainConfig(raw);
@@ -68,6 +77,12 @@ export async function main(argv: string[], io: Streams = { out: process.stdout, 
       case "predict":
         await runPredict(rest, io);
         return 0;
+      case "sample": {
+        const raw = parseArgv(rest, SAMPLE_FLAGS, "sample");
+        if (raw.get("help") === true) io.out.write(SAMPLE_HELP);
+        else sample(raw, io.out);
+        return 0;
+      }
       case "":
       case "help":
       case "--help":
@@ -75,7 +90,7 @@ export async function main(argv: string[], io: Streams = { out: process.stdout, 
         io.out.write(MAIN_HELP);
         return 0;
       default:
-        throw new UsageError(`unknown command ${JSON.stringify(command)}: expected train, eval or predict (see weft --help)`);
+        throw new UsageError(`unknown command ${JSON.stringify(command)}: expected train, eval, predict or sample (see weft --help)`);
     }
   } catch (e) {
     io.err.write(formatError(command || "weft", e, verbose));

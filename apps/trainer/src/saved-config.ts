@@ -30,6 +30,10 @@ export function readRunConfig(runDir: string, flag: string): RunConfig {
     }
     throw new UsageError(`${flag} ${runDir} is not a weft run directory: it has no config.json`);
   }
+  // A language-model run (weft train --task lm, lm-train.ts) has a config of its own.
+  if ((raw as { task?: unknown } | null)?.task === "lm") {
+    throw new UsageError(`${flag} ${runDir} is a language-model run (weft train --task lm): sample from it with weft sample --model ${runDir}, or continue it with weft train --task lm --resume ${runDir}`);
+  }
   return checkRunConfig(raw, path);
 }
 

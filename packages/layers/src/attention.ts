@@ -18,6 +18,11 @@ export interface MultiheadAttentionOptions {
   bias?: boolean;
   /** Inputs and output are `[B, T, E]` (default false: `[T, B, E]`, as PyTorch). */
   batchFirst?: boolean;
+  /**
+   * weft's own: the causal mask applies to every forward that does not say `isCausal` (default
+   * false). Lets a causal self-attention stand in a Sequential (the golden files' `causal` key).
+   */
+  causal?: boolean;
   /** Generator for the default init (default: the process-wide one). */
   rng?: Rng;
 }
@@ -34,7 +39,7 @@ export interface AttentionMasks {
    * mask is added to the scores (`-Infinity` masks).
    */
   attnMask?: Tensor<TensorData> | null;
-  /** Query i attends to keys j ≤ i only (the causal mask; with an attnMask, both apply). */
+  /** Query i attends to keys j ≤ i only (the causal mask; with an attnMask, both apply). Default: the module's `causal` option. */
   isCausal?: boolean;
 }
 
@@ -58,6 +63,7 @@ export class MultiheadAttention extends Module {
   readonly numHeads: number;
   readonly headDim: number;
   readonly batchFirst: boolean;
+  readonly causal: boolean;
   /** [3·embedDim, embedDim]: the rows of W_q, W_k, W_v. */
   readonly in_proj_weight: Parameter;
   /** [3·embedDim], or null without bias. */
@@ -78,6 +84,7 @@ export class MultiheadAttention extends Module {
     this.numHeads = numHeads;
     this.headDim = embedDim / numHeads;
     this.batchFirst = options.batchFirst ?? false;
+    this.causal = options.causal ?? false;
     this.in_proj_weight = new Parameter(new Float32Array(3 * embedDim * embedDim), [3 * embedDim, embedDim]);
     xavierUniform(this.in_proj_weight, 1, rng);
     this.in_proj_bias = bias ? new Parameter(new Float32Array(3 * embedDim), [3 * embedDim]) : null;
@@ -91,7 +98,8 @@ export class MultiheadAttention extends Module {
    * query `[B, T, E]`, key `[B, S, E]`, value `[B, S, E]` (batchFirst; else `[T, B, E]`, `[S, B, E]`)
    * → `[B, T, E]` (or `[T, B, E]`). key and value default to query (self-attention).
    */
-  forward(query: Tensor, key: Tensor = query, value: Tensor = key, masks: AttentionMasks = {}): Tensor {
+  forward(query: Tensor, key: Tensor = query, value: Tensor = key, options: AttentionMasks = {}): Tensor {
+    const masks = options.isCausal === undefined ? { ...options, isCausal: this.causal } : options;
     const E = this.embedDim;
     for (const [name, t] of [["query", query], ["key", key], ["value", value]] as const) {
       if (t.ndim !== 3 || t.shape[2] !== E) {

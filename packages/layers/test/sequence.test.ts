@@ -166,6 +166,13 @@ describe("MultiheadAttention", () => {
     expect(gradcheckModule(m, input64(rng, [2, 3, 4]), run)).toBe(true);
   });
 
+  it("the causal option is the default of isCausal: forward(x) alone is causal self-attention (a Sequential layer)", () => {
+    const m = mha64(E, 2, { causal: true });
+    const x = input64(rng, [B, T, E], false);
+    expectClose("forward(x)", m.forward(x).data, m.forward(x, x, x, { isCausal: true }).data, 0, 0);
+    expect(Array.from(m.forward(x, x, x, { isCausal: false }).data)).not.toEqual(Array.from(m.forward(x).data));
+  });
+
   it("names a bad numHeads and a wrong mask shape", () => {
     expect(() => new MultiheadAttention(6, 4)).toThrow(/numHeads must be a positive integer dividing embedDim 6/);
     const m = new MultiheadAttention(4, 2, { batchFirst: true });

@@ -22,3 +22,4 @@ export { maxPool2dForward, maxPool2dBackward } from "./pool";
 export {
   batchNormPlanesMeanVar, batchNormPlanesSums, batchNormPlanesForward, batchNormPlanesBackwardSums, batchNormPlanesBackwardDx,
 } from "./batch-norm-planes";
+export { lstmCellForward, lstmCellBackward, gruCellForward, gruCellBackward } from "./rnn";

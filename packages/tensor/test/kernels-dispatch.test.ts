@@ -116,6 +116,11 @@ const CASES: Case[] = [
   { method: "col2im", wasm: "col2im", outputs: [2], args: (o) => [o.data(3 * 6 * 9, 1), CONV2, o.data(3 * 5 * 5, 2), 0] },
   { method: "maxPool2dForward", wasm: "maxPool2dForward", outputs: [3, 4], args: (o) => [o.data(6 * 5 * 5, 1), 6, POOL, o.data(6 * 9, 2), o.i32(6 * 9)] },
   { method: "maxPool2dBackward", wasm: "maxPool2dBackward", outputs: [4], args: (o) => [o.data(6 * 9, 1), winners(o.i32(6 * 9)), 6, POOL, o.data(6 * 5 * 5, 2)] },
+  // The recurrent cells (R rows, hidden 2); tanh from exp in wasm: not claimed bit-exact.
+  { method: "lstmCellForward", wasm: "lstmCellForward", exact: false, outputs: [2, 8, 11], args: (o) => [R, 2, o.data(R * 8, 1), 0, 8, o.data(R * 2, 2), 0, 2, o.data(R * 2, 3), 0, 2, o.data(R * 2, 4), 0, 2] },
+  { method: "lstmCellBackward", wasm: "lstmCellBackward", exact: false, outputs: [15, 16], args: (o) => [R, 2, o.data(R * 8, 1), 0, 8, o.data(R * 2, 2), 0, 2, o.data(R * 2, 3), 0, 2, o.data(R * 2, 4), 0, 2, o.data(R * 2, 5), o.data(R * 2, 6), o.data(R * 8, 7)] },
+  { method: "gruCellForward", wasm: "gruCellForward", exact: false, outputs: [2, 11], args: (o) => [R, 2, o.data(R * 6, 1), 0, 6, o.data(R * 6, 2), 0, 6, o.data(R * 2, 3), 0, 2, o.data(R * 2, 4), 0, 2] },
+  { method: "gruCellBackward", wasm: "gruCellBackward", exact: false, outputs: [14, 15, 16], args: (o) => [R, 2, o.data(R * 6, 1), 0, 6, o.data(R * 6, 2), 0, 6, o.data(R * 2, 3), 0, 2, o.data(R * 2, 4), 0, 2, o.data(R * 2, 5), o.data(R * 6, 6), o.data(R * 6, 7)] },
 ];
 
 /** A copy of each typed array argument (so the js reference runs on the same inputs, elsewhere). */

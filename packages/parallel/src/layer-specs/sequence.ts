@@ -1,11 +1,12 @@
-/** The sequence family of layer specs: Embedding, TransformerEncoderLayer, LSTM, GRU (token logits [B, T, V] fold with the conv family's Flatten {startDim 0, endDim 1}). */
-import { Embedding, GRU, LSTM, TransformerEncoderLayer } from "@weft/layers";
+/** The sequence family of layer specs: Embedding, MultiheadAttention (self-attention), TransformerEncoderLayer, LSTM, GRU (token logits [B, T, V] fold with the conv family's Flatten {startDim 0, endDim 1}). */
+import { Embedding, GRU, LSTM, MultiheadAttention, TransformerEncoderLayer } from "@weft/layers";
 import type { LayerBuilders } from "./types.js";
 
 interface RnnSpec { inputSize: number; hiddenSize: number; numLayers?: number; bias?: boolean; batchFirst?: boolean; dropout?: number; bidirectional?: boolean }
 
 export type SequenceLayerSpec =
   | { type: "Embedding"; numEmbeddings: number; embeddingDim: number; paddingIdx?: number | null }
+  | { type: "MultiheadAttention"; embedDim: number; numHeads: number; bias?: boolean; batchFirst?: boolean; dropout?: number; causal?: boolean }
   | {
     type: "TransformerEncoderLayer"; dModel: number; nhead: number; dimFeedforward?: number; dropout?: number; activation?: "relu" | "gelu";
     layerNormEps?: number; batchFirst?: boolean; normFirst?: boolean; bias?: boolean; causal?: boolean;
@@ -19,6 +20,10 @@ export const SEQUENCE_LAYERS: LayerBuilders<SequenceLayerSpec> = {
   Embedding: {
     options: ["numEmbeddings", "embeddingDim", "paddingIdx"],
     build: (l, rng) => new Embedding(l.numEmbeddings, l.embeddingDim, { paddingIdx: l.paddingIdx, rng }),
+  },
+  MultiheadAttention: {
+    options: ["embedDim", "numHeads", "bias", "batchFirst", "dropout", "causal"],
+    build: ({ type: _t, embedDim, numHeads, ...o }, rng) => new MultiheadAttention(embedDim, numHeads, { ...o, rng }),
   },
   TransformerEncoderLayer: {
     options: ["dModel", "nhead", "dimFeedforward", "dropout", "activation", "layerNormEps", "batchFirst", "normFirst", "bias", "causal"],

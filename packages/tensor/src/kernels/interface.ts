@@ -191,22 +191,21 @@ export interface Kernels {
     cPrev: FloatArray | null, cpOff: number, cpStride: number,
     c: FloatArray, cOff: number, cStride: number, h: FloatArray, hOff: number, hStride: number,
   ): void;
-  /** LSTM step backward: dGates (overwritten) from dh = dhOut + dh, dc in/out (`[rows, hidden]`: c's gradient in, cPrev's out). */
+  /** LSTM step backward: dGates (laid out as gates, overwritten) from dh = dhOut + dh, dc in/out (`[rows, hidden]`: c's gradient in, cPrev's out). */
   lstmCellBackward(
     rows: number, hidden: number, gates: FloatArray, gOff: number, gStride: number,
     cPrev: FloatArray | null, cpOff: number, cpStride: number, c: FloatArray, cOff: number, cStride: number,
-    dhOut: FloatArray | null, dhoOff: number, dhoStride: number, dh: FloatArray, dc: FloatArray,
-    dGates: FloatArray, dgOff: number, dgStride: number,
+    dhOut: FloatArray | null, dhoOff: number, dhoStride: number, dh: FloatArray, dc: FloatArray, dGates: FloatArray,
   ): void;
   /** GRU step: gx (x·W_ihᵀ + b_ih) → r, z, n in place, gh = hPrev·W_hhᵀ + b_hh; h = (1 − z)·n + z·hPrev. hPrev null = 0. */
   gruCellForward(
     rows: number, hidden: number, gx: FloatArray, gxOff: number, gxStride: number, gh: FloatArray, ghOff: number, ghStride: number,
     hPrev: FloatArray | null, hpOff: number, hpStride: number, h: FloatArray, hOff: number, hStride: number,
   ): void;
-  /** GRU step backward: dGx (strided) and dGh (`[rows, 3·hidden]`) overwritten; dh (`[rows, hidden]`) in: h's recurrent gradient, out: z·dh. */
+  /** GRU step backward: dGx (laid out as gx) and dGh (`[rows, 3·hidden]`) overwritten; dh (`[rows, hidden]`) in: h's recurrent gradient, out: z·dh. */
   gruCellBackward(
     rows: number, hidden: number, gx: FloatArray, gxOff: number, gxStride: number, gh: FloatArray, ghOff: number, ghStride: number,
     hPrev: FloatArray | null, hpOff: number, hpStride: number, dhOut: FloatArray | null, dhoOff: number, dhoStride: number,
-    dh: FloatArray, dGx: FloatArray, dgxOff: number, dgxStride: number, dGh: FloatArray,
+    dh: FloatArray, dGx: FloatArray, dGh: FloatArray,
   ): void;
 }

@@ -149,7 +149,7 @@ export function lstm(
       const rp = s > 0 ? stepRow(p, stepAt(p, s - 1)) : 0;
       const hp = s > 0 ? y : h0?.data ?? null, cp = s > 0 ? cs : c0?.data ?? null;
       const pOff = rp * H, pS = s > 0 ? hS : H;
-      k.lstmCellBackward(B, H, gates, r * G, gS, cp, pOff, pS, cs, r * H, hS, g, r * H, hS, dh, dc, dG, r * G, gS);
+      k.lstmCellBackward(B, H, gates, r * G, gS, cp, pOff, pS, cs, r * H, hS, g, r * H, hS, dh, dc, dG);
       if (s > 0 || needsH0) k.gemm(false, false, B, H, G, 1, dG, r * G, gS, whh, 0, H, 0, dh, 0, H);
       if (sWhh && hp) k.gemm(true, false, G, H, B, 1, dG, r * G, gS, hp, pOff, pS, 1, sWhh, 0, H);
     }
@@ -204,7 +204,7 @@ export function gru(
       const rp = s > 0 ? stepRow(p, stepAt(p, s - 1)) : 0;
       const hp = s > 0 ? y : h0?.data ?? null;
       const pOff = rp * H, pS = s > 0 ? hS : H;
-      k.gruCellBackward(B, H, gx, r * G, gS, gh, r * G, gS, hp, pOff, pS, g, r * H, hS, dh, dGx, r * G, gS, dGh);
+      k.gruCellBackward(B, H, gx, r * G, gS, gh, r * G, gS, hp, pOff, pS, g, r * H, hS, dh, dGx, dGh);
       if (s > 0 || needsH0) k.gemm(false, false, B, H, G, 1, dGh, 0, G, whh, 0, H, 1, dh, 0, H);
       if (sWhh && hp) k.gemm(true, false, G, H, B, 1, dGh, 0, G, hp, pOff, pS, 1, sWhh, 0, H);
       if (sBhh) k.columnSum(dGh, B, G, sBhh);

@@ -47,17 +47,16 @@ export function lstmCellForward(
  * LSTM step backward from the forward's activated `gates`, `cPrev` and `c`. The gradient of `h`
  * is `dhOut` (the output's, strided; null = 0) plus `dh` (the recurrent part, `[rows, hidden]`);
  * `dc` (`[rows, hidden]`) holds the gradient of `c` on entry and that of `cPrev` on exit.
- * Writes the pre-activation gradients into `dGates` (strided, overwritten).
+ * Writes the pre-activation gradients into `dGates` (laid out as `gates`: same offset and stride; overwritten).
  */
 export function lstmCellBackward(
   rows: number, hidden: number, gates: FloatArray, gOff: number, gStride: number,
   cPrev: FloatArray | null, cpOff: number, cpStride: number, c: FloatArray, cOff: number, cStride: number,
-  dhOut: FloatArray | null, dhoOff: number, dhoStride: number, dh: FloatArray, dc: FloatArray,
-  dGates: FloatArray, dgOff: number, dgStride: number,
+  dhOut: FloatArray | null, dhoOff: number, dhoStride: number, dh: FloatArray, dc: FloatArray, dGates: FloatArray,
 ): void {
   const H = hidden;
   for (let r = 0; r < rows; r++) {
-    const g0 = gOff + r * gStride, c0 = cOff + r * cStride, p0 = cpOff + r * cpStride, d0 = dgOff + r * dgStride;
+    const g0 = gOff + r * gStride, c0 = cOff + r * cStride, p0 = cpOff + r * cpStride, d0 = g0;
     const o0 = dhoOff + r * dhoStride, s0 = r * H;
     for (let j = 0; j < H; j++) {
       const i = gates[g0 + j], f = gates[g0 + H + j], g = gates[g0 + 2 * H + j], o = gates[g0 + 3 * H + j];
@@ -102,17 +101,17 @@ export function gruCellForward(
  * GRU step backward from the forward's r, z, n (`gx`), `gh` and `hPrev`. The gradient of `h` is
  * `dhOut` (strided; null = 0) plus `dh` (`[rows, hidden]`), which is overwritten with the direct
  * part of `hPrev`'s gradient (`z·dh`; the caller adds `dGh·W_hh`). Writes the gradients of `gx`
- * (strided) and of `gh` (`dGh`, `[rows, 3·hidden]`), both overwritten.
+ * (`dGx`, laid out as `gx`) and of `gh` (`dGh`, `[rows, 3·hidden]`), both overwritten.
  */
 export function gruCellBackward(
   rows: number, hidden: number, gx: FloatArray, gxOff: number, gxStride: number, gh: FloatArray, ghOff: number, ghStride: number,
   hPrev: FloatArray | null, hpOff: number, hpStride: number, dhOut: FloatArray | null, dhoOff: number, dhoStride: number,
-  dh: FloatArray, dGx: FloatArray, dgxOff: number, dgxStride: number, dGh: FloatArray,
+  dh: FloatArray, dGx: FloatArray, dGh: FloatArray,
 ): void {
   const H = hidden;
   for (let q = 0; q < rows; q++) {
     const x0 = gxOff + q * gxStride, g0 = ghOff + q * ghStride, p0 = hpOff + q * hpStride;
-    const o0 = dhoOff + q * dhoStride, d0 = dgxOff + q * dgxStride, s0 = q * H, e0 = q * 3 * H;
+    const o0 = dhoOff + q * dhoStride, d0 = x0, s0 = q * H, e0 = q * 3 * H;
     for (let j = 0; j < H; j++) {
       const r = gx[x0 + j], z = gx[x0 + H + j], n = gx[x0 + 2 * H + j];
       const dhv = dh[s0 + j] + (dhOut === null ? 0 : dhOut[o0 + j]);

@@ -14,6 +14,7 @@ import { softmaxKernels } from "./softmax.js";
 import { crossEntropyKernels } from "./cross-entropy.js";
 import { layerNormKernels } from "./layer-norm.js";
 import { convKernels } from "./conv.js";
+import { rnnKernels } from "./rnn.js";
 
 export type { WasmKernelsOptions } from "./core.js";
 export type { AdamStep, RmspropStep, SgdStep } from "./optim.js";
@@ -23,7 +24,7 @@ type Family<T> = { [K in keyof T]: OmitThisParameter<T[K]> };
 
 const FAMILIES = [
   gemmKernels, reduceKernels, optimKernels, activationKernels, batchNormKernels,
-  softmaxKernels, crossEntropyKernels, layerNormKernels, convKernels,
+  softmaxKernels, crossEntropyKernels, layerNormKernels, convKernels, rnnKernels,
 ] as const;
 
 // Declaration merging: the class below gets every family's methods in its type, and the loop
@@ -31,7 +32,8 @@ const FAMILIES = [
 export interface WasmKernels extends
   Family<typeof gemmKernels>, Family<typeof reduceKernels>, Family<typeof optimKernels>,
   Family<typeof activationKernels>, Family<typeof batchNormKernels>, Family<typeof softmaxKernels>,
-  Family<typeof crossEntropyKernels>, Family<typeof layerNormKernels>, Family<typeof convKernels> {}
+  Family<typeof crossEntropyKernels>, Family<typeof layerNormKernels>, Family<typeof convKernels>,
+  Family<typeof rnnKernels> {}
 
 /**
  * The WebAssembly SIMD kernels bound to one linear memory: gemm, the all-reduce's sum and

@@ -66,6 +66,12 @@ export interface KernelExports {
     scale: number, nesterov: number, first: number): void;
   rmsprop(n: number, p: number, g: number, sq: number, gAvg: number, buf: number, lr: number, alpha: number,
     oneMinusAlpha: number, eps: number, wd: number, momentum: number, sign: number): void;
+  lstmCellForward(rows: number, hidden: number, g: number, gS: number, cp: number, cpS: number, hasCp: number, c: number, cS: number, h: number, hS: number): void;
+  lstmCellBackward(rows: number, hidden: number, g: number, gS: number, cp: number, cpS: number, hasCp: number, c: number, cS: number,
+    dho: number, dhoS: number, hasDho: number, dh: number, dc: number, dg: number): void;
+  gruCellForward(rows: number, hidden: number, gx: number, gxS: number, gh: number, ghS: number, hp: number, hpS: number, hasHp: number, h: number, hS: number): void;
+  gruCellBackward(rows: number, hidden: number, gx: number, gxS: number, gh: number, ghS: number, hp: number, hpS: number, hasHp: number,
+    dho: number, dhoS: number, hasDho: number, dh: number, dgx: number, dgh: number): void;
 }
 
 interface WasmModule { readonly __brand: "WebAssembly.Module" }

@@ -9,6 +9,19 @@ import type { Kernels } from "../interface.js";
 import { implement } from "./dispatch.js";
 import { defaultWasmKernels, gemmKernelsFor, threadWasmKernels } from "./index.js";
 import { rankStride } from "./reduce.js";
+import type { WasmKernels } from "./kernels.js";
+
+/**
+ * This thread's kernels when every array argument lies in their memory, else null (the js
+ * kernel): for kernels that run in place only (the recurrent cells, see rnn.ts).
+ */
+function inPlace(a: unknown, b: unknown, c: unknown, d: unknown, e: unknown = null, f: unknown = null, g: unknown = null): WasmKernels | null {
+  const t = threadWasmKernels();
+  if (t === null) return null;
+  // Named parameters, no rest array: nothing allocated per call.
+  const held = (v: unknown): boolean => !(v instanceof Float32Array) || t.holds(v);
+  return held(a) && held(b) && held(c) && held(d) && held(e) && held(f) && held(g) ? t : null;
+}
 
 /** Softmax's wasm kernels run over the last axis: inner = 1. */
 const innermost = (inner: number): boolean => inner === 1;
@@ -67,4 +80,9 @@ export const wasmKernels: Kernels = implement({
   // The int32 winners too must lie in this thread's memory to run there (the default rule looks at float arrays only).
   maxPool2dForward: { choose: (x, _planes, _g, out, argmax) => inThread(x, out, argmax) },
   maxPool2dBackward: { choose: (gy, argmax, _planes, _g, gx) => inThread(gy, gx, argmax) },
+  // In place in this thread's memory only (the engine's step arena), else the js kernels.
+  lstmCellForward: { choose: (_r, _h, g, _go, _gs, cp, _co, _cs, c, _o, _s, h) => inPlace(g, cp, c, h) },
+  lstmCellBackward: { choose: (_r, _h, g, _go, _gs, cp, _co, _cs, c, _o, _s, dho, _do, _ds, dh, dc, dg) => inPlace(g, cp, c, dho, dh, dc, dg) },
+  gruCellForward: { choose: (_r, _h, gx, _xo, _xs, gh, _go, _gs, hp, _po, _ps, h) => inPlace(gx, gh, hp, h) },
+  gruCellBackward: { choose: (_r, _h, gx, _xo, _xs, gh, _go, _gs, hp, _po, _ps, dho, _do, _ds, dh, dgx, dgh) => inPlace(gx, gh, hp, dho, dh, dgx, dgh) },
 });
