@@ -31,6 +31,8 @@ export interface ChildRecord {
 
 export interface RoundsResult {
   runs: Map<string, number[]>;
+  /** Per entry, each round's repeats (an empty list for a round it did not run in). */
+  byRound: Map<string, number[][]>;
   notes: Map<string, string>;
   errors: Map<string, string>;
 }
@@ -56,6 +58,7 @@ function runPythonJson<T>(python: string, file: string, args: readonly string[],
 /** `common(e)`: the arguments every run of entry `e` gets after its own. */
 export async function runRounds(entries: readonly Entry[], rounds: number, common: (e: Entry) => string[], log: (s: string) => void, python = "python3"): Promise<RoundsResult> {
   const runs = new Map<string, number[]>(entries.map((e) => [e.id, []]));
+  const byRound = new Map<string, number[][]>(entries.map((e) => [e.id, Array.from({ length: rounds }, () => [])]));
   const notes = new Map<string, string>();
   const errors = new Map<string, string>();
   for (const e of entries) if (e.skip) notes.set(e.id, e.skip);
@@ -68,6 +71,7 @@ export async function runRounds(entries: readonly Entry[], rounds: number, commo
         const args = [...e.args, ...common(e)];
         const r = e.script === "python" ? await runPythonJson<ChildRecord>(python, e.file!, args) : await runJsonChild<ChildRecord>(e.script, args);
         runs.get(e.id)!.push(...r.runs);
+        byRound.get(e.id)![round].push(...r.runs);
         if (r.note) notes.set(e.id, r.note);
       } catch (err) {
         errors.set(e.id, (err as Error).message.split("\n")[0]);
@@ -75,5 +79,5 @@ export async function runRounds(entries: readonly Entry[], rounds: number, commo
       }
     }
   }
-  return { runs, notes, errors };
+  return { runs, byRound, notes, errors };
 }

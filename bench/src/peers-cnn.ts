@@ -13,6 +13,9 @@ import { describeMachine, machineLine } from "./machine.js";
 import { runRounds, torchAvailable, type Entry } from "./peer-rounds.js";
 import { fmtInt, fmtRatio, median, sig } from "./summary.js";
 
+/** samples/s: thousands separators, and two significant digits below 10 (TF.js cpu's ≈ 1). */
+const fmtRate = (x: number) => (Number.isFinite(x) && x < 10 ? x.toPrecision(2) : fmtInt(x));
+
 export async function cnnPeers(args: Args, log: (s: string) => void) {
   const quick = args.has("quick");
   const cores = availableParallelism();
@@ -36,7 +39,7 @@ export async function cnnPeers(args: Args, log: (s: string) => void) {
   const common = (e: Entry) => ["--batch", String(batch), ...timing(e)];
 
   const machine = describeMachine();
-  const { runs, notes, errors } = await runRounds(entries, rounds, common, log, python);
+  const { runs, byRound, notes, errors } = await runRounds(entries, rounds, common, log, python);
   const sps = (id: string) => median(runs.get(id) ?? []);
   const best = (prefix: string) => {
     const ids = entries.filter((e) => e.id.startsWith(prefix) && (runs.get(e.id)?.length ?? 0) > 0).map((e) => e.id);
@@ -45,10 +48,12 @@ export async function cnnPeers(args: Args, log: (s: string) => void) {
   const bestWeft = best("weft-");
   const bestTorch = best("pytorch-");
   const torchBest = bestTorch ? sps(bestTorch) : NaN;
+  // Each round's median over PyTorch's best row's median in the same round: drift between rounds cancels.
+  const roundRatios = (id: string) => (bestTorch ? byRound.get(id)!.map((r, i) => sig(median(r) / median(byRound.get(bestTorch)![i]))).filter((x) => Number.isFinite(x)) : []);
   const rows = entries.map((e) => ({
     id: e.id, label: e.label, workers: e.workers, batch,
     samplesPerSec: sig(sps(e.id)), runs: runs.get(e.id)!.map((x) => sig(x)),
-    overTorchBest: sig(sps(e.id) / torchBest),
+    overTorchBest: sig(sps(e.id) / torchBest), overTorchBestByRound: roundRatios(e.id),
     skipped: Boolean(e.skip), note: notes.get(e.id) ?? "", error: errors.get(e.id) ?? null,
   }));
   const headline = bestWeft && bestTorch ? sig(sps(bestWeft) / torchBest) : NaN;
@@ -62,11 +67,12 @@ export async function cnnPeers(args: Args, log: (s: string) => void) {
       `batch ${batch}, seeded random-normal inputs [N, 1, 28, 28] and random labels — each row in its own process, one at a time, ${rounds} round(s) with the order reversed every other round; samples/s is the median of every timed repeat of every round. ` +
       "weft: `bench/dist/train.js --arch cnn --workers W` (the engine, its default kernels). TF.js: tfjs-core 4.22 + tfjs-backend-cpu, NHWC, BatchNorm as tfjs-layers trains it (tf.moments + tf.batchNorm), variableGrads + Adam; " +
       "first round only, one warm-up and one timed step (its Conv2DBackpropFilter kernel is a scalar TensorBuffer.get loop). TF.js wasm cannot train this model at all: tfjs-backend-wasm 4.22 registers no Conv2DBackpropFilter kernel (tfjs#8474). " +
-      "PyTorch (optional; skipped when `python3 -c \"import torch\"` fails): bench/peers/torch_cnn.py, the same model as torch.nn.Sequential, torch.set_num_threads(T) with OpenBLAS held to T threads, measured like weft (warm-up, steps fitted to ≈ 0.5 s, repeats).",
+      "PyTorch (optional; skipped when `python3 -c \"import torch\"` fails): bench/peers/torch_cnn.py, the same model as torch.nn.Sequential, torch.set_num_threads(T) with OpenBLAS held to T threads, measured like weft (warm-up, steps fitted to ≈ 0.5 s, repeats). " +
+      "\"Round by round\": each round's median over PyTorch's best row's median in the same round (the rounds run minutes apart on a shared machine).",
     "",
-    "| library | workers / threads | samples/s | / PyTorch at its best | repeats (samples/s) | note |",
-    "| --- | --- | --- | --- | --- | --- |",
-    ...rows.map((r) => `| ${r.label} | ${r.workers} | ${r.skipped ? "skipped" : r.error ? `failed: ${r.error}` : fmtInt(r.samplesPerSec)} | ${fmtRatio(r.overTorchBest)} | ${r.runs.map((x) => fmtInt(x)).join(", ")} | ${r.note} |`),
+    "| library | workers / threads | samples/s | / PyTorch at its best | same, round by round | repeats (samples/s) | note |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
+    ...rows.map((r) => `| ${r.label} | ${r.workers} | ${r.skipped ? "skipped" : r.error ? `failed: ${r.error}` : fmtRate(r.samplesPerSec)} | ${fmtRatio(r.overTorchBest)} | ${r.overTorchBestByRound.map((x) => fmtRatio(x)).join(", ")} | ${r.runs.map((x) => fmtRate(x)).join(", ")} | ${r.note} |`),
     "",
     bestWeft && bestTorch
       ? `Target (issue 14): weft at its best W at least PyTorch at its best thread count, side by side — measured ${rows.find((r) => r.id === bestWeft)!.label} / ${rows.find((r) => r.id === bestTorch)!.label} = ${fmtRatio(headline)}: **${headline >= 1 ? "met" : "missed"}**.`
