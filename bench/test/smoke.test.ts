@@ -121,6 +121,27 @@ describe("bench smoke (quick mode, no timing assertions)", () => {
     for (const s of r.scans) expect(s.ms).toBeGreaterThan(0);
   });
 
+  it("bench:peers --arch cnn --quick runs weft (W = 1, cores) and TF.js cpu, and skips PyTorch cleanly where Python has no torch", async () => {
+    // A Python that cannot exist: the path CI takes (no torch), whatever this host has installed.
+    const r = await runJson("peers.js", ["--arch", "cnn", "--quick", "--json", "--python", "weft-no-such-python"]);
+    expect(r.arch).toBe("cnn");
+    expect(r.torch).toBe(false);
+    const ids = r.rows.map((x: { id: string }) => x.id);
+    expect(ids).toEqual(expect.arrayContaining(["weft-1", "tfjs-cpu", "pytorch-1"]));
+    for (const row of r.rows) {
+      expect(row.error).toBeNull();
+      if (row.id.startsWith("pytorch-")) {
+        expect(row.skipped).toBe(true);
+        expect(row.samplesPerSec).toBeNull();
+        expect(row.note).toMatch(/import torch/);
+      } else {
+        expect(row.skipped).toBe(false);
+        expect(row.samplesPerSec).toBeGreaterThan(0);
+      }
+    }
+    expect(r.weftBestOverTorchBest).toBeNull();
+  });
+
   it("bench:peers --quick runs weft, TF.js (cpu, wasm) and mind-net.js", async () => {
     const r = await runJson("peers.js", ["--quick", "--json"]);
     expect(r.rows.map((x: { id: string }) => x.id)).toEqual(expect.arrayContaining(["weft-1", "tfjs-cpu", "tfjs-wasm", "mind-net"]));
