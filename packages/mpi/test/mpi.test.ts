@@ -143,10 +143,12 @@ describe("@weft/mpi", () => {
   it("a rank that stops (SIGSTOP: alive, silent) ends the job: the others' waits across hosts time out (barrierTimeoutMs), naming where", async () => {
     const out = join(dir, "stopped");
     const rank = [process.execPath, fixture("train-rank.mjs"), "random", "2", out];
-    const job = await mpirun(["-x", "WEFT_MPI_TEST_TIMEOUT_MS=3000", "-np", "1", ...rank, ":", "-np", "1", "-x", "WEFT_MPI_TEST_KILL=SIGSTOP", ...rank]);
+    // The wait across hosts (1.5 s) times out well before this process's own stall watch (6 s) would
+    // see its worker waiting: with equal limits the two race, and either message may come first.
+    const job = await mpirun(["-x", "WEFT_MPI_TEST_TIMEOUT_MS=6000", "-x", "WEFT_MPI_TEST_WAIT_MS=1500", "-np", "1", ...rank, ":", "-np", "1", "-x", "WEFT_MPI_TEST_KILL=SIGSTOP", ...rank]);
     expect(job.code).not.toBe(0);
     expect(job.ms).toBeLessThan(30_000);
-    expect(job.output).toMatch(/MPI rank 0 of 2 failed: .*MPI rank 0 \(worker \d\): .* across hosts did not complete within 3000 ms at step \d+ — another host is stuck or too slow/);
+    expect(job.output).toMatch(/MPI rank 0 of 2 failed: .*MPI rank 0 \(worker \d\): .* across hosts did not complete within 1500 ms at step \d+ — another host is stuck or too slow/);
   });
 
   for (const mode of ["throw", "exit"]) {
