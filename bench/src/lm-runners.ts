@@ -7,42 +7,18 @@ import { AdamW } from "@weft/optim";
 import { DataParallel } from "@weft/parallel";
 import { Rng, Tensor } from "@weft/tensor";
 import { CHAR_LM_MODEL, CharTransformer, charLmLoss } from "@weft/text";
-import type { RunSample, Runner } from "./runners.js";
+import { EngineRunner, ORDER_SEED, type RunSample, type Runner } from "./runners.js";
 import { LM_BLOCK, LM_OPTIMIZER, type LmDataset } from "./lm-workload.js";
 import { batchesOf, rowOrder } from "./workload.js";
 
-const ORDER_SEED = 7;
 
-export class LmEngineRunner implements Runner {
-  readonly kind = "weft";
-  private readonly order: Int32Array;
-
-  private constructor(private readonly dp: DataParallel, private readonly data: LmDataset) {
-    this.order = rowOrder(data.rows, ORDER_SEED);
-  }
-
-  get workers(): number {
-    return this.dp.worldSize;
-  }
-
-  static async create(workers: number, data: LmDataset, seed: number): Promise<LmEngineRunner> {
-    const dp = await DataParallel.create({
-      model: CHAR_LM_MODEL, modelOptions: { vocabSize: data.vocabSize }, optimizer: LM_OPTIMIZER, workers, seed,
-      data: { x: data.x, sampleShape: [LM_BLOCK], y: data.y, targetShape: [LM_BLOCK] },
-    });
-    return new LmEngineRunner(dp, data);
-  }
-
-  async run(batch: number, steps: number): Promise<RunSample> {
-    const batches = batchesOf(this.data.rows, batch, steps);
-    const t0 = performance.now();
-    const { timings } = await this.dp.runSteps(this.order, batches);
-    return { batch, steps, ms: performance.now() - t0, timings };
-  }
-
-  close(): Promise<void> {
-    return this.dp.close();
-  }
+/** The engine over the char-LM model file: runners.ts's EngineRunner (same timing), its data windows of LM_BLOCK tokens. */
+export async function lmEngineRunner(workers: number, data: LmDataset, seed: number): Promise<Runner> {
+  const dp = await DataParallel.create({
+    model: CHAR_LM_MODEL, modelOptions: { vocabSize: data.vocabSize }, optimizer: LM_OPTIMIZER, workers, seed,
+    data: { x: data.x, sampleShape: [LM_BLOCK], y: data.y, targetShape: [LM_BLOCK] },
+  });
+  return EngineRunner.over(dp, data.rows);
 }
 
 /** The plain loop on the main thread: gather the windows, forward, loss, backward, AdamW step. */

@@ -29,15 +29,20 @@ export interface Runner {
 }
 
 /** Seeds of the row order: fixed, so every runner of a run sees the same batches. */
-const ORDER_SEED = 7;
+export const ORDER_SEED = 7;
 
 /** The engine: a pool of `workers` threads over the shared model and data. */
 export class EngineRunner implements Runner {
   readonly kind = "weft";
   private order: Int32Array;
 
-  private constructor(private readonly dp: DataParallel, private readonly data: Dataset) {
-    this.order = rowOrder(data.rows, ORDER_SEED);
+  private constructor(private readonly dp: DataParallel, private readonly rows: number) {
+    this.order = rowOrder(rows, ORDER_SEED);
+  }
+
+  /** A runner over an engine already created with `rows` samples of data (any workload: the char-LM's too). */
+  static over(dp: DataParallel, rows: number): EngineRunner {
+    return new EngineRunner(dp, rows);
   }
 
   get workers(): number {
@@ -55,11 +60,11 @@ export class EngineRunner implements Runner {
     const x = cnn ? { sampleShape: CNN_SAMPLE_SHAPE } : { features: FEATURES };
     const arena = cnn ? { arenaBytes: Math.ceil(batch / workers) * CNN_ARENA_BYTES_PER_ROW + (8 << 20) } : {};
     const dp = await DataParallel.create({ model, loss: { type: "crossEntropyLoss" }, optimizer: OPTIMIZER, workers, seed, ...arena, data: { x: data.x, ...x, y: data.y } });
-    return new EngineRunner(dp, data);
+    return new EngineRunner(dp, data.rows);
   }
 
   async run(batch: number, steps: number): Promise<RunSample> {
-    const batches = batchesOf(this.data.rows, batch, steps);
+    const batches = batchesOf(this.rows, batch, steps);
     const t0 = performance.now();
     const { timings } = await this.dp.runSteps(this.order, batches);
     return { batch, steps, ms: performance.now() - t0, timings };

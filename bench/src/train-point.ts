@@ -8,7 +8,7 @@ import { EngineRunner, PlainRunner, PlainWorkerRunner, type Runner } from "./run
 import { fmtInt } from "./summary.js";
 import { CNN_PARAMETERS, loadData, parameterCount, type Arch, type DataKind } from "./workload.js";
 import { LM_BLOCK, lmData, lmParameterCount } from "./lm-workload.js";
-import { LmEngineRunner, LmPlainRunner } from "./lm-runners.js";
+import { LmPlainRunner, lmEngineRunner } from "./lm-runners.js";
 
 export interface TrainPoint {
   /** `weft`: the data-parallel engine; `plain`: the single-process loop (main thread); `plain-worker`: the same in a worker_thread. */
@@ -57,7 +57,7 @@ export async function measureTrainPoint(p: TrainPoint, o: MeasureOptions & { war
 export async function measureLmPoint(p: TrainPoint, o: MeasureOptions & { warmup: number }, beforeTimed?: () => Promise<void>): Promise<TrainRecord> {
   if (p.engine === "plain-worker") throw new Error("--arch lm: --plain-worker is not implemented for the char-LM workload (use --plain, or the engine)");
   const data = lmData();
-  const runner: Runner = p.engine === "weft" ? await LmEngineRunner.create(p.workers, data, p.seed) : new LmPlainRunner(data, p.seed);
+  const runner: Runner = p.engine === "weft" ? await lmEngineRunner(p.workers, data, p.seed) : new LmPlainRunner(data, p.seed);
   try {
     const r = await measure(runner, p.batch, o, beforeTimed);
     return {

@@ -39,7 +39,7 @@ const record = await (lm ? measureLmPoint : measureTrainPoint)(
     bn: args.has("bn"),
     data: choiceArg(args, "data", ["random", "mnist"] as const, "random"),
     seed: intArg(args, "seed", 0),
-    arch: arch === "lm" ? undefined : arch,
+    arch,
   },
   {
     steps: intArg(args, "steps", quick ? 2 : 0),

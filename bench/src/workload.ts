@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import type { LayerSpec, OptimizerSpec } from "@weft/parallel";
+import { DataParallel, standardCnn, type LayerSpec, type OptimizerSpec } from "@weft/parallel";
 import { Rng } from "@weft/tensor";
 
 export const FEATURES = 784;
@@ -65,20 +65,7 @@ export const CNN_SAMPLE_SHAPE = [1, 28, 28] as const;
  * Linear(3136,128) → ReLU → Linear(128,10); cross-entropy and Adam 1e-3 as the MLP's.
  */
 export function cnnSpec(): LayerSpec[] {
-  return [
-    { type: "Conv2d", inChannels: 1, outChannels: 32, kernelSize: 3, padding: 1, bias: false },
-    { type: "BatchNorm2d", numFeatures: 32 },
-    { type: "ReLU" },
-    { type: "MaxPool2d", kernelSize: 2 },
-    { type: "Conv2d", inChannels: 32, outChannels: 64, kernelSize: 3, padding: 1, bias: false },
-    { type: "BatchNorm2d", numFeatures: 64 },
-    { type: "ReLU" },
-    { type: "MaxPool2d", kernelSize: 2 },
-    { type: "Flatten" },
-    { type: "Linear", inFeatures: 64 * 7 * 7, outFeatures: 128 },
-    { type: "ReLU" },
-    { type: "Linear", inFeatures: 128, outFeatures: CLASSES },
-  ];
+  return standardCnn(CNN_SAMPLE_SHAPE[1], CLASSES);
 }
 
 /**
@@ -87,8 +74,8 @@ export function cnnSpec(): LayerSpec[] {
  */
 export const CNN_ARENA_BYTES_PER_ROW = 1.25 * 2 ** 20;
 
-/** Parameter count of {@link cnnSpec}: 288 + 64 + 18,432 + 128 + 401,536 + 1,290. */
-export const CNN_PARAMETERS = 1 * 32 * 9 + 2 * 32 + 32 * 64 * 9 + 2 * 64 + (3136 * 128 + 128) + (128 * CLASSES + CLASSES);
+/** Parameter count of {@link cnnSpec} (421,738: 288 + 64 + 18,432 + 128 + 401,536 + 1,290). */
+export const CNN_PARAMETERS = DataParallel.parameterCount(cnnSpec());
 
 /** `rows` samples of N(0, 1) features and uniform labels, from `seed`. */
 export function randomData(rows: number, seed: number): Dataset {

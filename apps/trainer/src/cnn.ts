@@ -10,7 +10,7 @@
  * under `--arch cnn`) adds `--augment` and `--lr-schedule cosine`: seed 0, 10 epochs, 2 workers,
  * 98.6% test accuracy on the embedded digits (97.8% val); without them 98.5% (97.4% val).
  */
-import type { LayerSpec } from "@weft/parallel";
+import { standardCnn, type LayerSpec } from "@weft/parallel";
 
 /** The default CNN over square one-channel images of `features` pixels, `classes` outputs. */
 export function cnnSpec(features: number, classes: number): LayerSpec[] {
@@ -18,22 +18,7 @@ export function cnnSpec(features: number, classes: number): LayerSpec[] {
   if (side * side !== features || side % 4 !== 0) {
     throw new Error(`--arch cnn needs square images whose side is a multiple of 4 (28×28 = 784 features), got ${features} features`);
   }
-  const cells = 64 * (side / 4) * (side / 4);
-  return [
-    { type: "Unflatten", dim: 1, unflattenedSize: [1, side, side] },
-    { type: "Conv2d", inChannels: 1, outChannels: 32, kernelSize: 3, padding: 1, bias: false },
-    { type: "BatchNorm2d", numFeatures: 32 },
-    { type: "ReLU" },
-    { type: "MaxPool2d", kernelSize: 2 },
-    { type: "Conv2d", inChannels: 32, outChannels: 64, kernelSize: 3, padding: 1, bias: false },
-    { type: "BatchNorm2d", numFeatures: 64 },
-    { type: "ReLU" },
-    { type: "MaxPool2d", kernelSize: 2 },
-    { type: "Flatten" },
-    { type: "Linear", inFeatures: cells, outFeatures: 128 },
-    { type: "ReLU" },
-    { type: "Linear", inFeatures: 128, outFeatures: classes },
-  ];
+  return [{ type: "Unflatten", dim: 1, unflattenedSize: [1, side, side] }, ...standardCnn(side, classes)];
 }
 
 /**

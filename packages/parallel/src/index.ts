@@ -6,6 +6,7 @@ export { buildModel, layerTypes } from "./model-spec.js";
 export type { LayerSpec, BuildOptions } from "./model-spec.js";
 export { loadModelFactory, modelSource } from "./model-factory.js";
 export type { ModelContext, ModelFactory, ModelSource } from "./model-factory.js";
+export { standardCnn } from "./layer-specs/conv.js";
 export type { ConvLayerSpec } from "./layer-specs/conv.js";
 export { lossSum, l1Term, checkLossSpec } from "./loss-spec.js";
 export type { LossSpec, LossType, LossFn, L1Spec, Targets } from "./loss-spec.js";

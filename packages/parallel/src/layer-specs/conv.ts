@@ -5,6 +5,7 @@
  */
 import { AdaptiveAvgPool2d, AvgPool2d, Conv1d, Conv2d, Dropout2d, Flatten, MaxPool2d, Unflatten } from "@weft/layers";
 import { BatchNorm2d } from "@weft/norm";
+import type { MlpLayerSpec } from "./mlp.js";
 import type { LayerBuilders } from "./types.js";
 
 type PerAxis = number | number[];
@@ -69,4 +70,29 @@ export function convParameterCount(l: ConvLayerSpec): number {
   }
   if (l.type === "BatchNorm2d") return l.affine ?? true ? 2 * count(l.numFeatures) : 0;
   return 0;
+}
+
+type ConvOrMlpSpec = ConvLayerSpec | MlpLayerSpec;
+
+/**
+ * The standard CNN of issue 14 over `[N, 1, side, side]` images (side a multiple of 4):
+ * Conv2d(1,32,3,p1, no bias) → BatchNorm2d → ReLU → MaxPool2d(2) → Conv2d(32,64,3,p1, no bias) →
+ * BatchNorm2d → ReLU → MaxPool2d(2) → Flatten → Linear(64·(side/4)², 128) → ReLU →
+ * Linear(128, classes) — `weft train --arch cnn`'s network and `bench:train --arch cnn`'s workload.
+ */
+export function standardCnn(side: number, classes: number): ConvOrMlpSpec[] {
+  return [
+    { type: "Conv2d", inChannels: 1, outChannels: 32, kernelSize: 3, padding: 1, bias: false },
+    { type: "BatchNorm2d", numFeatures: 32 },
+    { type: "ReLU" },
+    { type: "MaxPool2d", kernelSize: 2 },
+    { type: "Conv2d", inChannels: 32, outChannels: 64, kernelSize: 3, padding: 1, bias: false },
+    { type: "BatchNorm2d", numFeatures: 64 },
+    { type: "ReLU" },
+    { type: "MaxPool2d", kernelSize: 2 },
+    { type: "Flatten" },
+    { type: "Linear", inFeatures: 64 * (side / 4) ** 2, outFeatures: 128 },
+    { type: "ReLU" },
+    { type: "Linear", inFeatures: 128, outFeatures: classes },
+  ];
 }
