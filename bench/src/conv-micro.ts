@@ -10,13 +10,14 @@
  * 2·64·288·196·B flops ([64 × 288]·[288 × 196·B]). Figures: process CPU time (other processes'
  * time slices left out), median of the iterations, GFLOP/s of the convolution's gemm flops.
  */
-import { Arena, Rng, Tensor, WasmKernels, conv2d, gemm, setBackend, setThreadWasmKernels, withArena } from "@weft/tensor";
+import { Arena, Rng, Tensor, WasmKernels, conv2d, enableRelaxedSimd, gemm, setBackend, setThreadWasmKernels, withArena } from "@weft/tensor";
 import { intArg, parseArgs } from "./cli-args.js";
 import { describeMachine, machineLine } from "./machine.js";
 
 const args = parseArgs(process.argv.slice(2), ["batch", "iters"], ["json"]);
 const B = intArg(args, "batch", 64), iters = intArg(args, "iters", 7);
 const machine = describeMachine();
+const relaxed = enableRelaxedSimd(); // as weft train and bench:train run (FMA in gemm; WEFT_RELAXED_SIMD=0: off)
 setBackend("wasm");
 const WA = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number; maximum: number; shared: boolean }) => never } }).WebAssembly;
 const SCRATCH = 8 << 20, ARENA = Math.ceil((B * 1.25 * 2 ** 20) / 2) + (64 << 20);
@@ -61,7 +62,7 @@ for (let i = 0; i < iters + 1; i++) {
 }
 const gf = (ms: number, f: number): number => f / (ms * 1e6);
 const record = {
-  bench: "conv-micro", batch: B, iters, clock: "cpu",
+  bench: "conv-micro", batch: B, iters, clock: "cpu", relaxedSimd: relaxed,
   forwardMs: median(fwd), backwardMs: median(bwd), gemmMs: median(ref),
   forwardGflops: gf(median(fwd), flops), backwardGflops: gf(median(bwd), 2 * flops), gemmGflops: gf(median(ref), flops),
   machine,
@@ -69,7 +70,7 @@ const record = {
 if (args.has("json")) console.log(JSON.stringify(record));
 else {
   console.log(machineLine(machine));
-  console.log(`conv2d x [${B}, 32, 14, 14] · w [64, 32, 3, 3], padding 1 (wasm, operands in wasm memory, CPU time, median of ${iters}):`);
+  console.log(`conv2d x [${B}, 32, 14, 14] · w [64, 32, 3, 3], padding 1 (wasm${relaxed ? "+relaxed" : ""}, operands in wasm memory, CPU time, median of ${iters}):`);
   console.log(`  forward  ${record.forwardMs.toFixed(1)} ms  ${record.forwardGflops.toFixed(1)} GFLOP/s  (${((100 * record.forwardGflops) / record.gemmGflops).toFixed(0)}% of the gemm's)`);
   console.log(`  backward ${record.backwardMs.toFixed(1)} ms  ${record.backwardGflops.toFixed(1)} GFLOP/s  (dx + dW; ${((100 * record.backwardGflops) / record.gemmGflops).toFixed(0)}%)`);
   console.log(`  gemm [64 × 288]·[288 × ${196 * B}] ${record.gemmMs.toFixed(1)} ms  ${record.gemmGflops.toFixed(1)} GFLOP/s`);

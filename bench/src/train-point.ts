@@ -2,7 +2,7 @@
  * One point of the standard workload, in this process: the record that `pnpm bench:train`
  * prints and the sweeps build on.
  */
-import { backend, setBackend, type Backend } from "@weft/tensor";
+import { backend, enableRelaxedSimd, setBackend, wasmRelaxedSimd, type Backend } from "@weft/tensor";
 import { measure, type MeasureOptions, type PointResult } from "./measure.js";
 import { EngineRunner, PlainRunner, PlainWorkerRunner, type Runner } from "./runners.js";
 import { fmtInt } from "./summary.js";
@@ -24,7 +24,7 @@ export interface TrainPoint {
 }
 
 export type TrainRecord = TrainPoint & PointResult & {
-  bench: "train"; backend: string; params: number; warmup: number; breakdownSource: string;
+  bench: "train"; backend: string; relaxedSimd: boolean; params: number; warmup: number; breakdownSource: string;
   /** samplesPerSec × the window length (the char-LM workload). */
   tokensPerSec?: number;
 };
@@ -47,7 +47,7 @@ export async function measureTrainPoint(p: TrainPoint, o: MeasureOptions & { war
   try {
     const r = await measure(runner, p.batch, o, beforeTimed);
     const params = arch === "cnn" ? CNN_PARAMETERS : parameterCount(p.hidden, p.bn);
-    return { bench: "train", ...p, arch, backend: backend(), params, warmup: o.warmup, ...r, breakdownSource: "rank 0, median repeat, ms/step" };
+    return { bench: "train", ...p, arch, backend: backend(), relaxedSimd: wasmRelaxedSimd(), params, warmup: o.warmup, ...r, breakdownSource: "rank 0, median repeat, ms/step" };
   } finally {
     await runner.close();
   }
@@ -61,7 +61,7 @@ export async function measureLmPoint(p: TrainPoint, o: MeasureOptions & { warmup
   try {
     const r = await measure(runner, p.batch, o, beforeTimed);
     return {
-      bench: "train", arch: "lm", ...p, hidden: [], bn: false, backend: backend(), params: lmParameterCount(data.vocabSize), warmup: o.warmup, ...r,
+      bench: "train", arch: "lm", ...p, hidden: [], bn: false, backend: backend(), relaxedSimd: wasmRelaxedSimd(), params: lmParameterCount(data.vocabSize), warmup: o.warmup, ...r,
       tokensPerSec: r.samplesPerSec * LM_BLOCK, breakdownSource: "rank 0, median repeat, ms/step",
     };
   } finally {
@@ -89,6 +89,9 @@ export function describeRecord(r: TrainRecord): string {
  * processes it starts (they read WEFT_BACKEND). Absent: WEFT_BACKEND or the host's default.
  */
 export function selectBackend(value: string | true | undefined): void {
+  // As `weft train` does (its first step): relaxed SIMD's FMA in gemm on Node 20 too, unless
+  // WEFT_RELAXED_SIMD=0; the record's `relaxedSimd` says which kernels ran.
+  enableRelaxedSimd();
   if (value === undefined) return;
   if (value !== "js" && value !== "wasm") throw new Error(`--backend must be js or wasm, got ${String(value)}`);
   process.env.WEFT_BACKEND = value;

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /** The `weft` executable: {@link main} on the process's arguments and streams. */
 import { main } from "./main.js";
-import { enableRelaxedSimd } from "./relaxed-simd.js";
+import { enableRelaxedSimd } from "@weft/tensor";
 
-// Before any kernel is compiled: relaxed SIMD's FMA in gemm on Node 20 too (see relaxed-simd.ts).
+// Before any kernel is compiled: relaxed SIMD's FMA in gemm on Node 20 too (see @weft/tensor's enableRelaxedSimd).
 enableRelaxedSimd();
 
 // A closed pipe (`weft train | head`) ends the command quietly, as it would end a Unix tool.

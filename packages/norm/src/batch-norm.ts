@@ -5,7 +5,7 @@
  * the backward's sums) across workers — tinygrad's `calc_stats`. The subclasses only name the
  * input ranks they take.
  */
-import { Tensor, allocFloat64, allocLike, formatShape, fromOp, gradSlot, kernels, type FloatArray } from "@weft/tensor";
+import { Tensor, allocEmptyLike, allocFloat64, formatShape, fromOp, gradSlot, kernels, type FloatArray } from "@weft/tensor";
 import { Module, Parameter } from "@weft/layers";
 
 /** The options of torch.nn.BatchNorm1d and BatchNorm2d, camelCased; every default is PyTorch's. */
@@ -237,7 +237,7 @@ export class BatchNorm2d extends BatchNorm {
  */
 function batchNormOp(x: Tensor, { n, c: C, inner }: Layout, mean: Float64Array, invstd: Float64Array, weight: Tensor | null, bias: Tensor | null, batch: BatchStats | null): Tensor {
   const xd = x.data;
-  const out = allocLike(xd, xd.length);
+  const out = allocEmptyLike(xd, xd.length); // batchNormForward writes every element
   // γ as it was in forward (PyTorch would refuse a backward after an in-place change of it).
   const gamma = weight ? copyFloat64(weight.data) : null;
   const beta = bias ? bias.data : null;

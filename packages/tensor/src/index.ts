@@ -10,7 +10,7 @@ export { tensor, zeros, ones, full, randn, rand, randint, arange } from "./creat
 export type { TensorOptions, IntTensorOptions, FloatTensorOptions } from "./create.js";
 export * from "./ops/index.js";
 export { broadcastShapes } from "./shape.js";
-export { Arena, withArena, activeArena, allocLike, allocSame, allocFloat32, allocFloat64, allocInt32, allocUint8 } from "./arena.js";
+export { Arena, withArena, activeArena, allocLike, allocEmptyLike, allocEmptyInt32, allocSame, allocFloat32, allocFloat64, allocInt32, allocUint8 } from "./arena.js";
 export type { ArenaOptions, ArenaStats } from "./arena.js";
 export { gemm } from "./kernels/backend.js";
 export { gemm as jsGemm } from "./kernels/js/gemm.js";
@@ -19,7 +19,7 @@ export type { Backend } from "./kernels/backend.js";
 export type { Kernels, GeluApproximation, ConvGeometry, PoolGeometry } from "./kernels/interface.js";
 export { jsKernels } from "./kernels/js/index.js";
 export { wasmKernels } from "./kernels/wasm/wasm-kernels.js";
-export { WasmKernels, defaultWasmKernels, setThreadWasmKernels, threadWasmKernels, wasmKernelsFor, wasmRelaxedSimd, wasmSimdSupported } from "./kernels/wasm/index.js";
+export { WasmKernels, defaultWasmKernels, setThreadWasmKernels, threadWasmKernels, wasmKernelsFor, enableRelaxedSimd, wasmRelaxedSimd, wasmSimdSupported } from "./kernels/wasm/index.js";
 export type { AdamStep, SgdStep, RmspropStep, WasmKernelsOptions, WasmMemory } from "./kernels/wasm/index.js";
 export { erf } from "./kernels/js/erf.js";
 export { gradcheck } from "./gradcheck.js";

@@ -1,17 +1,18 @@
 /**
  * Activation ops: thin autograd wrappers over this thread's kernels (`kernels()`: float32 under
- * the wasm backend on the SIMD kernels, everything else on the js ones).
+ * the wasm backend on the SIMD kernels, everything else on the js ones). Each forward kernel
+ * writes its whole output, so the outputs skip the arena's zero-fill (allocEmptyLike).
  */
 import { Tensor, fromOp, gradSlot, SAVES_NOTHING } from "../tensor.js";
 import { requireFloat } from "../dtype-check.js";
-import { allocLike } from "../arena.js";
+import { allocEmptyLike } from "../arena.js";
 import { normalizeAxis, splitAxis } from "../shape.js";
 import { kernels } from "../kernels/backend.js";
 
 /** max(x, 0). */
 export function relu(x: Tensor): Tensor {
   requireFloat(x, "relu", "input");
-  const out = allocLike(x.data, x.size);
+  const out = allocEmptyLike(x.data, x.size);
   kernels().reluForward(x.data, out);
   return fromOp(out, x.shape, [x], (g) => {
     const s = gradSlot(x);
@@ -22,7 +23,7 @@ export function relu(x: Tensor): Tensor {
 /** x for x > 0, negativeSlope·x otherwise (PyTorch's default slope 0.01). */
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   requireFloat(x, "leakyRelu", "input");
-  const out = allocLike(x.data, x.size);
+  const out = allocEmptyLike(x.data, x.size);
   kernels().leakyReluForward(x.data, out, negativeSlope);
   return fromOp(out, x.shape, [x], (g) => {
     const s = gradSlot(x);
@@ -33,7 +34,7 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
 /** 1 / (1 + e^−x), computed stably for large |x|. */
 export function sigmoid(x: Tensor): Tensor {
   requireFloat(x, "sigmoid", "input");
-  const out = allocLike(x.data, x.size);
+  const out = allocEmptyLike(x.data, x.size);
   kernels().sigmoidForward(x.data, out);
   return fromOp(out, x.shape, [x], (g) => {
     const s = gradSlot(x);
@@ -43,7 +44,7 @@ export function sigmoid(x: Tensor): Tensor {
 
 export function tanh(x: Tensor): Tensor {
   requireFloat(x, "tanh", "input");
-  const out = allocLike(x.data, x.size);
+  const out = allocEmptyLike(x.data, x.size);
   kernels().tanhForward(x.data, out);
   return fromOp(out, x.shape, [x], (g) => {
     const s = gradSlot(x);
@@ -55,7 +56,7 @@ export function tanh(x: Tensor): Tensor {
 export function gelu(x: Tensor, approximate: "none" | "tanh" = "none"): Tensor {
   requireFloat(x, "gelu", "input");
   if (approximate !== "none" && approximate !== "tanh") throw new Error(`gelu: approximate must be "none" or "tanh", got ${JSON.stringify(approximate)}`);
-  const out = allocLike(x.data, x.size);
+  const out = allocEmptyLike(x.data, x.size);
   kernels().geluForward(x.data, out, approximate);
   return fromOp(out, x.shape, [x], (g) => {
     const s = gradSlot(x);
@@ -67,7 +68,7 @@ function softmaxOp(x: Tensor, axis: number, log: boolean): Tensor {
   requireFloat(x, log ? "logSoftmax" : "softmax", "input");
   const ax = normalizeAxis(axis, x.ndim, log ? "logSoftmax" : "softmax");
   const [outer, dim, inner] = splitAxis(x.shape, ax);
-  const out = allocLike(x.data, x.size);
+  const out = allocEmptyLike(x.data, x.size);
   kernels().softmaxForward(x.data, out, outer, dim, inner, log);
   return fromOp(out, x.shape, [x], (g) => {
     const s = gradSlot(x);

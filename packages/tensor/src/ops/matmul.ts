@@ -1,6 +1,6 @@
 /** matmul (N-D, batched, broadcasting) and the fused linear layer op — both over the blocked gemm. */
 import { Tensor, fromOp, gradSlot, formatShape, shapeSize } from "../tensor.js";
-import { allocFloat32, allocFloat64, allocLike } from "../arena.js";
+import { allocEmptyLike, allocFloat32, allocFloat64 } from "../arena.js";
 import { columnSum, gemm } from "../kernels/backend.js";
 import { broadcastIndex, broadcastShapes } from "../shape.js";
 import { requireFloat } from "../dtype-check.js";
@@ -74,7 +74,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   if (bias && (bias.ndim !== 1 || bias.shape[0] !== outF)) {
     throw new Error(`linear: bias must have shape [${outF}], got ${formatShape(bias.shape)}`);
   }
-  const out = allocLike(x.data, rows * outF);
+  const out = allocEmptyLike(x.data, rows * outF); // the gemm writes it whole (beta 0)
   gemm(false, true, rows, outF, inF, 1, x.data, 0, inF, weight.data, 0, inF, 0, out, 0, outF, bias ? bias.data : null, 0);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   const shape = [...x.shape.slice(0, -1), outF];

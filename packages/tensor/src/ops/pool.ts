@@ -5,7 +5,7 @@
  * for its backward; average pooling's backward re-derives each window's divisor.
  */
 import { Tensor, fromOp, gradSlot, formatShape, SAVES_NOTHING } from "../tensor.js";
-import { allocInt32, allocLike } from "../arena.js";
+import { allocEmptyInt32, allocEmptyLike } from "../arena.js";
 import { kernels } from "../kernels/backend.js";
 import type { PoolGeometry } from "../kernels/interface.js";
 import { requireFloat } from "../dtype-check.js";
@@ -67,8 +67,8 @@ const outShape = (x: Tensor, oh: number, ow: number): number[] => [...x.shape.sl
 export function maxPool2d(x: Tensor, kernelSize: number | readonly number[], options: Pool2dOptions = {}): Tensor {
   const { planes, g } = poolPlan("maxPool2d", x, kernelSize, options);
   const n = planes * g.oh * g.ow;
-  const out = allocLike(x.data, n);
-  const argmax = allocInt32(n);
+  const out = allocEmptyLike(x.data, n); // the kernels write every output
+  const argmax = allocEmptyInt32(n);
   kernels().maxPool2dForward(x.data, planes, g, out, argmax);
   return fromOp(out, outShape(x, g.oh, g.ow), [x], (gy) => {
     const sx = gradSlot(x);
@@ -87,7 +87,7 @@ export function maxPool2d(x: Tensor, kernelSize: number | readonly number[], opt
 export function avgPool2d(x: Tensor, kernelSize: number | readonly number[], options: AvgPool2dOptions = {}): Tensor {
   const { planes, g } = poolPlan("avgPool2d", x, kernelSize, options);
   const cip = options.countIncludePad ?? true;
-  const out = allocLike(x.data, planes * g.oh * g.ow);
+  const out = allocEmptyLike(x.data, planes * g.oh * g.ow);
   kernels().avgPool2dForward(x.data, planes, g, cip, out);
   return fromOp(out, outShape(x, g.oh, g.ow), [x], (gy) => {
     const sx = gradSlot(x);
@@ -108,7 +108,7 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly (numb
   const given = typeof outputSize === "number" ? [outputSize, outputSize] : outputSize.map((v, a) => v ?? [h, w][a]);
   const [oh, ow] = perAxis("adaptiveAvgPool2d", "outputSize", given, 2, 1);
   if (h === 0 || w === 0) throw new Error(`adaptiveAvgPool2d: the input ${formatShape(x.shape)} has an empty spatial dim`);
-  const out = allocLike(x.data, planes * oh * ow);
+  const out = allocEmptyLike(x.data, planes * oh * ow);
   kernels().adaptiveAvgPool2dForward(x.data, planes, h, w, oh, ow, out);
   return fromOp(out, outShape(x, oh, ow), [x], (gy) => {
     const sx = gradSlot(x);

@@ -21,11 +21,11 @@ export function maxPool2dForward(x: FloatArray, planes: number, g: PoolGeometry,
         for (let i = h0; i < h1; i++) {
           for (let j = w0; j < w1; j++) {
             const v = x[base + i * w + j];
-            // NaN wins, as in PyTorch (a NaN in the window makes the output NaN).
+            // NaN wins, as in PyTorch: a NaN in the window makes the output NaN, and the window's
+            // last NaN is the winner (PyTorch's CPU kernel scans without stopping).
             if (v > best || v !== v) {
               best = v;
               at = i * w + j;
-              if (v !== v) break;
             }
           }
         }

