@@ -56,6 +56,13 @@ export function maxPool2dForward(
       if (twoByTwo && h1 - h0 == 2) {
         const row0 = base + (<usize>(h0 * w) << 2);
         for (; 2 * (oj + 4) <= w; oj += 4, o += 16) max2x2Four(row0, w, oj, h0 * w, out + o, argmax + o);
+        // The row's last 1–3 windows: the last four again (rewriting a window writes the same values).
+        if (oj < ow && oj >= 4 && 2 * ow <= w) {
+          const back = <usize>((ow - oj) << 2);
+          max2x2Four(row0, w, ow - 4, h0 * w, out + o - (16 - back), argmax + o - (16 - back));
+          o += back;
+          oj = ow;
+        }
       }
       for (; oj < ow; oj++, o += 4) {
         const ws = oj * sw - pw;
