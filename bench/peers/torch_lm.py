@@ -1,0 +1,124 @@
+"""PyTorch peer for `pnpm bench:peers --arch lm` (optional: weft never needs Python).
+
+usage: python3 bench/peers/torch_lm.py --threads T [--batch 32] [--vocab 28] [--steps N]
+       [--repeats R] [--warmup K] [--target-ms 500] [--seed 0] [--quick]
+
+Issue 15's standard char-LM workload, measured as bench/src/measure.ts measures weft: K warm-up
+steps (not timed), then R timed repeats of N steps (N = 0: fitted to about --target-ms per
+repeat), the median repeat's tokens/s. Token + position embeddings (d = 64, block 32) -> 2
+pre-norm TransformerEncoderLayers (4 heads, feed-forward 256, GELU, causal mask, dropout 0,
+batch_first) -> LayerNorm -> Linear(vocab); cross-entropy over the [B*T, vocab] logits; AdamW
+(lr 1e-3). A batch is --batch windows of 32 tokens drawn from a fixed pool of uniform random
+windows (the speed does not depend on the characters; weft's bench reads the names corpus), each
+step gathering its windows and reading the loss back (.item()).
+Prints one JSON line: the record bench/src/peers-lm.ts reads.
+"""
+import argparse
+import json
+import os
+import statistics
+import time
+
+
+def parse():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--vocab", type=int, default=28)
+    p.add_argument("--steps", type=int, default=0)
+    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--warmup", type=int, default=4)
+    p.add_argument("--target-ms", type=int, default=500)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--json", action="store_true", help="accepted for symmetry with the Node peers (the output is always JSON)")
+    a = p.parse_args()
+    if a.quick:
+        a.steps, a.repeats, a.warmup = a.steps or 2, 1, 1
+    return a
+
+
+ARGS = parse()
+# Debian's torch calls BLAS through libblas.so.3 (OpenBLAS where installed), which does not follow
+# torch.set_num_threads: hold it to the same thread count before torch loads it.
+os.environ["OPENBLAS_NUM_THREADS"] = str(ARGS.threads)
+os.environ["OMP_NUM_THREADS"] = str(ARGS.threads)
+
+import torch  # noqa: E402
+from torch import nn  # noqa: E402
+
+BLOCK, D, HEADS, LAYERS, FF = 32, 64, 4, 2, 256
+
+
+class CharTransformer(nn.Module):
+    def __init__(self, vocab):
+        super().__init__()
+        self.tok_emb = nn.Embedding(vocab, D)
+        self.pos_emb = nn.Embedding(BLOCK, D)
+        layer = nn.TransformerEncoderLayer(D, HEADS, FF, dropout=0.0, activation="gelu", batch_first=True, norm_first=True)
+        self.encoder = nn.TransformerEncoder(layer, LAYERS)
+        self.norm = nn.LayerNorm(D)
+        self.head = nn.Linear(D, vocab)
+        self.register_buffer("mask", torch.triu(torch.full((BLOCK, BLOCK), float("-inf")), diagonal=1))
+        self.register_buffer("pos", torch.arange(BLOCK))
+
+    def forward(self, tokens):
+        t = tokens.shape[1]
+        h = self.tok_emb(tokens) + self.pos_emb(self.pos[:t])
+        h = self.encoder(h, mask=self.mask[:t, :t])
+        return self.head(self.norm(h))
+
+
+def main():
+    a = ARGS
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    rows = max(1024, 4 * a.batch)
+    x_all = torch.randint(0, a.vocab, (rows, BLOCK))
+    y_all = torch.randint(0, a.vocab, (rows, BLOCK))
+    order = torch.randperm(rows)
+    per_pass = rows // a.batch
+    model = CharTransformer(a.vocab).train()
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+    step_no = 0
+
+    def run(steps):
+        nonlocal step_no
+        t0 = time.perf_counter()
+        for _ in range(steps):
+            idx = order[(step_no % per_pass) * a.batch:(step_no % per_pass + 1) * a.batch]
+            step_no += 1
+            x, y = x_all.index_select(0, idx), y_all.index_select(0, idx)
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(model(x).reshape(-1, a.vocab), y.reshape(-1))
+            loss.backward()
+            opt.step()
+            loss.item()
+        return (time.perf_counter() - t0) * 1000
+
+    ms_per_step = float("inf")
+    if a.warmup > 0:
+        first = max(1, a.warmup // 2)
+        run(first)
+        if a.warmup - first > 0:
+            ms_per_step = run(a.warmup - first) / (a.warmup - first)
+    steps = a.steps
+    if steps <= 0:
+        if ms_per_step == float("inf"):
+            ms_per_step = run(1)
+        steps = min(400, max(2, round(a.target_ms / max(ms_per_step, 1e-3))))
+    runs = [a.batch * steps * 1000 / run(steps) for _ in range(a.repeats)]
+    mid = statistics.median(runs)
+    blas = "OpenBLAS" if "openblas" in open("/proc/self/maps").read().lower() else "BLAS as linked (libblas.so.3)"
+    note = f"torch {torch.__version__}, {a.threads} thread(s), {blas}"
+    params = sum(p.numel() for p in model.parameters())
+    print(json.dumps({
+        "bench": "peer", "library": "pytorch", "arch": "lm", "torch": torch.__version__, "workers": 1, "threads": a.threads,
+        "batch": a.batch, "params": params, "note": note, "samplesPerSec": mid, "tokensPerSec": mid * BLOCK,
+        "msPerStep": a.batch * 1000 / mid, "runs": runs, "steps": steps, "repeats": a.repeats,
+    }))
+
+
+if __name__ == "__main__":
+    main()
