@@ -2,13 +2,15 @@
  * `pnpm bench:peers [--quick] [--batch 128] [--rounds 2] [--json] [--out DIR]`
  * `pnpm bench:peers --arch cnn [--quick] [--batch 128] [--rounds 2] [--python python3] [--json] [--out DIR]`:
  *   issue 14's standard CNN instead (peers-cnn.ts: weft, TF.js cpu, optional PyTorch).
+ * `pnpm bench:peers --arch lm [--quick] [--batch 32] [--rounds 3] [--python python3] [--json] [--out DIR]`:
+ *   issue 15's standard char-LM (peers-lm.ts: weft and the optional PyTorch peer).
  *
  * The standard workload in weft (W = 1 and W = cores) and in the JavaScript peers a user would
  * otherwise pick: TensorFlow.js (tfjs-core, cpu and wasm backends, a manual variableGrads loop
  * with Adam) and mind-net.js (its main-thread model and its ParallelModelWrapper over
  * worker_threads). Each runs in its own process, one at a time; the list runs `--rounds` times,
  * reversed every other round, and each figure is the median of all its rounds' repeats.
- * Writes peers.json and peers.md (`--arch cnn`: peers-cnn.json and peers-cnn.md).
+ * Writes peers.json and peers.md (`--arch cnn`: peers-cnn.json and peers-cnn.md; `--arch lm`: peers-lm.*).
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -18,15 +20,16 @@ import { choiceArg, intArg, intListArg, parseArgs } from "./cli-args.js";
 import { describeMachine, machineLine } from "./machine.js";
 import { fmtInt, fmtRatio, median, sig } from "./summary.js";
 import { cnnPeers } from "./peers-cnn.js";
+import { lmPeers } from "./peers-lm.js";
 import { runRounds, type Entry } from "./peer-rounds.js";
 import { modelName } from "./train-point.js";
 
 const args = parseArgs(process.argv.slice(2), ["arch", "batch", "rounds", "out", "hidden", "python"], ["quick", "json"]);
-const arch = choiceArg(args, "arch", ["mlp", "cnn"] as const, "mlp");
+const arch = choiceArg(args, "arch", ["mlp", "cnn", "lm"] as const, "mlp");
 const quick = args.has("quick");
 const cores = availableParallelism();
 const log = (s: string) => (args.has("json") ? process.stderr : process.stdout).write(s + "\n");
-const { name, results, md } = arch === "cnn" ? await cnnPeers(args, log) : await mlpPeers();
+const { name, results, md } = arch === "cnn" ? await cnnPeers(args, log) : arch === "lm" ? await lmPeers(args, log) : await mlpPeers();
 
 async function mlpPeers() {
   const batch = intArg(args, "batch", quick ? 32 : 128);

@@ -142,6 +142,24 @@ describe("bench smoke (quick mode, no timing assertions)", () => {
     expect(r.weftBestOverTorchBest).toBeNull();
   });
 
+  it("bench:peers --arch lm --quick runs weft (W = 1, cores) in tokens/s and skips PyTorch cleanly where Python has no torch", async () => {
+    const r = await runJson("peers.js", ["--arch", "lm", "--quick", "--json", "--python", "weft-no-such-python"]);
+    expect(r.arch).toBe("lm");
+    expect(r.torch).toBe(false);
+    expect(r.rows.map((x: { id: string }) => x.id)).toEqual(expect.arrayContaining(["weft-1", "pytorch-1"]));
+    for (const row of r.rows) {
+      expect(row.error).toBeNull();
+      if (row.id.startsWith("pytorch-")) {
+        expect(row.skipped).toBe(true);
+        expect(row.tokensPerSec).toBeNull();
+      } else {
+        expect(row.skipped).toBe(false);
+        expect(row.tokensPerSec).toBeGreaterThan(0);
+      }
+    }
+    expect(r.weftBestOverTorchBest).toBeNull();
+  });
+
   it("bench:peers --quick runs weft, TF.js (cpu, wasm) and mind-net.js", async () => {
     const r = await runJson("peers.js", ["--quick", "--json"]);
     expect(r.rows.map((x: { id: string }) => x.id)).toEqual(expect.arrayContaining(["weft-1", "tfjs-cpu", "tfjs-wasm", "mind-net"]));
