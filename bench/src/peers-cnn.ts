@@ -5,7 +5,8 @@
  * `cores` threads (bench/peers/torch_cnn.py). PyTorch is optional: without it its rows say
  * "skipped" and the run goes on (weft never needs Python). Interleaved as bench:peers' MLP rows
  * (peer-rounds.ts); TF.js cpu runs in the first round only, one timed step (its
- * Conv2DBackpropFilter is a scalar loop: ≈ a minute per step of 128 here).
+ * Conv2DBackpropFilter is a scalar loop: ≈ a minute per step of 128 here, ≈ 4 on a slower
+ * Xeon; `--no-tfjs` leaves it out, for more rounds of the others in the same time).
  */
 import { availableParallelism } from "node:os";
 import { intArg, type Args } from "./cli-args.js";
@@ -29,7 +30,7 @@ export async function cnnPeers(args: Args, log: (s: string) => void) {
 
   const entries: Entry[] = [
     ...widths.map((w): Entry => ({ id: `weft-${w}`, label: `weft, ${w} worker${w > 1 ? "s" : ""}`, script: "train.js", args: ["--arch", "cnn", "--workers", String(w)], workers: w })),
-    { id: "tfjs-cpu", label: "TF.js 4.22 cpu backend", script: "peer.js", args: ["--library", "tfjs-cpu", "--arch", "cnn"], workers: 1, maxRounds: 1 },
+    { id: "tfjs-cpu", label: "TF.js 4.22 cpu backend", script: "peer.js", args: ["--library", "tfjs-cpu", "--arch", "cnn"], workers: 1, maxRounds: 1, skip: args.has("no-tfjs") ? "skipped: --no-tfjs" : undefined },
     ...widths.map((t): Entry => ({ id: `pytorch-${t}`, label: `PyTorch, ${t} thread${t > 1 ? "s" : ""}`, script: "python", file: "torch_cnn.py", args: ["--threads", String(t)], workers: t, skip: noTorch })),
   ];
   const timing = (e: Entry): string[] =>

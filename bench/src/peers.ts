@@ -1,6 +1,6 @@
 /**
  * `pnpm bench:peers [--quick] [--batch 128] [--rounds 2] [--json] [--out DIR]`
- * `pnpm bench:peers --arch cnn [--quick] [--batch 128] [--rounds 2] [--python python3] [--json] [--out DIR]`:
+ * `pnpm bench:peers --arch cnn [--quick] [--batch 128] [--rounds 2] [--python python3] [--no-tfjs] [--json] [--out DIR]`:
  *   issue 14's standard CNN instead (peers-cnn.ts: weft, TF.js cpu, optional PyTorch).
  * `pnpm bench:peers --arch lm [--quick] [--batch 32] [--rounds 3] [--python python3] [--json] [--out DIR]`:
  *   issue 15's standard char-LM (peers-lm.ts: weft and the optional PyTorch peer).
@@ -24,7 +24,7 @@ import { lmPeers } from "./peers-lm.js";
 import { runRounds, type Entry } from "./peer-rounds.js";
 import { modelName } from "./train-point.js";
 
-const args = parseArgs(process.argv.slice(2), ["arch", "batch", "rounds", "out", "hidden", "python"], ["quick", "json"]);
+const args = parseArgs(process.argv.slice(2), ["arch", "batch", "rounds", "out", "hidden", "python"], ["quick", "json", "no-tfjs"]);
 const arch = choiceArg(args, "arch", ["mlp", "cnn", "lm"] as const, "mlp");
 const quick = args.has("quick");
 const cores = availableParallelism();

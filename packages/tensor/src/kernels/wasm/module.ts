@@ -66,8 +66,9 @@ const RELAXED_PROBE = new Uint8Array([
 /**
  * Turns relaxed SIMD on for this process where the host has it behind a flag (Node 20, V8 11.3:
  * `--experimental-wasm-relaxed-simd`; Node 22 and later have it on by default), unless
- * `WEFT_RELAXED_SIMD=0`, so that gemm's multiply-adds are fused (FMA) — on an AVX-512 Xeon here
- * the wasm gemm ran 17 → 28 GFLOP/s with it, on a Zen 4 5–9% less CPU per MLP step. V8 reads its
+ * `WEFT_RELAXED_SIMD=0`, so that gemm's multiply-adds are fused (FMA) — 5–9% less CPU per MLP
+ * step on the Zen 4 dev machine; on a 2-vCPU Xeon one pair of runs gave 17 → 28 GFLOP/s for the
+ * conv-micro gemm, later pairs were level within that machine's noise. V8 reads its
  * wasm feature flags when it validates and compiles a module, and its flags are per process, so
  * this covers the calling thread and every worker thread started afterwards — the same as
  * re-executing with the flag. Call it first, before any kernel runs: once this thread has
