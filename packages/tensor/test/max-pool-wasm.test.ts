@@ -9,7 +9,7 @@ import { WasmKernels, wasmSimdSupported, type WasmMemory } from "../src/kernels/
 //
 // The wasm max pooling's 2×2 / stride 2 / no padding path (four windows a vector, branch-free)
 // against the js kernel, the reference: the same maxima and the same winners (the first
-// maximum in scan order; the first NaN; -Infinity windows; ties), at widths where the vector
+// maximum in scan order; the last NaN; -Infinity windows; ties), at widths where the vector
 // loop covers a row, leaves a scalar tail, or (ceilMode) meets a window cut by the edge — and
 // the geometries that do not take the path, for comparison.
 

@@ -168,7 +168,7 @@ export interface Kernels {
   /** The adjoint of {@link im2col}: gx[gxOff …] ([c, h, w]) += each column entry at its input position (padding dropped). */
   col2im(col: FloatArray, g: ConvGeometry, gx: FloatArray, gxOff: number): void;
 
-  /** Max pooling of x: [planes, h, w] into out: [planes, oh, ow]; argmax: each window's winner as an index into its plane. */
+  /** Max pooling of x: [planes, h, w] into out: [planes, oh, ow]; argmax: each window's winner as an index into its plane (the first maximum in scan order; a window holding NaN gives NaN and its last NaN, as PyTorch's CPU kernel). */
   maxPool2dForward(x: FloatArray, planes: number, g: PoolGeometry, out: FloatArray, argmax: Int32Array): void;
   /** gx[p, argmax[p, o]] += gy[p, o]. */
   maxPool2dBackward(gy: FloatArray, argmax: Int32Array, planes: number, g: PoolGeometry, gx: FloatArray): void;
