@@ -25,7 +25,7 @@
  * lasts longer than the run's timeout (barrierTimeoutMs: a host that stays alive but never comes)
  * fails the run too, so no host hangs.
  */
-import type { EngineCommunicator } from "@weft/parallel";
+import { AbortedError, type EngineCommunicator } from "@weft/parallel";
 import { loadMpi, type MpiAddon } from "./addon.js";
 
 export interface MpiCommunicatorOptions {
@@ -88,7 +88,9 @@ export class MpiCommunicator implements EngineCommunicator {
         Atomics.store(this.flag, 0, 1);
         throw new Error(`${who}: ${what} across hosts did not complete within ${this.timeoutMs} ms at step ${this.step} — another host is stuck or too slow (raise barrierTimeoutMs, or --worker-timeout)`);
       }
-      if (code === "EMPI_ABORTED") throw new Error(`${who}: ${what} across hosts abandoned: the run was aborted`);
+      // Cut short by an abort this worker did not cause (another worker's timeout or failure, which
+      // reports itself): an AbortedError, so that it never claims to be the run's failure.
+      if (code === "EMPI_ABORTED") throw new AbortedError(this.rank, `${who}: ${what} across hosts abandoned: the run was aborted`);
       throw e;
     }
   }

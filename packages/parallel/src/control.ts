@@ -29,10 +29,14 @@ export const progressSlot = (rank: number): number => CTL.LENGTH + 2 * rank + 1;
 /** Int32 words of the control block of a run of W workers. */
 export const controlWords = (worldSize: number): number => CTL.LENGTH + 2 * worldSize;
 
-/** Thrown in a worker that was woken by an abort it did not cause. */
+/**
+ * Thrown in a worker that was woken by an abort it did not cause (`message`: what it was doing;
+ * a communicator across hosts throws it for a wait the abort cut short). The engine and the
+ * launcher report the worker that caused the abort, never one that threw this.
+ */
 export class AbortedError extends Error {
-  constructor(rank: number) {
-    super(`worker ${rank}: aborted because another worker failed`);
+  constructor(rank: number, message?: string) {
+    super(message ?? `worker ${rank}: aborted because another worker failed`);
     this.name = "AbortedError";
   }
 }

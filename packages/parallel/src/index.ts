@@ -12,6 +12,7 @@ export { lossSum, l1Term, checkLossSpec } from "./loss-spec.js";
 export type { LossSpec, LossType, LossFn, L1Spec, Targets } from "./loss-spec.js";
 export type { OptimizerSpec, NonFinitePolicy, ParamGroup } from "./protocol.js";
 export type { EngineCommunicator } from "./communicator.js";
+export { AbortedError } from "./control.js";
 export type { ClipSpec, StepReporter } from "./engine.js";
 export { Engine } from "./engine.js";
 export { SharedCommunicator } from "./shared-communicator.js";
