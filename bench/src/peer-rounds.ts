@@ -6,6 +6,7 @@
 import { execFile, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { runJsonChild } from "./child-json.js";
+import { median, sig } from "./summary.js";
 
 export interface Entry {
   id: string;
@@ -80,4 +81,27 @@ export async function runRounds(entries: readonly Entry[], rounds: number, commo
     }
   }
   return { runs, byRound, notes, errors };
+}
+
+/**
+ * weft's rows against PyTorch's (bench:peers --arch cnn|lm): the best weft and PyTorch rows by
+ * median rate (`scale`: a row's rate per repeat figure, e.g. tokens per window), each row's ratio
+ * to PyTorch's best, the same ratio round by round (each round's median over PyTorch's best
+ * row's median in that round: drift between rounds cancels), and the target's verdict.
+ */
+export function againstTorch(entries: readonly Entry[], r: RoundsResult, scale = 1) {
+  const rate = (id: string) => median(r.runs.get(id) ?? []) * scale;
+  const best = (prefix: string) => {
+    const ids = entries.filter((e) => e.id.startsWith(prefix) && (r.runs.get(e.id)?.length ?? 0) > 0).map((e) => e.id);
+    return ids.reduce<string | undefined>((b, id) => (b === undefined || rate(id) > rate(b) ? id : b), undefined);
+  };
+  const bestWeft = best("weft-"), bestTorch = best("pytorch-");
+  const torchBest = bestTorch ? rate(bestTorch) : NaN;
+  const overTorchBest = (id: string) => sig(rate(id) / torchBest);
+  const roundRatios = (id: string) =>
+    bestTorch ? r.byRound.get(id)!.map((x, i) => sig(median(x) / median(r.byRound.get(bestTorch)![i]))).filter((x) => Number.isFinite(x)) : [];
+  const headline = bestWeft && bestTorch ? sig(rate(bestWeft) / torchBest) : NaN;
+  const perRound = bestWeft ? roundRatios(bestWeft) : [];
+  const verdict = headline < 1 ? "missed" : perRound.every((x) => x >= 1) ? "met" : "met by the medians, not in every round";
+  return { rate, bestWeft, bestTorch, overTorchBest, roundRatios, headline, perRound, verdict };
 }

@@ -11,8 +11,8 @@
 import { availableParallelism } from "node:os";
 import { intArg, type Args } from "./cli-args.js";
 import { describeMachine, machineLine } from "./machine.js";
-import { runRounds, torchAvailable, type Entry } from "./peer-rounds.js";
-import { fmtInt, fmtRatio, median, sig } from "./summary.js";
+import { againstTorch, runRounds, torchAvailable, type Entry } from "./peer-rounds.js";
+import { fmtInt, fmtRatio, sig } from "./summary.js";
 
 /** samples/s: thousands separators, and two significant digits below 10 (TF.js cpu's ≈ 1). */
 const fmtRate = (x: number) => (Number.isFinite(x) && x < 10 ? x.toPrecision(2) : fmtInt(x));
@@ -40,26 +40,15 @@ export async function cnnPeers(args: Args, log: (s: string) => void) {
   const common = (e: Entry) => ["--batch", String(batch), ...timing(e)];
 
   const machine = describeMachine();
-  const { runs, byRound, notes, errors } = await runRounds(entries, rounds, common, log, python);
-  const sps = (id: string) => median(runs.get(id) ?? []);
-  const best = (prefix: string) => {
-    const ids = entries.filter((e) => e.id.startsWith(prefix) && (runs.get(e.id)?.length ?? 0) > 0).map((e) => e.id);
-    return ids.reduce<string | undefined>((b, id) => (b === undefined || sps(id) > sps(b) ? id : b), undefined);
-  };
-  const bestWeft = best("weft-");
-  const bestTorch = best("pytorch-");
-  const torchBest = bestTorch ? sps(bestTorch) : NaN;
-  // Each round's median over PyTorch's best row's median in the same round: drift between rounds cancels.
-  const roundRatios = (id: string) => (bestTorch ? byRound.get(id)!.map((r, i) => sig(median(r) / median(byRound.get(bestTorch)![i]))).filter((x) => Number.isFinite(x)) : []);
+  const measured = await runRounds(entries, rounds, common, log, python);
+  const { runs, notes, errors } = measured;
+  const { rate: sps, bestWeft, bestTorch, overTorchBest, roundRatios, headline, perRound, verdict } = againstTorch(entries, measured);
   const rows = entries.map((e) => ({
     id: e.id, label: e.label, workers: e.workers, batch,
     samplesPerSec: sig(sps(e.id)), runs: runs.get(e.id)!.map((x) => sig(x)),
-    overTorchBest: sig(sps(e.id) / torchBest), overTorchBestByRound: roundRatios(e.id),
+    overTorchBest: overTorchBest(e.id), overTorchBestByRound: roundRatios(e.id),
     skipped: Boolean(e.skip), note: notes.get(e.id) ?? "", error: errors.get(e.id) ?? null,
   }));
-  const headline = bestWeft && bestTorch ? sig(sps(bestWeft) / torchBest) : NaN;
-  const perRound = bestWeft ? roundRatios(bestWeft) : [];
-  const verdict = headline < 1 ? "missed" : perRound.every((x) => x >= 1) ? "met" : "met by the medians, not in every round";
   const results = { bench: "peers", arch: "cnn", machine, loadAvgEnd: describeMachine().loadAvg1, quick, cores, batch, rounds, python, torch, bestWeft, bestTorch, weftBestOverTorchBest: headline, rows };
   const md = [
     `# Peers on the standard CNN: weft against TensorFlow.js and PyTorch${quick ? " (--quick: not results)" : ""}`,

@@ -10,8 +10,8 @@ import { availableParallelism } from "node:os";
 import { intArg, type Args } from "./cli-args.js";
 import { LM_BLOCK } from "./lm-workload.js";
 import { describeMachine, machineLine } from "./machine.js";
-import { runRounds, torchAvailable, type Entry } from "./peer-rounds.js";
-import { fmtInt, fmtRatio, median, sig } from "./summary.js";
+import { againstTorch, runRounds, torchAvailable, type Entry } from "./peer-rounds.js";
+import { fmtInt, fmtRatio, sig } from "./summary.js";
 
 export async function lmPeers(args: Args, log: (s: string) => void) {
   const quick = args.has("quick");
@@ -27,26 +27,17 @@ export async function lmPeers(args: Args, log: (s: string) => void) {
     ...widths.map((t): Entry => ({ id: `pytorch-${t}`, label: `PyTorch, ${t} thread${t > 1 ? "s" : ""}`, script: "python", file: "torch_lm.py", args: ["--threads", String(t)], workers: t, skip: noTorch })),
   ];
   const common = () => ["--batch", String(batch), ...(quick ? ["--steps", "1", "--repeats", "1", "--warmup", "0"] : ["--repeats", "3"])];
-  const { runs, byRound, notes, errors } = await runRounds(entries, rounds, common, log, python);
+  const measured = await runRounds(entries, rounds, common, log, python);
+  const { runs, notes, errors } = measured;
   const machine = describeMachine();
   // The children report windows/s (samplesPerSec); a window is LM_BLOCK tokens.
-  const tps = (id: string) => median(runs.get(id) ?? []) * LM_BLOCK;
-  const best = (prefix: string) => {
-    const ids = entries.filter((e) => e.id.startsWith(prefix) && (runs.get(e.id)?.length ?? 0) > 0).map((e) => e.id);
-    return ids.reduce<string | undefined>((b, id) => (b === undefined || tps(id) > tps(b) ? id : b), undefined);
-  };
-  const bestWeft = best("weft-"), bestTorch = best("pytorch-");
-  const torchBest = bestTorch ? tps(bestTorch) : NaN;
-  const roundRatios = (id: string) => (bestTorch ? byRound.get(id)!.map((r, i) => sig(median(r) / median(byRound.get(bestTorch)![i]))).filter((x) => Number.isFinite(x)) : []);
+  const { rate: tps, bestWeft, bestTorch, overTorchBest, roundRatios, headline, perRound, verdict } = againstTorch(entries, measured, LM_BLOCK);
   const rows = entries.map((e) => ({
     id: e.id, label: e.label, workers: e.workers, batch,
     tokensPerSec: sig(tps(e.id)), runsTokensPerSec: runs.get(e.id)!.map((x) => sig(x * LM_BLOCK)),
-    overTorchBest: sig(tps(e.id) / torchBest), overTorchBestByRound: roundRatios(e.id),
+    overTorchBest: overTorchBest(e.id), overTorchBestByRound: roundRatios(e.id),
     skipped: Boolean(e.skip), note: notes.get(e.id) ?? "", error: errors.get(e.id) ?? null,
   }));
-  const headline = bestWeft && bestTorch ? sig(tps(bestWeft) / torchBest) : NaN;
-  const perRound = bestWeft ? roundRatios(bestWeft) : [];
-  const verdict = headline < 1 ? "missed" : perRound.every((x) => x >= 1) ? "met" : "met by the medians, not in every round";
   const results = { bench: "peers", arch: "lm", machine, loadAvgEnd: describeMachine().loadAvg1, quick, cores, batch, block: LM_BLOCK, rounds, python, torch, bestWeft, bestTorch, weftBestOverTorchBest: headline, rows };
   const md = [
     `# Peers on the standard char-LM: weft against PyTorch${quick ? " (--quick: not results)" : ""}`,
