@@ -128,7 +128,7 @@ export class Arena {
   /**
    * n float32 (or float64) values whose contents are unspecified — whatever an earlier step
    * left there — for an output that its kernel writes whole (a gemm with beta 0, an activation,
-   * a pooling). Skipping the zero-fill saved ≈ 6% of a CNN training step.
+   * a pooling). With it the zero-fill fell from 6.6% to 5.2% of a CNN training step (profile).
    */
   emptyLike(like: FloatArray, n: number): FloatArray {
     return this.take<FloatArray>((like instanceof Float64Array ? Float64Array : Float32Array) as unknown as ViewCtor, n, false);
