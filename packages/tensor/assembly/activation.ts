@@ -77,22 +77,33 @@ export function tanhBackward(y: usize, g: usize, slot: usize, n: i32): void {
 // @ts-ignore: decorator
 @inline function geluFwdV(v: v128, approximate: i32): v128 {
   if (approximate != 0) return f32x4.mul(v, sigmoidV(geluTanhU2(v)));
-  return f32x4.mul(f32x4.mul(f32x4.splat(0.5), v), erfcV(f32x4.mul(v, f32x4.splat(<f32>-SQRT1_2))));
+  return geluFromErfc(v, geluErfc(v));
+}
+// The pieces shared by a forward and its derivative, so that geluForwardDeriv computes each
+// transcendental once and writes the same bits as geluForward and geluGradV.
+// @ts-ignore: decorator
+@inline function geluErfc(v: v128): v128 { return erfcV(f32x4.mul(v, f32x4.splat(<f32>-SQRT1_2))); }
+// @ts-ignore: decorator
+@inline function geluFromErfc(v: v128, erfc: v128): v128 { return f32x4.mul(f32x4.mul(f32x4.splat(0.5), v), erfc); }
+// @ts-ignore: decorator
+@inline function geluGradFromErfc(v: v128, erfc: v128): v128 {
+  const cdf = f32x4.mul(f32x4.splat(0.5), erfc);
+  const pdf = f32x4.mul(f32x4.splat(<f32>INV_SQRT_2PI), expV(f32x4.mul(f32x4.splat(-0.5), f32x4.mul(v, v))));
+  return f32x4.add(cdf, f32x4.mul(v, pdf));
+}
+/** The tanh form's derivative from s = σ(2u). */
+// @ts-ignore: decorator
+@inline function geluTanhGradFromS(v: v128, s: v128): v128 {
+  // 2·√(2/π)·(1 + 3c·x²), x² capped at 1e6 (σ′ is exactly 0 long before: |x| ≈ 16), and
+  // x·σ′ formed first, so that huge |x| gives x·0 = 0 rather than ∞·0 (float32 x² overflows).
+  const k2 = f32x4.mul(f32x4.splat(<f32>(2 * SQRT_2_OVER_PI)), f32x4.add(f32x4.splat(1), f32x4.mul(f32x4.splat(<f32>(3 * GELU_C)), f32x4.min(f32x4.mul(v, v), f32x4.splat(1e6)))));
+  const ds = f32x4.mul(s, f32x4.sub(f32x4.splat(1), s));
+  return f32x4.add(s, f32x4.mul(f32x4.mul(v, ds), k2));
 }
 // @ts-ignore: decorator
 @inline function geluGradV(v: v128, approximate: i32): v128 {
-  const v2 = f32x4.mul(v, v);
-  if (approximate != 0) {
-    const s = sigmoidV(geluTanhU2(v));
-    // 2·√(2/π)·(1 + 3c·x²), x² capped at 1e6 (σ′ is exactly 0 long before: |x| ≈ 16), and
-    // x·σ′ formed first, so that huge |x| gives x·0 = 0 rather than ∞·0 (float32 x² overflows).
-    const k2 = f32x4.mul(f32x4.splat(<f32>(2 * SQRT_2_OVER_PI)), f32x4.add(f32x4.splat(1), f32x4.mul(f32x4.splat(<f32>(3 * GELU_C)), f32x4.min(v2, f32x4.splat(1e6)))));
-    const ds = f32x4.mul(s, f32x4.sub(f32x4.splat(1), s));
-    return f32x4.add(s, f32x4.mul(f32x4.mul(v, ds), k2));
-  }
-  const cdf = f32x4.mul(f32x4.splat(0.5), erfcV(f32x4.mul(v, f32x4.splat(<f32>-SQRT1_2))));
-  const pdf = f32x4.mul(f32x4.splat(<f32>INV_SQRT_2PI), expV(f32x4.mul(f32x4.splat(-0.5), v2)));
-  return f32x4.add(cdf, f32x4.mul(v, pdf));
+  if (approximate != 0) return geluTanhGradFromS(v, sigmoidV(geluTanhU2(v)));
+  return geluGradFromErfc(v, geluErfc(v));
 }
 
 /** GELU; `approximate` 0: exact (via erfc); 1: PyTorch's tanh approximation. */
@@ -100,6 +111,52 @@ export function geluForward(x: usize, out: usize, n: i32, approximate: i32): voi
   let i = 0;
   for (; i + 4 <= n; i += 4) v128.store(out + (<usize>i << 2), geluFwdV(v128.load(x + (<usize>i << 2)), approximate));
   if (i < n) storeTail(out, i, n, geluFwdV(loadTail(x, i, n), approximate));
+}
+/**
+ * out = GELU(x) and deriv = GELU′(x) in one pass, each transcendental once (erfc, or σ for the
+ * tanh form): the bits of geluForward and of the factor geluBackward multiplies g by, so that
+ * a backward through deriv (mulAccumulate) gives geluBackward's bits at a fraction of its cost.
+ */
+export function geluForwardDeriv(x: usize, out: usize, deriv: usize, n: i32, approximate: i32): void {
+  let i = 0;
+  if (approximate != 0) {
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      const v = v128.load(x + o);
+      const s = sigmoidV(geluTanhU2(v));
+      v128.store(out + o, f32x4.mul(v, s));
+      v128.store(deriv + o, geluTanhGradFromS(v, s));
+    }
+    if (i < n) {
+      const v = loadTail(x, i, n);
+      const s = sigmoidV(geluTanhU2(v));
+      storeTail(out, i, n, f32x4.mul(v, s));
+      storeTail(deriv, i, n, geluTanhGradFromS(v, s));
+    }
+    return;
+  }
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    const v = v128.load(x + o);
+    const e = geluErfc(v);
+    v128.store(out + o, geluFromErfc(v, e));
+    v128.store(deriv + o, geluGradFromErfc(v, e));
+  }
+  if (i < n) {
+    const v = loadTail(x, i, n);
+    const e = geluErfc(v);
+    storeTail(out, i, n, geluFromErfc(v, e));
+    storeTail(deriv, i, n, geluGradFromErfc(v, e));
+  }
+}
+/** slot += a·b elementwise (a backward through a saved derivative: g·GELU′ from geluForwardDeriv). */
+export function mulAccumulate(a: usize, b: usize, slot: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(slot + o, f32x4.add(v128.load(slot + o), f32x4.mul(v128.load(a + o), v128.load(b + o))));
+  }
+  if (i < n) storeTail(slot, i, n, f32x4.add(loadTail(slot, i, n), f32x4.mul(loadTail(a, i, n), loadTail(b, i, n))));
 }
 /** slot += g·GELU′(x). */
 export function geluBackward(x: usize, g: usize, slot: usize, n: i32, approximate: i32): void {

@@ -16,7 +16,7 @@
  */
 // @ts-ignore: decorator
 @inline export function expV(x0: v128): v128 {
-  const x = f32x4.max(f32x4.min(x0, splat(88.37)), splat(-87.3));
+  const x = f32x4.pmax(f32x4.pmin(x0, splat(88.37)), splat(-87.3));
   const n = f32x4.nearest(f32x4.mul(x, splat(1.44269504088896341)));
   let r = f32x4.sub(x, f32x4.mul(n, splat(0.693359375)));
   r = f32x4.sub(r, f32x4.mul(n, splat(-2.12194440e-4)));

@@ -15,6 +15,7 @@ export { sgd } from "./sgd";
 export { rmsprop } from "./rmsprop";
 export {
   leakyReluForward, leakyReluBackward, sigmoidForward, sigmoidBackward, tanhForward, tanhBackward, geluForward, geluBackward,
+  geluForwardDeriv, mulAccumulate,
 } from "./activation";
 // Convolution and pooling (issue 14), and BatchNorm over [n, C, inner > 1] (BatchNorm2d):
 export { im2col, col2im } from "./conv";

@@ -92,6 +92,9 @@ const CASES: Case[] = [
   unary("reluForward"), binary("reluBackward"), unary("leakyReluForward", [0.1]), binary("leakyReluBackward", [0.1]),
   unary("sigmoidForward"), binary("sigmoidBackward"), unary("tanhForward", [], false), binary("tanhBackward"),
   unary("geluForward", ["none"], false), binary("geluBackward", ["tanh"], false),
+  // GELU with its derivative (what the gelu op runs when its input requires grad), and the backward through it.
+  { method: "geluForward", wasm: "geluForwardDeriv", exact: false, outputs: [1, 3], args: (o) => [o.data(N, 1), o.data(N, 2), "none", o.data(N, 3)] },
+  binary("mulAccumulate", [], false),
   { method: "softmaxForward", wasm: "softmaxForward", outputs: [1], args: (o) => [o.data(N, 1), o.data(N, 2), R, C, 1, false] },
   { method: "softmaxBackward", wasm: "softmaxBackward", outputs: [2], args: (o) => [o.data(N, 1), o.data(N, 2), o.data(N, 3), R, C, 1, true] },
   { method: "crossEntropy", wasm: "crossEntropyIndex", outputs: [5, 6], args: (o) => [o.data(N, 1), R, C, Int32Array.of(0, 3, 1), 0.1, o.f64(R), o.f64(N)] },

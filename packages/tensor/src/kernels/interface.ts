@@ -93,10 +93,16 @@ export interface Kernels {
   tanhForward(x: FloatArray, out: FloatArray): void;
   /** From the forward's output y: slot += g·(1 − y²). */
   tanhBackward(y: FloatArray, g: FloatArray, slot: FloatArray): void;
-  /** out = gelu(x), exact or tanh-approximated. */
-  geluForward(x: FloatArray, out: FloatArray, approximate: GeluApproximation): void;
+  /**
+   * out = gelu(x), exact or tanh-approximated; with `deriv`, also deriv = gelu′(x), the factor
+   * {@link geluBackward} multiplies g by — a backward through it ({@link mulAccumulate}) then
+   * computes no transcendental again (the gelu op does this when its input requires grad).
+   */
+  geluForward(x: FloatArray, out: FloatArray, approximate: GeluApproximation, deriv?: FloatArray | null): void;
   /** slot += g·gelu′(x). */
   geluBackward(x: FloatArray, g: FloatArray, slot: FloatArray, approximate: GeluApproximation): void;
+  /** slot += a·b elementwise: a backward through a derivative the forward saved (GELU's). */
+  mulAccumulate(a: FloatArray, b: FloatArray, slot: FloatArray): void;
 
   // ---- per-row kernels ----
 

@@ -53,30 +53,47 @@ const INV_SQRT_2PI = 0.3989422804014327;
 const SQRT_2_OVER_PI = 0.7978845608028654;
 const GELU_C = 0.044715;
 
-/** GELU, exact (x·Φ(x) via erf) or PyTorch's tanh approximation. */
-export function geluForward(x: FloatArray, out: FloatArray, approximate: GeluApproximation): void {
-  if (approximate === "tanh") {
-    for (let i = 0; i < x.length; i++) {
-      const v = x[i];
-      out[i] = 0.5 * v * (1 + Math.tanh(SQRT_2_OVER_PI * (v + GELU_C * v * v * v)));
-    }
-  } else {
-    for (let i = 0; i < x.length; i++) out[i] = 0.5 * x[i] * (1 + erf(x[i] * SQRT1_2));
-  }
-}
-export function geluBackward(x: FloatArray, g: FloatArray, slot: FloatArray, approximate: GeluApproximation): void {
+/** GELU, exact (x·Φ(x) via erf) or PyTorch's tanh approximation; with `deriv`, also GELU′(x) (geluBackward's factor). */
+export function geluForward(x: FloatArray, out: FloatArray, approximate: GeluApproximation, deriv: FloatArray | null = null): void {
+  if (deriv !== null && deriv.length !== x.length) throw new Error(`geluForward: deriv has ${deriv.length} elements, x has ${x.length}`);
   if (approximate === "tanh") {
     for (let i = 0; i < x.length; i++) {
       const v = x[i];
       const t = Math.tanh(SQRT_2_OVER_PI * (v + GELU_C * v * v * v));
-      const dt = (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * GELU_C * v * v);
-      slot[i] += g[i] * (0.5 * (1 + t) + 0.5 * v * dt);
+      out[i] = 0.5 * v * (1 + t);
+      if (deriv !== null) deriv[i] = geluTanhGrad(v, t);
     }
   } else {
     for (let i = 0; i < x.length; i++) {
       const v = x[i];
       const cdf = 0.5 * (1 + erf(v * SQRT1_2));
-      slot[i] += g[i] * (cdf + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v));
+      out[i] = v * cdf;
+      if (deriv !== null) deriv[i] = geluGrad(v, cdf);
     }
   }
+}
+/** GELU′ from x and Φ(x). */
+const geluGrad = (v: number, cdf: number): number => cdf + v * INV_SQRT_2PI * Math.exp(-0.5 * v * v);
+/** The tanh form's derivative from x and t = tanh(√(2/π)·(x + c·x³)). */
+const geluTanhGrad = (v: number, t: number): number => 0.5 * (1 + t) + 0.5 * v * ((1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * GELU_C * v * v));
+
+export function geluBackward(x: FloatArray, g: FloatArray, slot: FloatArray, approximate: GeluApproximation): void {
+  if (approximate === "tanh") {
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i];
+      slot[i] += g[i] * geluTanhGrad(v, Math.tanh(SQRT_2_OVER_PI * (v + GELU_C * v * v * v)));
+    }
+  } else {
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i];
+      slot[i] += g[i] * geluGrad(v, 0.5 * (1 + erf(v * SQRT1_2)));
+    }
+  }
+}
+
+/** slot += a·b elementwise (a backward through a saved derivative, GELU's). */
+export function mulAccumulate(a: FloatArray, b: FloatArray, slot: FloatArray): void {
+  const n = slot.length;
+  if (a.length !== n || b.length !== n) throw new Error(`mulAccumulate: a, b and slot must have equal lengths, got ${a.length}, ${b.length}, ${n}`);
+  for (let i = 0; i < n; i++) slot[i] += a[i] * b[i];
 }

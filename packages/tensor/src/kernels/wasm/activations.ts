@@ -9,6 +9,7 @@ import type { WasmKernels } from "./kernels.js";
 // Which operands each stage() call copies in (the rest are only written).
 const READ_1_WRITE_1 = copyIn(1, 1);
 const READ_3 = copyIn(3);
+const READ_1_WRITE_2 = copyIn(1, 2);
 
 /** Checks lengths and stages [x, out] of an elementwise forward; false when there is nothing to do. */
 function unaryIn(k: WasmKernels, name: string, x: Float32Array, out: Float32Array): boolean {
@@ -69,6 +70,14 @@ export const activationKernels = {
   geluBackwardPtr(this: WasmKernels, x: number, g: number, slot: number, n: number, approximate: GeluApproximation): void {
     this.exports.geluBackward(x, g, slot, n, approximate === "tanh" ? 1 : 0);
   },
+  /** out = gelu(x) and deriv = gelu′(x) in one pass: geluForwardPtr's bits and geluBackwardPtr's factor. */
+  geluForwardDerivPtr(this: WasmKernels, x: number, out: number, deriv: number, n: number, approximate: GeluApproximation): void {
+    this.exports.geluForwardDeriv(x, out, deriv, n, approximate === "tanh" ? 1 : 0);
+  },
+  /** slot[i] += a[i]·b[i] for n float32 elements at byte addresses. */
+  mulAccumulatePtr(this: WasmKernels, a: number, b: number, slot: number, n: number): void {
+    this.exports.mulAccumulate(a, b, slot, n);
+  },
 
   // ---- array level ----
 
@@ -128,16 +137,36 @@ export const activationKernels = {
     this.exports.tanhBackward(this.ptrs[0], this.ptrs[1], this.ptrs[2], y.length);
     this.unstage(slot, 2);
   },
-  /** out = gelu(x), exact (erf) or the tanh approximation (the JS kernel's bits). */
-  geluForward(this: WasmKernels, x: Float32Array, out: Float32Array, approximate: GeluApproximation): void {
-    if (!unaryIn(this, "geluForward", x, out)) return;
-    this.geluForwardPtr(this.ptrs[0], this.ptrs[1], x.length, approximate);
+  /**
+   * out = gelu(x), exact (erf) or the tanh approximation, within a few float32 ulps of the JS
+   * kernel; with `deriv`, also deriv = gelu′(x), computed with the same erfc (or σ) — the bits
+   * geluBackward would multiply g by.
+   */
+  geluForward(this: WasmKernels, x: Float32Array, out: Float32Array, approximate: GeluApproximation, deriv: Float32Array | null = null): void {
+    if (deriv === null || deriv === undefined) {
+      if (!unaryIn(this, "geluForward", x, out)) return;
+      this.geluForwardPtr(this.ptrs[0], this.ptrs[1], x.length, approximate);
+      this.unstage(out, 1);
+      return;
+    }
+    const n = x.length;
+    if (out.length !== n || deriv.length !== n) throw new Error(`WasmKernels.geluForward: x, out and deriv must have equal lengths, got ${n}, ${out.length}, ${deriv.length}`);
+    if (n === 0) return;
+    this.stage(READ_1_WRITE_2, 0, x, out, deriv);
+    this.geluForwardDerivPtr(this.ptrs[0], this.ptrs[1], this.ptrs[2], n, approximate);
     this.unstage(out, 1);
+    this.unstage(deriv, 2);
   },
-  /** slot += g·gelu′(x) (the JS kernel's bits). */
+  /** slot += g·gelu′(x), within a few float32 ulps of the JS kernel. */
   geluBackward(this: WasmKernels, x: Float32Array, g: Float32Array, slot: Float32Array, approximate: GeluApproximation): void {
     if (!binaryIn(this, "geluBackward", x, g, slot)) return;
     this.geluBackwardPtr(this.ptrs[0], this.ptrs[1], this.ptrs[2], x.length, approximate);
+    this.unstage(slot, 2);
+  },
+  /** slot += a·b elementwise, in float32 (a product rounded, then the sum). */
+  mulAccumulate(this: WasmKernels, a: Float32Array, b: Float32Array, slot: Float32Array): void {
+    if (!binaryIn(this, "mulAccumulate", a, b, slot)) return;
+    this.mulAccumulatePtr(this.ptrs[0], this.ptrs[1], this.ptrs[2], a.length);
     this.unstage(slot, 2);
   },
 };

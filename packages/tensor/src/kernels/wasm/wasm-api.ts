@@ -35,6 +35,8 @@ export interface KernelExports {
   tanhBackward(y: number, g: number, slot: number, n: number): void;
   geluForward(x: number, out: number, n: number, approximate: number): void;
   geluBackward(x: number, g: number, slot: number, n: number, approximate: number): void;
+  geluForwardDeriv(x: number, out: number, deriv: number, n: number, approximate: number): void;
+  mulAccumulate(a: number, b: number, slot: number, n: number): void;
   columnSum(a: number, rows: number, cols: number, dst: number): void;
   crossEntropyIndex(x: number, rows: number, classes: number, target: number, eps: number, loss: number, grad: number): void;
   crossEntropyProbs(x: number, rows: number, classes: number, probs: number, eps: number, loss: number, grad: number): void;

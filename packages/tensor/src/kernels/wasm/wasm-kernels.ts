@@ -63,6 +63,7 @@ export const wasmKernels: Kernels = implement({
   tanhBackward: {},
   geluForward: {},
   geluBackward: {},
+  mulAccumulate: {},
   softmaxForward: { accepts: (_x, _out, _outer, _dim, inner) => innermost(inner) },
   softmaxBackward: { accepts: (_y, _g, _slot, _outer, _dim, inner) => innermost(inner) },
   crossEntropy: { float64: [5, 6] },
