@@ -3,7 +3,7 @@
  * `in_proj_weight`, `numHeads` heads through the fused `scaledDotProductAttention`, then `out_proj`.
  */
 import {
-  Tensor, add, allocLike, defaultRng, formatShape, fromOp, gradSlot, linear, matmul, mul, narrow, permute, reshape,
+  Tensor, add, allocEmptyLike, defaultRng, formatShape, fromOp, gradSlot, kernels, linear, matmul, mul, narrow,
   scaledDotProductAttention, softmax, transpose, SAVES_NOTHING, type Rng, type TensorData,
 } from "@weft/tensor";
 import { Module, Parameter } from "./module.js";
@@ -140,7 +140,7 @@ export class MultiheadAttention extends Module {
     } else {
       o = scaledDotProductAttention(qh, kh, vh, { isCausal: causal, attnMask: mask });
     }
-    const y = this.out_proj.forward(reshape(permute(o, [0, 2, 1, 3]), [B, T, E]));
+    const y = this.out_proj.forward(mergeHeads(o));
     return this.batchFirst ? y : transpose(y, 0, 1);
   }
 
@@ -189,14 +189,24 @@ function splitHeads(x: Tensor, n: number, heads: number): Tensor[] {
   const E = W / n, D = E / heads;
   const xd = x.data;
   return Array.from({ length: n }, (_, i) => {
-    const out = allocLike(xd, B * L * E);
-    const walk = (f: (o: number, src: number) => void): void => {
-      for (let b = 0; b < B; b++) for (let h = 0; h < heads; h++) for (let l = 0; l < L; l++) f(((b * heads + h) * L + l) * D, (b * L + l) * W + i * E + h * D);
-    };
-    walk((o, src) => { for (let d = 0; d < D; d++) out[o + d] = xd[src + d]; });
+    const out = allocEmptyLike(xd, B * L * E);
+    kernels().moveHeads(xd, out, B, heads, L, D, W, i * E, true, false);
     return fromOp(out, [B, heads, L, D], [x], (g) => {
       const s = gradSlot(x);
-      if (s) walk((o, src) => { for (let d = 0; d < D; d++) s[src + d] += g[o + d]; });
+      if (s) kernels().moveHeads(s, g, B, heads, L, D, W, i * E, false, true);
     }, SAVES_NOTHING);
   });
 }
+
+/** The attention output `[B, heads, T, D]` → `[B, T, heads·D]` (PyTorch's permute + reshape), in one copy. */
+function mergeHeads(o: Tensor): Tensor {
+  const [B, heads, T, D] = o.shape;
+  const E = heads * D;
+  const out = allocEmptyLike(o.data, B * T * E);
+  kernels().moveHeads(out, o.data, B, heads, T, D, E, 0, false, false);
+  return fromOp(out, [B, T, E], [o], (g) => {
+    const s = gradSlot(o);
+    if (s) kernels().moveHeads(g, s, B, heads, T, D, E, 0, true, true);
+  }, SAVES_NOTHING);
+}
+

@@ -19,6 +19,7 @@ export {
 } from "./activation";
 // Convolution and pooling (issue 14), and BatchNorm over [n, C, inner > 1] (BatchNorm2d):
 export { im2col, col2im } from "./conv";
+export { addArrays, moveHeads } from "./elementwise";
 export { maxPool2dForward, maxPool2dBackward } from "./pool";
 export {
   batchNormPlanesMeanVar, batchNormPlanesSums, batchNormPlanesForward, batchNormPlanesBackwardSums, batchNormPlanesBackwardDx,

@@ -95,6 +95,13 @@ const CASES: Case[] = [
   // GELU with its derivative (what the gelu op runs when its input requires grad), and the backward through it.
   { method: "geluForward", wasm: "geluForwardDeriv", exact: false, outputs: [1, 3], args: (o) => [o.data(N, 1), o.data(N, 2), "none", o.data(N, 3)] },
   binary("mulAccumulate", [], false),
+  // Elementwise sums (in place: test/elementwise-kernels.test.ts) and the heads' layout moves of attention (2 heads of 3 over columns [1, 7) of width 8).
+  { method: "addArrays", wasm: "addArrays", outputs: [2], args: (o) => [o.data(N, 1), o.data(N, 2), o.data(N, 3), -1] },
+  { method: "addArrays", wasm: "addArrays", outputs: [2], args: (o) => [o.data(N + 3, 1), o.data(N + 3, 2), o.data(N + 3, 3), 1] },
+  { method: "moveHeads", wasm: "moveHeads", outputs: [1], args: (o) => [o.data(2 * 3 * 8, 1), o.data(2 * 2 * 3 * 3, 2), 2, 2, 3, 3, 8, 1, true, false] },
+  { method: "moveHeads", wasm: "moveHeads", outputs: [0], args: (o) => [o.data(2 * 3 * 8, 1), o.data(2 * 2 * 3 * 3, 2), 2, 2, 3, 3, 8, 1, false, true] },
+  { method: "moveHeads", wasm: "moveHeads", outputs: [0], args: (o) => [o.data(2 * 5 * 8, 1), o.data(2 * 2 * 5 * 4, 2), 2, 2, 5, 4, 8, 0, false, false] },
+  { method: "moveHeads", wasm: "moveHeads", outputs: [1], args: (o) => [o.data(2 * 5 * 8, 1), o.data(2 * 2 * 5 * 4, 2), 2, 2, 5, 4, 8, 0, true, true] },
   { method: "softmaxForward", wasm: "softmaxForward", outputs: [1], args: (o) => [o.data(N, 1), o.data(N, 2), R, C, 1, false] },
   { method: "softmaxBackward", wasm: "softmaxBackward", outputs: [2], args: (o) => [o.data(N, 1), o.data(N, 2), o.data(N, 3), R, C, 1, true] },
   { method: "crossEntropy", wasm: "crossEntropyIndex", outputs: [5, 6], args: (o) => [o.data(N, 1), R, C, Int32Array.of(0, 3, 1), 0.1, o.f64(R), o.f64(N)] },

@@ -104,6 +104,17 @@ export interface Kernels {
   /** slot += a·b elementwise: a backward through a derivative the forward saved (GELU's). */
   mulAccumulate(a: FloatArray, b: FloatArray, slot: FloatArray): void;
 
+  // ---- elementwise sums and layout moves ----
+
+  /** out = a + b (sign ≥ 0) or a − b elementwise; out may be a or b (a residual add, a gradient's `+=`). */
+  addArrays(a: FloatArray, b: FloatArray, out: FloatArray, sign: number): void;
+  /**
+   * Attention's heads: between x `[batch, len, width]`'s columns `col + h·d + k` and
+   * y `[batch, heads, len, d]`, `toHeads` moves x into y (splitting a projection into heads),
+   * else y into x (merging them); `add` accumulates instead of writing (the gradients).
+   */
+  moveHeads(x: FloatArray, y: FloatArray, batch: number, heads: number, len: number, d: number, width: number, col: number, toHeads: boolean, add: boolean): void;
+
   // ---- per-row kernels ----
 
   /**

@@ -3,6 +3,7 @@ import { Tensor, fromOp, gradSlot, SAVES_NOTHING, type FloatArray } from "../ten
 import { requireFloat } from "../dtype-check.js";
 import { broadcastIndex, broadcastShapes } from "../shape.js";
 import { allocEmptyLike, allocFloat32, allocFloat64 } from "../arena.js";
+import { kernels } from "../kernels/backend.js";
 
 type Operand = Tensor | number;
 
@@ -18,6 +19,10 @@ interface Prepared {
   b: Tensor;
   shape: number[];
   n: number;
+  /** Whether a, b have the broadcast shape itself. */
+  sameA: boolean;
+  sameB: boolean;
+  /** The broadcast index maps (null: same shape), filled by {@link withMaps} for the generic loops. */
   mapA: Int32Array | null;
   mapB: Int32Array | null;
   out: FloatArray;
@@ -30,54 +35,85 @@ function prepare(name: string, x: Operand, y: Operand): Prepared {
   const a = asTensor(x, (x instanceof Tensor ? x : y) as Tensor);
   const b = asTensor(y, a);
   const shape = broadcastShapes(a.shape, b.shape, name);
-  const mapA = broadcastIndex(a.shape, shape);
-  const mapB = broadcastIndex(b.shape, shape);
+  const same = (s: readonly number[]): boolean => s.length === shape.length && s.every((d, i) => d === shape[i]);
   const n = shape.reduce((p, d) => p * d, 1);
   // float64 wins, as in type promotion: gradient checks run the graph in float64. Every op's
   // loop writes all n outputs, so they skip the arena's zero-fill.
   const out = allocEmptyLike(a.dtype === "float64" || b.dtype === "float64" ? F64 : F32, n);
-  return { a, b, shape, n, mapA, mapB, out };
+  return { a, b, shape, n, sameA: same(a.shape), sameB: same(b.shape), mapA: null, mapB: null, out };
+}
+
+/** p with its broadcast index maps, for the generic loops (the fast paths need none). */
+function withMaps(p: Prepared): Prepared {
+  if (!p.sameA) p.mapA = broadcastIndex(p.a.shape, p.shape);
+  if (!p.sameB) p.mapB = broadcastIndex(p.b.shape, p.shape);
+  return p;
 }
 
 const F32 = new Float32Array(0), F64 = new Float64Array(0);
 
 /**
- * Same-shape float32 operands (a residual connection): monomorphic loops that only ever see
- * Float32Arrays. The generic loops below take every dtype mix and a broadcast map, and ran the
- * char-LM's residual adds at ≈ 15 ns an element (forward + backward ≈ 10% of its step); these
- * run at memory speed. Same arithmetic, same bits.
+ * Same-shape operands of one dtype (a residual connection): the addArrays kernel, forward and
+ * for each gradient's `+=` — SIMD under the wasm backend, same bits as the generic loops below,
+ * which take every dtype mix and a broadcast map and ran the char-LM's residual adds at ≈ 15 ns
+ * an element.
  */
-function sameShape32(p: Prepared): boolean {
-  return p.mapA === null && p.mapB === null && p.a.data instanceof Float32Array && p.b.data instanceof Float32Array && p.out instanceof Float32Array;
-}
-function addInto32(a: Float32Array, b: Float32Array, out: Float32Array, n: number, sign: number): void {
-  if (sign > 0) for (let i = 0; i < n; i++) out[i] = a[i] + b[i];
-  else for (let i = 0; i < n; i++) out[i] = a[i] - b[i];
-}
-/** d += g (sign 1) or d −= g (sign −1), float32 gradients (the slot of a float32 operand is float32). */
-function accumulate32(d: Float32Array, g: Float32Array, n: number, sign: number): void {
-  if (sign > 0) for (let i = 0; i < n; i++) d[i] += g[i];
-  else for (let i = 0; i < n; i++) d[i] -= g[i];
+function sameShape(p: Prepared): boolean {
+  return p.sameA && p.sameB && p.a.data.constructor === p.out.constructor && p.b.data.constructor === p.out.constructor;
 }
 
-/** a ± b of same-shape float32 operands, forward and backward on the loops above. */
-function addSub32(p: Prepared, sign: number): Tensor {
-  const { a, b, shape, n } = p;
-  const out = p.out as Float32Array;
-  addInto32(a.data as Float32Array, b.data as Float32Array, out, n, sign);
+/** a ± b of same-shape operands, forward and backward on addArrays. */
+function addSubSame(p: Prepared, sign: number): Tensor {
+  const { a, b, shape, out } = p;
+  kernels().addArrays(a.data as FloatArray, b.data as FloatArray, out, sign);
   return fromOp(out, shape, [a, b], (g) => {
     const sa = gradSlot(a);
-    if (sa) accumulate32(sa as Float32Array, g as Float32Array, n, 1);
+    if (sa) kernels().addArrays(sa, g, sa, 1);
     const sb = gradSlot(b);
-    if (sb) accumulate32(sb as Float32Array, g as Float32Array, n, sign);
+    if (sb) kernels().addArrays(sb, g, sb, sign);
+  }, SAVES_NOTHING);
+}
+
+/**
+ * The number of leading rows when `inner` broadcasts along the leading dims of `outer` only
+ * (its shape, less leading 1s, is outer's trailing dims: a position embedding added to a batch
+ * of [B, T, E]), same dtype; else 0.
+ */
+function rowBroadcast(outer: Tensor, inner: Tensor, p: Prepared): number {
+  if (outer.data.constructor !== p.out.constructor || inner.data.constructor !== p.out.constructor) return 0;
+  let lead = 0;
+  while (lead < inner.shape.length && inner.shape[lead] === 1) lead++;
+  const tail = inner.shape.length - lead;
+  for (let i = 0; i < tail; i++) if (inner.shape[lead + i] !== p.shape[p.shape.length - tail + i]) return 0;
+  return inner.size === 0 ? 0 : p.n / inner.size;
+}
+
+/**
+ * outer + inner with inner repeated over `rows` leading rows: a row loop forward; the backward
+ * adds g into outer's gradient (addArrays) and g's column sums into inner's (columnSum, row by
+ * row in the slot's precision: the generic loop's order and bits).
+ */
+function addRows(outer: Tensor, inner: Tensor, rows: number, p: Prepared): Tensor {
+  const { shape, out } = p;
+  const od = outer.data as FloatArray, id = inner.data as FloatArray, m = inner.size;
+  for (let r = 0, o = 0; r < rows; r++, o += m) for (let j = 0; j < m; j++) out[o + j] = od[o + j] + id[j];
+  return fromOp(out, shape, [outer, inner], (g) => {
+    const so = gradSlot(outer);
+    if (so) kernels().addArrays(so, g, so, 1);
+    const si = gradSlot(inner);
+    if (si) kernels().columnSum(g, rows, m, si);
   }, SAVES_NOTHING);
 }
 
 /** `a + b` with broadcasting. */
 export function add(x: Operand, y: Operand): Tensor {
   const p = prepare("add", x, y);
-  if (sameShape32(p)) return addSub32(p, 1);
-  const { a, b, shape, n, mapA, mapB, out } = p;
+  if (sameShape(p)) return addSubSame(p, 1);
+  const rowsB = p.sameA ? rowBroadcast(p.a, p.b, p) : 0;
+  if (rowsB > 0) return addRows(p.a, p.b, rowsB, p);
+  const rowsA = p.sameB ? rowBroadcast(p.b, p.a, p) : 0;
+  if (rowsA > 0) return addRows(p.b, p.a, rowsA, p);
+  const { a, b, shape, n, mapA, mapB, out } = withMaps(p);
   const ad = a.data, bd = b.data;
   for (let i = 0; i < n; i++) out[i] = ad[mapA ? mapA[i] : i] + bd[mapB ? mapB[i] : i];
   return fromOp(out, shape, [a, b], (g) => {
@@ -91,8 +127,8 @@ export function add(x: Operand, y: Operand): Tensor {
 /** `a - b` with broadcasting. */
 export function sub(x: Operand, y: Operand): Tensor {
   const p = prepare("sub", x, y);
-  if (sameShape32(p)) return addSub32(p, -1);
-  const { a, b, shape, n, mapA, mapB, out } = p;
+  if (sameShape(p)) return addSubSame(p, -1);
+  const { a, b, shape, n, mapA, mapB, out } = withMaps(p);
   const ad = a.data, bd = b.data;
   for (let i = 0; i < n; i++) out[i] = ad[mapA ? mapA[i] : i] - bd[mapB ? mapB[i] : i];
   return fromOp(out, shape, [a, b], (g) => {
@@ -105,7 +141,7 @@ export function sub(x: Operand, y: Operand): Tensor {
 
 /** `a * b` elementwise with broadcasting. */
 export function mul(x: Operand, y: Operand): Tensor {
-  const { a, b, shape, n, mapA, mapB, out } = prepare("mul", x, y);
+  const { a, b, shape, n, mapA, mapB, out } = withMaps(prepare("mul", x, y));
   const ad = a.data, bd = b.data;
   for (let i = 0; i < n; i++) out[i] = ad[mapA ? mapA[i] : i] * bd[mapB ? mapB[i] : i];
   return fromOp(out, shape, [a, b], (g) => {
@@ -118,7 +154,7 @@ export function mul(x: Operand, y: Operand): Tensor {
 
 /** `a / b` elementwise with broadcasting. */
 export function div(x: Operand, y: Operand): Tensor {
-  const { a, b, shape, n, mapA, mapB, out } = prepare("div", x, y);
+  const { a, b, shape, n, mapA, mapB, out } = withMaps(prepare("div", x, y));
   const ad = a.data, bd = b.data;
   for (let i = 0; i < n; i++) out[i] = ad[mapA ? mapA[i] : i] / bd[mapB ? mapB[i] : i];
   return fromOp(out, shape, [a, b], (g) => {

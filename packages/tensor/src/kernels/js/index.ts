@@ -14,6 +14,7 @@ import { columnSum, firstNonFinite, sumRanks } from "./reduce.js";
 import { col2im, im2col } from "./conv.js";
 import * as pool from "./pool.js";
 import * as rnn from "./rnn.js";
+import { addArrays, moveHeads } from "./elementwise.js";
 
 /**
  * The TypeScript kernels: any precision, any layout. `kernels()` returns this object under the
@@ -29,6 +30,8 @@ export const jsKernels: Kernels = Object.freeze({
   sumRanks,
   firstNonFinite,
   ...activation,
+  addArrays,
+  moveHeads,
   softmaxForward,
   softmaxBackward,
   crossEntropy,

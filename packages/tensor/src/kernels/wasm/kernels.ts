@@ -15,6 +15,7 @@ import { crossEntropyKernels } from "./cross-entropy.js";
 import { layerNormKernels } from "./layer-norm.js";
 import { convKernels } from "./conv.js";
 import { rnnKernels } from "./rnn.js";
+import { elementwiseKernels } from "./elementwise.js";
 
 export type { WasmKernelsOptions } from "./core.js";
 export type { AdamStep, RmspropStep, SgdStep } from "./optim.js";
@@ -24,7 +25,7 @@ type Family<T> = { [K in keyof T]: OmitThisParameter<T[K]> };
 
 const FAMILIES = [
   gemmKernels, reduceKernels, optimKernels, activationKernels, batchNormKernels,
-  softmaxKernels, crossEntropyKernels, layerNormKernels, convKernels, rnnKernels,
+  softmaxKernels, crossEntropyKernels, layerNormKernels, convKernels, rnnKernels, elementwiseKernels,
 ] as const;
 
 // Declaration merging: the class below gets every family's methods in its type, and the loop
@@ -33,7 +34,7 @@ export interface WasmKernels extends
   Family<typeof gemmKernels>, Family<typeof reduceKernels>, Family<typeof optimKernels>,
   Family<typeof activationKernels>, Family<typeof batchNormKernels>, Family<typeof softmaxKernels>,
   Family<typeof crossEntropyKernels>, Family<typeof layerNormKernels>, Family<typeof convKernels>,
-  Family<typeof rnnKernels> {}
+  Family<typeof rnnKernels>, Family<typeof elementwiseKernels> {}
 
 /**
  * The WebAssembly SIMD kernels bound to one linear memory: gemm, the all-reduce's sum and

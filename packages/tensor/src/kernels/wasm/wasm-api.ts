@@ -37,6 +37,8 @@ export interface KernelExports {
   geluBackward(x: number, g: number, slot: number, n: number, approximate: number): void;
   geluForwardDeriv(x: number, out: number, deriv: number, n: number, approximate: number): void;
   mulAccumulate(a: number, b: number, slot: number, n: number): void;
+  addArrays(a: number, b: number, out: number, n: number, sign: number): void;
+  moveHeads(x: number, y: number, batch: number, heads: number, len: number, d: number, width: number, col: number, toHeads: number, add: number): void;
   columnSum(a: number, rows: number, cols: number, dst: number): void;
   crossEntropyIndex(x: number, rows: number, classes: number, target: number, eps: number, loss: number, grad: number): void;
   crossEntropyProbs(x: number, rows: number, classes: number, probs: number, eps: number, loss: number, grad: number): void;

@@ -64,6 +64,8 @@ export const wasmKernels: Kernels = implement({
   geluForward: {},
   geluBackward: {},
   mulAccumulate: {},
+  addArrays: {},
+  moveHeads: {},
   softmaxForward: { accepts: (_x, _out, _outer, _dim, inner) => innermost(inner) },
   softmaxBackward: { accepts: (_y, _g, _slot, _outer, _dim, inner) => innermost(inner) },
   crossEntropy: { float64: [5, 6] },
