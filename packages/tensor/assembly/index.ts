@@ -25,3 +25,4 @@ export {
   batchNormPlanesMeanVar, batchNormPlanesSums, batchNormPlanesForward, batchNormPlanesBackwardSums, batchNormPlanesBackwardDx,
 } from "./batch-norm-planes";
 export { lstmCellForward, lstmCellBackward, gruCellForward, gruCellBackward } from "./rnn";
+export { attentionRowsForward, attentionRowsBackward } from "./attention";

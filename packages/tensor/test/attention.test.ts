@@ -4,9 +4,9 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { scaledDotProductAttention as sdpa, type AttentionOptions } from "../src/ops/attention.js";
 import { add, matmul, mul, softmax, transpose } from "../src/ops/index.js";
-import { Arena, withArena } from "../src/arena.js";
+import { Arena, allocFloat32, withArena } from "../src/arena.js";
 import { setBackend, type Backend } from "../src/kernels/backend.js";
-import { wasmSimdSupported } from "../src/kernels/wasm/index.js";
+import { WasmKernels, setThreadWasmKernels, wasmSimdSupported } from "../src/kernels/wasm/index.js";
 import { gradcheck } from "../src/gradcheck.js";
 import { Rng } from "../src/rng.js";
 import { Tensor, noGrad, type FloatArray } from "../src/tensor.js";
@@ -20,7 +20,10 @@ import { Tensor, noGrad, type FloatArray } from "../src/tensor.js";
 // golden cases' own); float64 results within 1e-10 relative (only summation order differs).
 
 const BACKENDS: Backend[] = wasmSimdSupported() ? ["js", "wasm"] : ["js"];
-afterEach(() => setBackend());
+afterEach(() => {
+  setBackend();
+  setThreadWasmKernels(null);
+});
 
 const rng = new Rng(2024);
 function randn(shape: number[], dtype: "float32" | "float64" = "float64", requiresGrad = true): Tensor {
@@ -173,6 +176,46 @@ describe("scaledDotProductAttention against a float64 reference from the 2-D ops
       });
     }
   }
+
+  // The engine's case: every operand in this thread's wasm memory (its step arena), where the
+  // row passes without an explicit mask run the wasm kernels (attentionRowsForward/Backward).
+  describe.runIf(wasmSimdSupported())("[wasm, in place in the thread's memory]", () => {
+    const WA = (globalThis as unknown as { WebAssembly: { Memory: new (d: { initial: number; maximum: number; shared: boolean }) => { buffer: ArrayBufferLike } } }).WebAssembly;
+    const memory = new WA.Memory({ initial: 320, maximum: 320, shared: true });
+    const thread = new WasmKernels({ memory: memory as never, scratchOffset: 0, scratchBytes: 4 << 20 });
+    const ran: string[] = [];
+    const exports = thread.exports;
+    (thread as unknown as { exports: unknown }).exports = new Proxy(exports, { get: (t, name) => (ran.push(String(name)), Reflect.get(t, name)) });
+    const arena = new Arena({ buffer: memory.buffer, byteOffset: 4 << 20, byteLength: 16 << 20 });
+    it.each(CASES.filter(([, spec]) => spec.opts?.([2], 4, 4).attnMask === undefined))("[float32] %s", (_, spec) => {
+      const r = spec.q.length, T = spec.q[r - 2], lead = spec.q.slice(0, r - 2);
+      const q = randn(spec.q, "float32"), k = randn([...lead, spec.s, spec.q[r - 1]], "float32"), v = randn([...lead, spec.s, spec.dv], "float32");
+      const opts = spec.opts?.(lead, T, spec.s) ?? {};
+      const up = new Float64Array(q.size / spec.q[r - 1] * spec.dv);
+      rng.fillNormal(up, 0, 1);
+      setBackend("wasm");
+      setThreadWasmKernels(thread);
+      arena.reset();
+      ran.length = 0;
+      const got = withArena(arena, () => {
+        const held = (t: Tensor): Tensor => { const d = allocFloat32(t.size); d.set(t.data); return new Tensor(d, t.shape, true); };
+        const [qa, ka, va] = [held(q), held(k), held(v)];
+        const out = sdpa(qa, ka, va, opts);
+        const g = allocFloat32(out.size);
+        g.set(up);
+        out.backward(new Tensor(g, out.shape));
+        return { out: Float32Array.from(out.data), gq: qa.grad!.data, gk: ka.grad!.data, gv: va.grad!.data };
+      });
+      expect(ran).toContain("attentionRowsForward");
+      expect(ran).toContain("attentionRowsBackward");
+      const want = reference(q, k, v, opts, Float64Array.from(Float32Array.from(up)));
+      const atol = 1e-5 * (spec.tol ?? 1), rtol = 1e-4;
+      expectClose(got.out, want.out, atol, rtol, "output");
+      expectClose(got.gq, want.gq, atol, rtol, "dq");
+      expectClose(got.gk, want.gk, atol, rtol, "dk");
+      expectClose(got.gv, want.gv, atol, rtol, "dv");
+    });
+  });
 
   it.each(BACKENDS)("[%s] float32 weights within 1.5 ulp of the float64 softmax (exact scores, v = identity)", (b) => {
     setBackend(b);

@@ -126,6 +126,10 @@ const CASES: Case[] = [
   { method: "col2im", wasm: "col2im", outputs: [2], args: (o) => [o.data(3 * 6 * 9, 1), CONV2, o.data(3 * 5 * 5, 2), 0] },
   { method: "maxPool2dForward", wasm: "maxPool2dForward", outputs: [3, 4], args: (o) => [o.data(6 * 5 * 5, 1), 6, POOL, o.data(6 * 9, 2), o.i32(6 * 9)] },
   { method: "maxPool2dBackward", wasm: "maxPool2dBackward", outputs: [4], args: (o) => [o.data(6 * 9, 1), winners(o.i32(6 * 9)), 6, POOL, o.data(6 * 5 * 5, 2)] },
+  // The fused attention's row passes (3 rows of 5 keys at row stride 6, from offset 2; causal from row 1), in place only.
+  { method: "attentionRowsForward", wasm: "attentionRowsForward", exact: false, outputs: [0, 7], args: (o) => [o.data(24, 1), 2, 3, 5, 6, 1, true, o.f64(4), 1] },
+  { method: "attentionRowsForward", wasm: "attentionRowsForward", exact: false, outputs: [0, 7], args: (o) => [o.data(24, 1), 0, 3, 5, 6, 0, false, o.f64(3), 0] },
+  { method: "attentionRowsBackward", wasm: "attentionRowsBackward", exact: false, outputs: [2], args: (o) => [o.data(24, 1), 2, o.data(18, 2), 3, 5, 6, o.data(14, 3), 2, o.data(14, 4), 4, o.f64(4, 5), 1] },
   // The recurrent cells (R rows, hidden 2); tanh from exp in wasm: not claimed bit-exact.
   { method: "lstmCellForward", wasm: "lstmCellForward", exact: false, outputs: [2, 8, 11], args: (o) => [R, 2, o.data(R * 8, 1), 0, 8, o.data(R * 2, 2), 0, 2, o.data(R * 2, 3), 0, 2, o.data(R * 2, 4), 0, 2] },
   { method: "lstmCellBackward", wasm: "lstmCellBackward", exact: false, outputs: [15, 16], args: (o) => [R, 2, o.data(R * 8, 1), 0, 8, o.data(R * 2, 2), 0, 2, o.data(R * 2, 3), 0, 2, o.data(R * 2, 4), 0, 2, o.data(R * 2, 5), o.data(R * 2, 6), o.data(R * 8, 7)] },

@@ -115,6 +115,26 @@ export interface Kernels {
    */
   moveHeads(x: FloatArray, y: FloatArray, batch: number, heads: number, len: number, d: number, width: number, col: number, toHeads: boolean, add: boolean): void;
 
+  // ---- the fused attention's row passes (no mask, or the causal one) ----
+
+  /**
+   * Over `rows` query rows of scores at `e[eo + i·stride]`, row i seeing its first
+   * vis = causal ? min(first + i + 1, keys) : keys keys: those become exp(s − their max) (kept
+   * unnormalised for the backward; a kernel may skip the shift where no exp can overflow), the
+   * rest of [0, keys) 0, and inv[invOff + i] = 1/Σ. A row
+   * whose every score is −∞ becomes 0 with inv 0 (PyTorch's safe softmax); a NaN makes its row NaN.
+   */
+  attentionRowsForward(e: FloatArray, eo: number, rows: number, keys: number, stride: number, first: number, causal: boolean, inv: Float64Array, invOff: number): void;
+  /**
+   * The backward's row pass, dS = P∘(dP − rowsum(dO∘O)) in place over dP: for rows i < rows,
+   * with f = inv[invOff + i] and dot = Σ_c g[go + i·dv + c]·out[go + i·dv + c],
+   * ds[i·stride + j] = f·e[eo + i·stride + j]·(ds[i·stride + j] − dot) for j < keys.
+   */
+  attentionRowsBackward(
+    e: FloatArray, eo: number, ds: FloatArray, rows: number, keys: number, stride: number,
+    g: FloatArray, go: number, out: FloatArray, dv: number, inv: Float64Array, invOff: number,
+  ): void;
+
   // ---- per-row kernels ----
 
   /**

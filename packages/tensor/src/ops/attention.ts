@@ -5,7 +5,8 @@
  */
 import { Tensor, fromOp, gradSlot, formatShape, isGradEnabled, type FloatArray, type TensorData } from "../tensor.js";
 import { allocFloat64, allocLike } from "../arena.js";
-import { gemm } from "../kernels/backend.js";
+import { gemm, kernels } from "../kernels/backend.js";
+import { expRow } from "../kernels/js/attention.js";
 
 export interface AttentionOptions {
   /**
@@ -34,54 +35,6 @@ const OP = "scaledDotProductAttention";
  * one block 33.2). Small blocks pay more gemm calls and operand packing, big ones skip less.
  */
 const CAUSAL_ROWS = 32;
-
-/**
- * A row whose scores provably lie in [−NO_SHIFT, NO_SHIFT] (Cauchy–Schwarz: |scale|·‖qᵢ‖·maxⱼ‖kⱼ‖)
- * is exponentiated without subtracting its max first: exp stays within [1e-26, 1e26], normal in
- * float32, so the result is as accurate and the pass that finds the max is skipped.
- */
-const NO_SHIFT = 60;
-
-/** 1.5·2⁵²: adding and subtracting it rounds a double to an integer (ties to even). */
-const ROUND = 6755399441055744;
-const POW2_BIAS = 160;
-/** 2ⁿ for n = −160 … 100: below exp(−104) ≈ 7e-46 a float32 is 0, and x ≤ NO_SHIFT above. */
-const POW2 = /* @__PURE__ */ (() => {
-  const t = new Float64Array(POW2_BIAS + 101);
-  for (let i = 0; i < t.length; i++) t[i] = Math.pow(2, i - POW2_BIAS);
-  return t;
-})();
-/** 2^(i/32), i = 0 … 31. */
-const POW2_32THS = /* @__PURE__ */ (() => Float64Array.from({ length: 32 }, (_, i) => Math.pow(2, i / 32)))();
-const LOG2E_32 = 32 / Math.LN2, LN2_32 = Math.LN2 / 32;
-
-/**
- * s[j] = exp(s[j] − shift) over [o, o + n); returns the sum (in float64). For float32 the exp is
- * inlined: m = round(x·32/ln 2), r = x − m·ln 2/32 (|r| ≤ 0.011), exp(x) = 2^⌊m/32⌋ · 2^((m mod 32)/32)
- * · (1 + r + r²/2 + r³/6) from two tables, in float64. Stored as float32 it is Math.exp's result
- * rounded, or one ulp off for 0.11% of arguments in [−100, 0] (1e6 samples) — fewer than
- * Cephes expf's polynomial (0.83%) — and ≈ 4× faster than Math.exp in V8 (≈ 5 vs 22 ns an element
- * on the 2-vCPU dev machine). float64 (gradient checks) uses Math.exp.
- */
-function expRow(s: FloatArray, o: number, n: number, shift: number): number {
-  let sum = 0;
-  if (s instanceof Float32Array) {
-    for (let j = o; j < o + n; j++) {
-      const x = s[j] - shift;
-      let e = 0;
-      if (x >= -104) {
-        const t = x * LOG2E_32 + ROUND - ROUND;
-        const r = x - t * LN2_32, m = t | 0;
-        e = (1 + r + r * r * (0.5 + r * (1 / 6))) * POW2_32THS[m & 31] * POW2[(m >> 5) + POW2_BIAS];
-      } else if (x !== x) e = x; // NaN stays NaN; −∞ and underflow give 0
-      s[j] = e;
-      sum += e;
-    }
-  } else {
-    for (let j = o; j < o + n; j++) { const e = Math.exp(s[j] - shift); s[j] = e; sum += e; }
-  }
-  return sum;
-}
 
 // ---- the mask, as the rows read it ----
 interface Mask {
@@ -129,15 +82,13 @@ function maskHeadOffset(m: Mask, lead: readonly number[], h: number): number {
 }
 
 /**
- * Applies the mask to scores s[o, o + n) of one query row (mask row at `mo`): a boolean mask's
- * zeros become −∞, an additive mask is added. Returns the row's max (−∞: every key masked).
+ * Applies an explicit mask to scores s[o, o + n) of one query row (mask row at `mo`): a boolean
+ * mask's zeros become −∞, an additive mask is added. Returns the row's max (−∞: every key masked).
  */
 function maskRow(s: FloatArray, o: number, n: number, m: Mask, mo: number): number {
   let max = -Infinity;
   const mc = m.colStride;
-  if (m.kind === 0) {
-    for (let j = o; j < o + n; j++) { const v = s[j]; if (v > max) max = v; }
-  } else if (m.kind === 1) {
+  if (m.kind === 1) {
     const md = m.data as Int32Array;
     for (let j = 0; j < n; j++) {
       if (md[mo + j * mc] === 0) s[o + j] = -Infinity;
@@ -148,19 +99,6 @@ function maskRow(s: FloatArray, o: number, n: number, m: Mask, mo: number): numb
     for (let j = 0; j < n; j++) { const v = (s[o + j] += md[mo + j * mc]); if (v > max) max = v; }
   }
   return max;
-}
-
-/** max over the `rows` rows of x [rows, cols] at `off` of their Euclidean norms. */
-function maxRowNorm(x: FloatArray, off: number, rows: number, cols: number): number {
-  let best = 0;
-  for (let i = 0; i < rows; i++) best = Math.max(best, rowNorm(x, off + i * cols, cols));
-  return best;
-}
-
-function rowNorm(x: FloatArray, off: number, n: number): number {
-  let s = 0;
-  for (let j = off; j < off + n; j++) s += x[j] * x[j];
-  return Math.sqrt(s);
 }
 
 /**
@@ -184,9 +122,11 @@ function rowNorm(x: FloatArray, off: number, n: number): number {
  * Fused: per (batch, head) one gemm (`scale` as its alpha) writes the scores, the rows are masked
  * and exponentiated in place, one gemm multiplies them with v and each output row is divided by
  * its sum — float32 on the wasm SIMD gemm under the wasm backend. With `isCausal`, query blocks
- * of 32 rows stop their gemms at their last visible key.
+ * of 32 rows stop their gemms at their last visible key. Without an explicit mask the row passes
+ * are the kernels `attentionRowsForward` / `attentionRowsBackward` (wasm SIMD in the engine's
+ * step arena, where the char-LM spent ≈ 10% of its step in their JS loops).
  *
- * What the backward keeps: E = exp(scores − shift), the unnormalised probabilities
+ * What the backward keeps: E = exp(scores − row max), the unnormalised probabilities
  * `[..., T, S]` in q's dtype, and 1/Σⱼ E per row `[..., T]` (float64) — the probabilities up to
  * a row scale; it also reads q, k, v and the output. Without a backward to come (no input
  * requires grad, or inside `noGrad`) E lives in one block's scratch, reused across heads.
@@ -200,8 +140,8 @@ function rowNorm(x: FloatArray, off: number, n: number): number {
  * dQ = scale·dS·K, dK = scale·dSᵀ·Q, accumulated (`+=`, gemm's beta = 1) straight into the
  * gradient slots of the inputs that require grad; nothing is computed for the others.
  *
- * float32's exp is a table and a cubic, Math.exp's float32 result or one ulp off; float64 uses
- * Math.exp.
+ * The exp: in the js kernels for float32 a table and a cubic, Math.exp's float32 result or one ulp
+ * off; Math.exp for float64; Cephes expf (a few ulps) in the wasm kernels.
  *
  * @example
  * const q = randn([2, 4, 16, 8], rng, { requiresGrad: true });     // [B, H, T, D]; k, v likewise
@@ -252,24 +192,21 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, optio
   for (let h = 0; h < heads; h++) {
     const qo = h * T * D, ko = h * S * D, vo = h * S * Dv, oo = h * T * Dv;
     const mh = mask.kind === 0 ? 0 : maskHeadOffset(mask, lead, h);
-    const bound = mask.kind === 0 ? Math.abs(scale) * maxRowNorm(kd, ko, S, D) : Infinity;
     for (let i0 = 0; i0 < T; i0 += rowsPer) {
       const rows = Math.min(rowsPer, T - i0);
       const keys = isCausal ? Math.min(i0 + rows, S) : S;
       if (keys === 0) continue; // no keys: the rows stay 0
       const eo = keep ? (h * T + i0) * S : 0;
       gemm(false, true, rows, keys, D, scale, qd, qo + i0 * D, D, kd, ko, D, 0, e, eo, S);
-      for (let i = 0; i < rows; i++) {
-        const row = i0 + i, o = eo + i * S;
-        const visible = isCausal ? Math.min(row + 1, keys) : keys;
-        // No mask and |scores| ≤ NO_SHIFT: exp(s) as is. Else shift by the max of the masked row.
-        const shift = mask.kind === 0 && bound * rowNorm(qd, qo + row * D, D) <= NO_SHIFT ? 0 : maskRow(e, o, visible, mask, mh + row * mask.rowStride);
-        if (shift === -Infinity) {
-          e.fill(0, o, o + visible); // every key masked: weights 0, as PyTorch's _safe_softmax
-        } else {
-          inv[h * T + row] = 1 / expRow(e, o, visible, shift);
+      if (mask.kind === 0) {
+        kernels().attentionRowsForward(e, eo, rows, keys, S, i0, isCausal, inv, h * T + i0);
+      } else {
+        for (let i = 0; i < rows; i++) {
+          const row = i0 + i, o = eo + i * S;
+          const shift = maskRow(e, o, keys, mask, mh + row * mask.rowStride);
+          if (shift === -Infinity) e.fill(0, o, o + keys); // every key masked: weights 0, as PyTorch's _safe_softmax
+          else inv[h * T + row] = 1 / expRow(e, o, keys, shift);
         }
-        if (visible < keys) e.fill(0, o + visible, o + keys); // causal: keys after the query
       }
       gemm(false, false, rows, Dv, keys, 1, e, eo, S, vd, vo, Dv, 0, out, oo + i0 * Dv, Dv);
       for (let i = 0; i < rows; i++) {
@@ -305,7 +242,8 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, optio
         if (ds === null) continue;
         // dP = dO·Vᵀ, then dS = P∘(dP − rowsum(dO∘O)) over it.
         gemm(false, true, rows, keys, Dv, 1, g, go, Dv, vd, vo, Dv, 0, ds, 0, S);
-        for (let i = 0; i < rows; i++) {
+        if (sm === null) kernels().attentionRowsBackward(e, eo, ds, rows, keys, S, g, go, out, Dv, inv, h * T + i0);
+        else for (let i = 0; i < rows; i++) {
           let dot = 0;
           for (let c = go + i * Dv; c < go + (i + 1) * Dv; c++) dot += g[c] * out[c];
           const f = inv[h * T + i0 + i], o = i * S, oe = eo + i * S;

@@ -15,6 +15,7 @@ import { col2im, im2col } from "./conv.js";
 import * as pool from "./pool.js";
 import * as rnn from "./rnn.js";
 import { addArrays, moveHeads } from "./elementwise.js";
+import { attentionRowsBackward, attentionRowsForward } from "./attention.js";
 
 /**
  * The TypeScript kernels: any precision, any layout. `kernels()` returns this object under the
@@ -32,6 +33,8 @@ export const jsKernels: Kernels = Object.freeze({
   ...activation,
   addArrays,
   moveHeads,
+  attentionRowsForward,
+  attentionRowsBackward,
   softmaxForward,
   softmaxBackward,
   crossEntropy,

@@ -16,6 +16,7 @@ import { layerNormKernels } from "./layer-norm.js";
 import { convKernels } from "./conv.js";
 import { rnnKernels } from "./rnn.js";
 import { elementwiseKernels } from "./elementwise.js";
+import { attentionKernels } from "./attention.js";
 
 export type { WasmKernelsOptions } from "./core.js";
 export type { AdamStep, RmspropStep, SgdStep } from "./optim.js";
@@ -25,7 +26,7 @@ type Family<T> = { [K in keyof T]: OmitThisParameter<T[K]> };
 
 const FAMILIES = [
   gemmKernels, reduceKernels, optimKernels, activationKernels, batchNormKernels,
-  softmaxKernels, crossEntropyKernels, layerNormKernels, convKernels, rnnKernels, elementwiseKernels,
+  softmaxKernels, crossEntropyKernels, layerNormKernels, convKernels, rnnKernels, elementwiseKernels, attentionKernels,
 ] as const;
 
 // Declaration merging: the class below gets every family's methods in its type, and the loop
@@ -34,7 +35,7 @@ export interface WasmKernels extends
   Family<typeof gemmKernels>, Family<typeof reduceKernels>, Family<typeof optimKernels>,
   Family<typeof activationKernels>, Family<typeof batchNormKernels>, Family<typeof softmaxKernels>,
   Family<typeof crossEntropyKernels>, Family<typeof layerNormKernels>, Family<typeof convKernels>,
-  Family<typeof rnnKernels>, Family<typeof elementwiseKernels> {}
+  Family<typeof rnnKernels>, Family<typeof elementwiseKernels>, Family<typeof attentionKernels> {}
 
 /**
  * The WebAssembly SIMD kernels bound to one linear memory: gemm, the all-reduce's sum and

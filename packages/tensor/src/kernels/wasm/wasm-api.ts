@@ -37,6 +37,8 @@ export interface KernelExports {
   geluBackward(x: number, g: number, slot: number, n: number, approximate: number): void;
   geluForwardDeriv(x: number, out: number, deriv: number, n: number, approximate: number): void;
   mulAccumulate(a: number, b: number, slot: number, n: number): void;
+  attentionRowsForward(e: number, rows: number, keys: number, stride: number, first: number, causal: number, inv: number): void;
+  attentionRowsBackward(e: number, ds: number, rows: number, keys: number, stride: number, g: number, o: number, dv: number, inv: number): void;
   addArrays(a: number, b: number, out: number, n: number, sign: number): void;
   moveHeads(x: number, y: number, batch: number, heads: number, len: number, d: number, width: number, col: number, toHeads: number, add: number): void;
   columnSum(a: number, rows: number, cols: number, dst: number): void;

@@ -19,7 +19,7 @@ function inPlace(a: unknown, b: unknown, c: unknown, d: unknown, e: unknown = nu
   const t = threadWasmKernels();
   if (t === null) return null;
   // Named parameters, no rest array: nothing allocated per call.
-  const held = (v: unknown): boolean => !(v instanceof Float32Array) || t.holds(v);
+  const held = (v: unknown): boolean => !(v instanceof Float32Array || v instanceof Float64Array) || t.holds(v);
   return held(a) && held(b) && held(c) && held(d) && held(e) && held(f) && held(g) ? t : null;
 }
 
@@ -87,5 +87,8 @@ export const wasmKernels: Kernels = implement({
   lstmCellForward: { choose: (_r, _h, g, _go, _gs, cp, _co, _cs, c, _o, _s, h) => inPlace(g, cp, c, h) },
   lstmCellBackward: { choose: (_r, _h, g, _go, _gs, cp, _co, _cs, c, _o, _s, dho, _do, _ds, dh, dc, dg) => inPlace(g, cp, c, dho, dh, dc, dg) },
   gruCellForward: { choose: (_r, _h, gx, _xo, _xs, gh, _go, _gs, hp, _po, _ps, h) => inPlace(gx, gh, hp, h) },
+  // The fused attention's row passes: in place only, like the cells (offsets into whole batches).
+  attentionRowsForward: { float64: [7], choose: (e, _eo, _r, _k, _s, _f, _c, inv) => inPlace(e, inv, null, null) },
+  attentionRowsBackward: { float64: [10], choose: (e, _eo, ds, _r, _k, _s, g, _go, out, _dv, inv) => inPlace(e, ds, g, out, inv) },
   gruCellBackward: { choose: (_r, _h, gx, _xo, _xs, gh, _go, _gs, hp, _po, _ps, dho, _do, _ds, dh, dgx, dgh) => inPlace(gx, gh, hp, dho, dh, dgx, dgh) },
 });
