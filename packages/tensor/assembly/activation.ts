@@ -9,7 +9,7 @@
 //   float64 references), ~10× faster than fdlibm's scalar, branchy tanh and erf (which, tried as
 //   the JS kernels' exact bits in wasm, ran no faster than V8's own Math.tanh).
 import { fdlibmExp } from "./fdlibm";
-import { erfcV, expV, sigmoidV, tanhV } from "./fast-math";
+import { erfcFromExpV, expV, sigmoidV, tanhV } from "./fast-math";
 
 const SQRT1_2: f64 = 0.7071067811865476; // Math.SQRT1_2
 const INV_SQRT_2PI: f64 = 0.3989422804014327;
@@ -77,18 +77,22 @@ export function tanhBackward(y: usize, g: usize, slot: usize, n: i32): void {
 // @ts-ignore: decorator
 @inline function geluFwdV(v: v128, approximate: i32): v128 {
   if (approximate != 0) return f32x4.mul(v, sigmoidV(geluTanhU2(v)));
-  return geluFromErfc(v, geluErfc(v));
+  return geluFromErfc(v, geluErfc(v, geluExp(v)));
 }
 // The pieces shared by a forward and its derivative, so that geluForwardDeriv computes each
 // transcendental once and writes the same bits as geluForward and geluGradV.
+/** exp(−x²/2): the Gaussian's factor, shared by Φ (through erfc) and φ. */
 // @ts-ignore: decorator
-@inline function geluErfc(v: v128): v128 { return erfcV(f32x4.mul(v, f32x4.splat(<f32>-SQRT1_2))); }
+@inline function geluExp(v: v128): v128 { return expV(f32x4.mul(f32x4.splat(-0.5), f32x4.mul(v, v))); }
+/** erfc(−x/√2) = 2·Φ(x), from e = exp(−x²/2). */
+// @ts-ignore: decorator
+@inline function geluErfc(v: v128, e: v128): v128 { return erfcFromExpV(f32x4.mul(v, f32x4.splat(<f32>-SQRT1_2)), e); }
 // @ts-ignore: decorator
 @inline function geluFromErfc(v: v128, erfc: v128): v128 { return f32x4.mul(f32x4.mul(f32x4.splat(0.5), v), erfc); }
 // @ts-ignore: decorator
-@inline function geluGradFromErfc(v: v128, erfc: v128): v128 {
+@inline function geluGradFromErfc(v: v128, erfc: v128, e: v128): v128 {
   const cdf = f32x4.mul(f32x4.splat(0.5), erfc);
-  const pdf = f32x4.mul(f32x4.splat(<f32>INV_SQRT_2PI), expV(f32x4.mul(f32x4.splat(-0.5), f32x4.mul(v, v))));
+  const pdf = f32x4.mul(f32x4.splat(<f32>INV_SQRT_2PI), e);
   return f32x4.add(cdf, f32x4.mul(v, pdf));
 }
 /** The tanh form's derivative from s = σ(2u). */
@@ -103,7 +107,8 @@ export function tanhBackward(y: usize, g: usize, slot: usize, n: i32): void {
 // @ts-ignore: decorator
 @inline function geluGradV(v: v128, approximate: i32): v128 {
   if (approximate != 0) return geluTanhGradFromS(v, sigmoidV(geluTanhU2(v)));
-  return geluGradFromErfc(v, geluErfc(v));
+  const e = geluExp(v);
+  return geluGradFromErfc(v, geluErfc(v, e), e);
 }
 
 /** GELU; `approximate` 0: exact (via erfc); 1: PyTorch's tanh approximation. */
@@ -113,7 +118,7 @@ export function geluForward(x: usize, out: usize, n: i32, approximate: i32): voi
   if (i < n) storeTail(out, i, n, geluFwdV(loadTail(x, i, n), approximate));
 }
 /**
- * out = GELU(x) and deriv = GELU′(x) in one pass, each transcendental once (erfc, or σ for the
+ * out = GELU(x) and deriv = GELU′(x) in one pass, one exp and one division (or σ for the
  * tanh form): the bits of geluForward and of the factor geluBackward multiplies g by, so that
  * a backward through deriv (mulAccumulate) gives geluBackward's bits at a fraction of its cost.
  */
@@ -138,15 +143,15 @@ export function geluForwardDeriv(x: usize, out: usize, deriv: usize, n: i32, app
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
     const v = v128.load(x + o);
-    const e = geluErfc(v);
+    const g = geluExp(v), e = geluErfc(v, g);
     v128.store(out + o, geluFromErfc(v, e));
-    v128.store(deriv + o, geluGradFromErfc(v, e));
+    v128.store(deriv + o, geluGradFromErfc(v, e, g));
   }
   if (i < n) {
     const v = loadTail(x, i, n);
-    const e = geluErfc(v);
+    const g = geluExp(v), e = geluErfc(v, g);
     storeTail(out, i, n, geluFromErfc(v, e));
-    storeTail(deriv, i, n, geluGradFromErfc(v, e));
+    storeTail(deriv, i, n, geluGradFromErfc(v, e, g));
   }
 }
 /** slot += a·b elementwise (a backward through a saved derivative: g·GELU′ from geluForwardDeriv). */

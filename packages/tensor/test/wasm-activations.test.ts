@@ -12,7 +12,7 @@ import { WasmKernels, wasmSimdSupported } from "../src/kernels/wasm/index.js";
 //   the forward; the backward's accumulated slot within 2⁻²³ relative of |slot| + |g·f′|.
 // - "approx" (tanh's forward, GELU both ways): float32 SIMD approximations (assembly/fast-math.ts).
 //   Bound, against the JS kernels and the float64 reference alike: 4e-6 relative + 1e-6 absolute
-//   for f (measured worst: 2.2e-6 relative, GELU near x = −4.9 where erfc is small; tanh 1.3e-7),
+//   for f (measured worst: 7.5e-7 relative, GELU near x = −4.2 where erfc is small; tanh 1.3e-7),
 //   4e-6·|g| absolute more for f′ (measured worst 2e-6 absolute, GELU-tanh′ near its zero at
 //   x ≈ −0.75) — 25× inside the golden tolerances (rtol 1e-4, atol 1e-5). NaN, ±∞ and ±0 inputs
 //   give what the JS kernels give (NaN where they do, ±1 for tanh(±∞)).
