@@ -2,16 +2,17 @@
 // the loops of src/kernels/js/layer-norm.ts, operation for operation in float64 and in the
 // same order, so both backends give the same bits (test/wasm-layer-norm.test.ts):
 //
-//   forward, per row: m = (Σ_j x_j) / D;  is = 1 / √((Σ_j (x_j − m)²) / D + eps)   (sequential sums)
+//   forward, per row: m = (Σ_j x_j) / D;  is = 1 / √((Σ_j (x_j − m)²) / D + eps)   (four partial sums)
 //                     y_j = (x_j − m)·is·γ_j + β_j      (γ = 1, β = 0 without weight / bias:
 //                                                        "+ 0" is kept, it turns −0 into +0)
 //   backward, per row: x̂_j = (x_j − m)·is;  dγ_j += dy_j·x̂_j;  dβ_j += dy_j     (float32 slots)
-//                     Σdŷ, Σdŷ·x̂ with dŷ = dy·γ (sequential);
+//                     Σdŷ, Σdŷ·x̂ with dŷ = dy·γ (four partial sums each);
 //                     dx_j += is·(dy_j·γ_j − Σdŷ/D − x̂_j·Σdŷx̂/D)
 //
-// The sums are sequential scalar float64 as in the JS loops (a lane-split sum would round
-// differently); the elementwise passes run in f64x2 lanes. Every optional operand is a byte
-// address, 0 = none.
+// Each sum is four partial sums as in the JS loops (element j into partial j mod 4 for the
+// leading 4·⌊D/4⌋, the rest into partial 0, then (p0 + p1) + (p2 + p3)): two f64x2 lanes pairs
+// here, the same bits; the elementwise passes run in f64x2 lanes. Every optional operand is a
+// byte address, 0 = none.
 
 // @ts-ignore: decorator
 @inline function ld(p: usize, i: i32): f64 { return <f64>load<f32>(p + (<usize>i << 2)); }
@@ -32,18 +33,32 @@ export function layerNormForward(x: usize, rows: i32, D: i32, eps: f64, weight: 
   const one = f64x2.splat(1), zero = f64x2.splat(0);
   for (let r = 0; r < rows; r++) {
     const xr = x + <usize>r * rowBytes, yr = out + <usize>r * rowBytes;
-    let s: f64 = 0;
-    for (let j = 0; j < D; j++) s += ld(xr, j);
-    const m = s / n;
-    let ss: f64 = 0;
-    for (let j = 0; j < D; j++) {
-      const dv = ld(xr, j) - m;
-      ss += dv * dv;
+    const d4 = D & ~3;
+    let a = f64x2.splat(0), b = f64x2.splat(0);
+    for (let j = 0; j < d4; j += 4) {
+      a = f64x2.add(a, widen(xr + (<usize>j << 2)));
+      b = f64x2.add(b, widen(xr + (<usize>j << 2) + 8));
     }
-    const is = 1 / Math.sqrt(ss / n + eps);
+    let s0 = f64x2.extract_lane(a, 0);
+    for (let j = d4; j < D; j++) s0 += ld(xr, j);
+    const m = (s0 + f64x2.extract_lane(a, 1) + (f64x2.extract_lane(b, 0) + f64x2.extract_lane(b, 1))) / n;
+    const m2 = f64x2.splat(m);
+    a = f64x2.splat(0);
+    b = f64x2.splat(0);
+    for (let j = 0; j < d4; j += 4) {
+      const v0 = f64x2.sub(widen(xr + (<usize>j << 2)), m2), v1 = f64x2.sub(widen(xr + (<usize>j << 2) + 8), m2);
+      a = f64x2.add(a, f64x2.mul(v0, v0));
+      b = f64x2.add(b, f64x2.mul(v1, v1));
+    }
+    s0 = f64x2.extract_lane(a, 0);
+    for (let j = d4; j < D; j++) {
+      const dv = ld(xr, j) - m;
+      s0 += dv * dv;
+    }
+    const is = 1 / Math.sqrt((s0 + f64x2.extract_lane(a, 1) + (f64x2.extract_lane(b, 0) + f64x2.extract_lane(b, 1))) / n + eps);
     store<f64>(mean + (<usize>r << 3), m);
     store<f64>(invstd + (<usize>r << 3), is);
-    const m2 = f64x2.splat(m), is2 = f64x2.splat(is);
+    const is2 = f64x2.splat(is);
     let j = 0;
     for (; j + 2 <= D; j += 2) {
       const e = <usize>j << 2;
@@ -73,9 +88,11 @@ export function layerNormBackward(
     const xr = x + <usize>r * rowBytes, gr = g + <usize>r * rowBytes;
     const m = load<f64>(mean + (<usize>r << 3)), is = load<f64>(invstd + (<usize>r << 3));
     const m2 = f64x2.splat(m), is2 = f64x2.splat(is);
-    let sdy: f64 = 0, sdyx: f64 = 0;
+    // Σ dŷ in (sa: partials 0, 1; sb: 2, 3), Σ dŷ·x̂ in (xa, xb): element j into partial j mod 4.
+    let sa = f64x2.splat(0), sb = f64x2.splat(0), xa = f64x2.splat(0), xb = f64x2.splat(0);
+    const d4 = D & ~3;
     let j = 0;
-    for (; j + 2 <= D; j += 2) {
+    for (; j < d4; j += 2) {
       const e = <usize>j << 2;
       const xh = f64x2.mul(f64x2.sub(widen(xr + e), m2), is2);
       const gy = widen(gr + e);
@@ -83,11 +100,15 @@ export function layerNormBackward(
       if (gb != 0) narrow(gb + e, f64x2.add(widen(gb + e), gy));
       const dyh = f64x2.mul(gy, weight != 0 ? widen(weight + e) : one);
       const p = f64x2.mul(dyh, xh);
-      sdy += f64x2.extract_lane(dyh, 0);
-      sdy += f64x2.extract_lane(dyh, 1);
-      sdyx += f64x2.extract_lane(p, 0);
-      sdyx += f64x2.extract_lane(p, 1);
+      if ((j & 2) == 0) {
+        sa = f64x2.add(sa, dyh);
+        xa = f64x2.add(xa, p);
+      } else {
+        sb = f64x2.add(sb, dyh);
+        xb = f64x2.add(xb, p);
+      }
     }
+    let sdy = f64x2.extract_lane(sa, 0), sdyx = f64x2.extract_lane(xa, 0);
     for (; j < D; j++) {
       const xh = (ld(xr, j) - m) * is;
       const gy = ld(gr, j);
@@ -97,6 +118,8 @@ export function layerNormBackward(
       sdy += dyh;
       sdyx += dyh * xh;
     }
+    sdy = sdy + f64x2.extract_lane(sa, 1) + (f64x2.extract_lane(sb, 0) + f64x2.extract_lane(sb, 1));
+    sdyx = sdyx + f64x2.extract_lane(xa, 1) + (f64x2.extract_lane(xb, 0) + f64x2.extract_lane(xb, 1));
     if (gx == 0) continue;
     const meanDy = sdy / n, meanDyXhat = sdyx / n;
     const md2 = f64x2.splat(meanDy), mdx2 = f64x2.splat(meanDyXhat);

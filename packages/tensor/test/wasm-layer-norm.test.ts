@@ -4,7 +4,7 @@ import { layerNormBackward, layerNormForward } from "../src/kernels/js/layer-nor
 
 // LayerNorm's kernels for float32 x: [rows, D] in wasm (assembly/layer-norm.ts) against the JS
 // reference kernels (src/kernels/js/layer-norm.ts, which @weft/norm's LayerNorm runs): the same
-// float64 arithmetic in the same order, so the same bits (Object.is, tolerance 0) for out, mean,
+// float64 arithmetic in the same order (each row sum as the same four partial sums), so the same bits (Object.is, tolerance 0) for out, mean,
 // invstd and the accumulated gradients gx, gw, gb; and out against a float64 reference within float32 rounding
 // (2⁻²³ relative + 1e-6·|γ| absolute, the float64 statistics being exact to ~1e-15).
 
