@@ -5,7 +5,7 @@
  * the backward's sums) across workers — tinygrad's `calc_stats`. The subclasses only name the
  * input ranks they take.
  */
-import { Tensor, allocEmptyLike, allocFloat64, formatShape, fromOp, gradSlot, kernels, type FloatArray } from "@weft/tensor";
+import { Tensor, allocEmptyLike, allocFloat64, formatShape, freshGradSlot, fromOp, gradSlot, kernels, type FloatArray } from "@weft/tensor";
 import { Module, Parameter } from "@weft/layers";
 
 /** The options of torch.nn.BatchNorm1d and BatchNorm2d, camelCased; every default is PyTorch's. */
@@ -262,18 +262,21 @@ function batchNormOp(x: Tensor, { n, c: C, inner }: Layout, mean: Float64Array, 
     if (gb) for (let c = 0; c < C; c++) gb[c] += sums[c];
     // Called whether or not dx is needed: a collective must be made by every worker alike.
     batch?.reduceGradSums?.(sums);
-    const gx = gradSlot(x);
-    if (!gx) return;
     if (batch === null) {
-      kernels().batchNormBackwardDxEval(g, n, C, inner, scale, gx);
+      const gx = gradSlot(x);
+      if (gx) kernels().batchNormBackwardDxEval(g, n, C, inner, scale, gx);
       return;
     }
+    // dx's first producer writes it whole (no zero-fill pass); otherwise it accumulates.
+    const fresh = freshGradSlot(x);
+    const gx = fresh ?? gradSlot(x);
+    if (!gx) return;
     const invCount = 1 / batch.count;
     const meanDy = allocFloat64(C), meanDyXhat = allocFloat64(C);
     for (let c = 0; c < C; c++) {
       meanDy[c] = sums[c] * invCount;
       meanDyXhat[c] = sums[C + c] * invCount;
     }
-    kernels().batchNormBackwardDx(xd, g, n, C, inner, mean, invstd, scale, meanDy, meanDyXhat, gx);
+    kernels().batchNormBackwardDx(xd, g, n, C, inner, mean, invstd, scale, meanDy, meanDyXhat, gx, fresh !== null);
   });
 }

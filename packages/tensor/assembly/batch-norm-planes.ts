@@ -130,8 +130,10 @@ export function batchNormPlanesBackwardSums(x: usize, dy: usize, n: i32, C: i32,
 }
 
 export function batchNormPlanesBackwardDx(
-  x: usize, dy: usize, n: i32, C: i32, inner: i32, mean: usize, invstd: usize, k: usize, meanDy: usize, meanDyXhat: usize, gx: usize,
+  x: usize, dy: usize, n: i32, C: i32, inner: i32, mean: usize, invstd: usize, k: usize, meanDy: usize, meanDyXhat: usize, gx: usize, assign: i32,
 ): void {
+  // assign: gx = 0 + dx (what accumulating into a zeroed gx gives), without reading gx.
+  const z = f64x2.splat(0);
   for (let i = 0; i < n; i++) {
     for (let c = 0; c < C; c++) {
       const o = <usize>c << 3;
@@ -143,13 +145,13 @@ export function batchNormPlanesBackwardDx(
         const q = base + (<usize>l << 2);
         const t0 = f64x2.mul(kc, f64x2.sub(f64x2.sub(lo(dy + q), mdy), f64x2.mul(f64x2.mul(f64x2.sub(lo(x + q), m), is), mdyx)));
         const t1 = f64x2.mul(kc, f64x2.sub(f64x2.sub(hi(dy + q), mdy), f64x2.mul(f64x2.mul(f64x2.sub(hi(x + q), m), is), mdyx)));
-        narrow(gx + q, f64x2.add(lo(gx + q), t0));
-        narrow(gx + q + 8, f64x2.add(hi(gx + q), t1));
+        narrow(gx + q, f64x2.add(assign != 0 ? z : lo(gx + q), t0));
+        narrow(gx + q + 8, f64x2.add(assign != 0 ? z : hi(gx + q), t1));
       }
       for (; l < inner; l++) {
         const q = base + (<usize>l << 2);
         const t = kv * (<f64>load<f32>(dy + q) - dv - (<f64>load<f32>(x + q) - mv) * iv * hv);
-        store<f32>(gx + q, <f32>(<f64>load<f32>(gx + q) + t));
+        store<f32>(gx + q, <f32>((assign != 0 ? 0 : <f64>load<f32>(gx + q)) + t));
       }
     }
   }

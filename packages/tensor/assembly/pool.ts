@@ -86,10 +86,17 @@ export function maxPool2dForward(
   }
 }
 
-export function maxPool2dBackward(gy: usize, argmax: usize, planes: i32, hw: i32, ohw: i32, gx: usize): void {
+export function maxPool2dBackward(gy: usize, argmax: usize, planes: i32, hw: i32, ohw: i32, gx: usize, assign: i32): void {
   let o: usize = 0;
   for (let p = 0; p < planes; p++) {
     const base = gx + (<usize>(p * hw) << 2);
+    // assign: gx's plane is zeroed here, while it is about to be written (in cache), not in a
+    // pass of its own over the whole gradient.
+    if (assign != 0) {
+      let z = 0;
+      for (; z + 4 <= hw; z += 4) v128.store(base + (<usize>z << 2), v128.splat<i32>(0));
+      for (; z < hw; z++) store<f32>(base + (<usize>z << 2), 0);
+    }
     for (let k = 0; k < ohw; k++, o += 4) {
       const d = base + (<usize>load<i32>(argmax + o) << 2);
       store<f32>(d, load<f32>(d) + load<f32>(gy + o));

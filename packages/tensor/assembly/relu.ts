@@ -25,9 +25,21 @@ export function reluForward(x: usize, out: usize, n: i32): void {
  * (not even −0 → +0). A float32 add is bit-identical to the JS kernel's double add rounded to
  * float32 (double rounding through binary64 is innocuous for one addition of two floats).
  */
-export function reluBackward(x: usize, g: usize, slot: usize, n: i32): void {
+export function reluBackward(x: usize, g: usize, slot: usize, n: i32, assign: i32): void {
   const zero = f32x4.splat(0);
   let i = 0;
+  if (assign != 0) {
+    // slot = x > 0 ? g + 0 : 0 — what accumulating into a zeroed slot gives (0 + −0 = +0), one pass.
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      v128.store(slot + o, v128.and(f32x4.add(v128.load(g + o), zero), f32x4.gt(v128.load(x + o), zero)));
+    }
+    for (; i < n; i++) {
+      const o = <usize>i << 2;
+      store<f32>(slot + o, load<f32>(x + o) > 0 ? load<f32>(g + o) + 0 : 0);
+    }
+    return;
+  }
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
     const s = v128.load(slot + o);

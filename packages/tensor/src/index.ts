@@ -2,7 +2,7 @@
  * @weft/tensor: tensors over (shared) float storage, reverse-mode autograd, kernels, RNG,
  * gradcheck, safetensors and the Communicator interface.
  */
-export { Tensor, noGrad, isGradEnabled, fromOp, gradSlot, shapeSize, formatShape, dtypeOf, SAVES_NOTHING } from "./tensor.js";
+export { Tensor, noGrad, isGradEnabled, fromOp, gradSlot, freshGradSlot, shapeSize, formatShape, dtypeOf, SAVES_NOTHING } from "./tensor.js";
 export type { FloatArray, TensorData, DType, BackwardFn, BackwardOptions, NestedArray } from "./tensor.js";
 export { requireFloat, requireInt } from "./dtype-check.js";
 export { permuteInto, copyBox } from "./kernels/strided.js";

@@ -11,7 +11,9 @@
  *
  * Conventions: arrays are flat and row-major; a forward writes its output (`out`), a backward
  * *accumulates* (`+=`) into its gradient slot, because a slot may be a view into shared memory
- * that other ops add to. "Either precision" arrays ({@link FloatArray}) are float32 or float64;
+ * that other ops add to — except where a backward takes `assign`: then it writes the slot whole
+ * without reading it, with the bits accumulating into a zeroed slot would give (for a gradient's
+ * first producer, `freshGradSlot`: no zero-fill pass). "Either precision" arrays ({@link FloatArray}) are float32 or float64;
  * statistics and per-row losses are always float64 (`Float64Array`), so that sums over many
  * rows keep float32 data's precision.
  */
@@ -79,8 +81,8 @@ export interface Kernels {
 
   /** out = max(x, 0) (NaN propagates). */
   reluForward(x: FloatArray, out: FloatArray): void;
-  /** slot += g where x > 0 (0 at x = 0, as PyTorch). */
-  reluBackward(x: FloatArray, g: FloatArray, slot: FloatArray): void;
+  /** slot += g where x > 0 (0 at x = 0, as PyTorch); `assign`: slot = x > 0 ? g + 0 : 0. */
+  reluBackward(x: FloatArray, g: FloatArray, slot: FloatArray, assign?: boolean): void;
   /** out = x > 0 ? x : x·slope. */
   leakyReluForward(x: FloatArray, out: FloatArray, slope: number): void;
   /** slot += x > 0 ? g : g·slope. */
@@ -186,10 +188,10 @@ export interface Kernels {
   batchNormForward(x: FloatArray, n: number, c: number, inner: number, mean: Float64Array, scale: Float64Array, shift: Float64Array, out: FloatArray): void;
   /** sums[0..c) += Σ dy and sums[c..2c) += Σ dy·(x − mean)·invstd. */
   batchNormBackwardSums(x: FloatArray, dy: FloatArray, n: number, c: number, inner: number, mean: Float64Array, invstd: Float64Array, sums: Float64Array): void;
-  /** Training mode's closed-form dx: gx += k[c]·(dy − meanDy[c] − (x − mean[c])·invstd[c]·meanDyXhat[c]). */
+  /** Training mode's closed-form dx: gx += k[c]·(dy − meanDy[c] − (x − mean[c])·invstd[c]·meanDyXhat[c]) (`assign`: gx = 0 + …). */
   batchNormBackwardDx(
     x: FloatArray, dy: FloatArray, n: number, c: number, inner: number, mean: Float64Array, invstd: Float64Array,
-    k: Float64Array, meanDy: Float64Array, meanDyXhat: Float64Array, gx: FloatArray,
+    k: Float64Array, meanDy: Float64Array, meanDyXhat: Float64Array, gx: FloatArray, assign?: boolean,
   ): void;
   /** Eval mode's dx (the statistics are constants): gx += k[c]·dy. */
   batchNormBackwardDxEval(dy: FloatArray, n: number, c: number, inner: number, k: Float64Array, gx: FloatArray): void;
@@ -207,8 +209,8 @@ export interface Kernels {
 
   /** Max pooling of x: [planes, h, w] into out: [planes, oh, ow]; argmax: each window's winner as an index into its plane (the first maximum in scan order; a window holding NaN gives NaN and its last NaN, as PyTorch's CPU kernel). */
   maxPool2dForward(x: FloatArray, planes: number, g: PoolGeometry, out: FloatArray, argmax: Int32Array): void;
-  /** gx[p, argmax[p, o]] += gy[p, o]. */
-  maxPool2dBackward(gy: FloatArray, argmax: Int32Array, planes: number, g: PoolGeometry, gx: FloatArray): void;
+  /** gx[p, argmax[p, o]] += gy[p, o]; `assign`: each plane of gx zeroed first (as it is written). */
+  maxPool2dBackward(gy: FloatArray, argmax: Int32Array, planes: number, g: PoolGeometry, gx: FloatArray, assign?: boolean): void;
   /**
    * Average pooling of x: [planes, h, w] into out: [planes, oh, ow]: the in-bounds sum divided by
    * the window clipped to the padded extent (`countIncludePad`) or by its in-bounds count.

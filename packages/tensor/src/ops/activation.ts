@@ -3,7 +3,7 @@
  * the wasm backend on the SIMD kernels, everything else on the js ones). Each forward kernel
  * writes its whole output, so the outputs skip the arena's zero-fill (allocEmptyLike).
  */
-import { Tensor, fromOp, gradSlot, isGradEnabled, SAVES_NOTHING } from "../tensor.js";
+import { Tensor, fromOp, freshGradSlot, gradSlot, isGradEnabled, SAVES_NOTHING } from "../tensor.js";
 import { requireFloat } from "../dtype-check.js";
 import { allocEmptyLike } from "../arena.js";
 import { normalizeAxis, splitAxis } from "../shape.js";
@@ -15,6 +15,8 @@ export function relu(x: Tensor): Tensor {
   const out = allocEmptyLike(x.data, x.size);
   kernels().reluForward(x.data, out);
   return fromOp(out, x.shape, [x], (g) => {
+    const fresh = freshGradSlot(x);
+    if (fresh) return kernels().reluBackward(x.data, g, fresh, true);
     const s = gradSlot(x);
     if (s) kernels().reluBackward(x.data, g, s);
   });

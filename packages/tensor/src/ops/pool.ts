@@ -4,7 +4,7 @@
  * the wasm backend's for float32). Max pooling keeps each window's winner (an index per output)
  * for its backward; average pooling's backward re-derives each window's divisor.
  */
-import { Tensor, fromOp, gradSlot, formatShape, SAVES_NOTHING } from "../tensor.js";
+import { Tensor, fromOp, freshGradSlot, gradSlot, formatShape, SAVES_NOTHING } from "../tensor.js";
 import { allocEmptyInt32, allocEmptyLike } from "../arena.js";
 import { kernels } from "../kernels/backend.js";
 import type { PoolGeometry } from "../kernels/interface.js";
@@ -71,6 +71,8 @@ export function maxPool2d(x: Tensor, kernelSize: number | readonly number[], opt
   const argmax = allocEmptyInt32(n);
   kernels().maxPool2dForward(x.data, planes, g, out, argmax);
   return fromOp(out, outShape(x, g.oh, g.ow), [x], (gy) => {
+    const fresh = freshGradSlot(x);
+    if (fresh) return kernels().maxPool2dBackward(gy, argmax, planes, g, fresh, true);
     const sx = gradSlot(x);
     if (sx) kernels().maxPool2dBackward(gy, argmax, planes, g, sx);
   }, SAVES_NOTHING);

@@ -13,8 +13,9 @@ export function reluForward(x: FloatArray, out: FloatArray): void {
   }
 }
 /** d/dx relu = 1 where x > 0 (0 at x = 0, as PyTorch). */
-export function reluBackward(x: FloatArray, g: FloatArray, slot: FloatArray): void {
-  for (let i = 0; i < x.length; i++) if (x[i] > 0) slot[i] += g[i];
+export function reluBackward(x: FloatArray, g: FloatArray, slot: FloatArray, assign = false): void {
+  if (assign) for (let i = 0; i < x.length; i++) slot[i] = x[i] > 0 ? g[i] + 0 : 0;
+  else for (let i = 0; i < x.length; i++) if (x[i] > 0) slot[i] += g[i];
 }
 
 export function leakyReluForward(x: FloatArray, out: FloatArray, slope: number): void {

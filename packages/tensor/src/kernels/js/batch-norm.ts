@@ -76,8 +76,9 @@ export function batchNormBackwardSums(x: FloatArray, dy: FloatArray, n: number, 
 /** See Kernels.batchNormBackwardDx. */
 export function batchNormBackwardDx(
   x: FloatArray, dy: FloatArray, n: number, c: number, inner: number, mean: Float64Array, invstd: Float64Array,
-  k: Float64Array, meanDy: Float64Array, meanDyXhat: Float64Array, gx: FloatArray,
+  k: Float64Array, meanDy: Float64Array, meanDyXhat: Float64Array, gx: FloatArray, assign = false,
 ): void {
+  if (assign) gx.fill(0, 0, n * c * inner);
   for (let i = 0, idx = 0; i < n; i++) {
     for (let ch = 0; ch < c; ch++) {
       const m = mean[ch];

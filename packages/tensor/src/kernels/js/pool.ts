@@ -37,10 +37,11 @@ export function maxPool2dForward(x: FloatArray, planes: number, g: PoolGeometry,
 }
 
 /** See Kernels.maxPool2dBackward: gx[plane, argmax] += gy for every output. */
-export function maxPool2dBackward(gy: FloatArray, argmax: Int32Array, planes: number, g: PoolGeometry, gx: FloatArray): void {
+export function maxPool2dBackward(gy: FloatArray, argmax: Int32Array, planes: number, g: PoolGeometry, gx: FloatArray, assign = false): void {
   const hw = g.h * g.w, ohw = g.oh * g.ow;
   for (let p = 0, o = 0; p < planes; p++) {
     const base = p * hw;
+    if (assign) gx.fill(0, base, base + hw);
     for (let k = 0; k < ohw; k++, o++) gx[base + argmax[o]] += gy[o];
   }
 }

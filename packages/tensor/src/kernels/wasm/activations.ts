@@ -10,6 +10,7 @@ import type { WasmKernels } from "./kernels.js";
 const READ_1_WRITE_1 = copyIn(1, 1);
 const READ_3 = copyIn(3);
 const READ_1_WRITE_2 = copyIn(1, 2);
+const READ_2_WRITE_1 = copyIn(2, 1);
 
 /** Checks lengths and stages [x, out] of an elementwise forward; false when there is nothing to do. */
 function unaryIn(k: WasmKernels, name: string, x: Float32Array, out: Float32Array): boolean {
@@ -37,8 +38,8 @@ export const activationKernels = {
   },
 
   /** slot[i] += g[i] where x[i] > 0, for n float32 elements at byte addresses. */
-  reluBackwardPtr(this: WasmKernels, x: number, g: number, slot: number, n: number): void {
-    this.exports.reluBackward(x, g, slot, n);
+  reluBackwardPtr(this: WasmKernels, x: number, g: number, slot: number, n: number, assign = false): void {
+    this.exports.reluBackward(x, g, slot, n, assign ? 1 : 0);
   },
 
   // The other activations on byte addresses (n float32 elements; out may be x): the kernels of
@@ -91,13 +92,16 @@ export const activationKernels = {
     this.unstage(out, 1);
   },
 
-  /** slot += g where x > 0 on arrays of equal length, in place when in `memory`, else through scratch copies (see {@link reluBackwardPtr}). */
-  reluBackward(this: WasmKernels, x: Float32Array, g: Float32Array, slot: Float32Array): void {
+  /**
+   * slot += g where x > 0 on arrays of equal length (with `assign`: slot = x > 0 ? g + 0 : 0, slot
+   * not read), in place when in `memory`, else through scratch copies (see {@link reluBackwardPtr}).
+   */
+  reluBackward(this: WasmKernels, x: Float32Array, g: Float32Array, slot: Float32Array, assign = false): void {
     const n = x.length;
     if (g.length !== n || slot.length !== n) throw new Error(`WasmKernels.reluBackward: x, g and slot must have equal lengths, got ${n}, ${g.length}, ${slot.length}`);
     if (n === 0) return;
-    this.stage(READ_3, 0, x, g, slot);
-    this.exports.reluBackward(this.ptrs[0], this.ptrs[1], this.ptrs[2], n);
+    this.stage(assign ? READ_2_WRITE_1 : READ_3, 0, x, g, slot);
+    this.exports.reluBackward(this.ptrs[0], this.ptrs[1], this.ptrs[2], n, assign ? 1 : 0);
     this.unstage(slot, 2);
   },
 

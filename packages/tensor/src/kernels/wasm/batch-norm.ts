@@ -14,6 +14,7 @@ const READ_3 = copyIn(3);
 const READ_4_WRITE_1 = copyIn(4, 1);
 const READ_5 = copyIn(5);
 const READ_8 = copyIn(8);
+const READ_7_WRITE_1 = copyIn(7, 1);
 
 /** Checks x: [n, c, inner] and the per-channel vectors. */
 function checkBn(name: string, x: Float32Array, n: number, c: number, inner: number, ...perChannel: Float64Array[]): void {
@@ -92,13 +93,15 @@ export const batchNormKernels = {
    */
   batchNormBackwardDx(
     this: WasmKernels, x: Float32Array, dy: Float32Array, n: number, c: number, inner: number, mean: Float64Array, invstd: Float64Array,
-    k: Float64Array, meanDy: Float64Array, meanDyXhat: Float64Array, gx: Float32Array,
+    k: Float64Array, meanDy: Float64Array, meanDyXhat: Float64Array, gx: Float32Array, assign = false,
   ): void {
     checkBn("batchNormBackwardDx", x, n, c, inner, mean, invstd, k, meanDy, meanDyXhat);
     if (dy.length !== x.length || gx.length !== x.length) throw new Error("WasmKernels.batchNormBackwardDx: dy and gx must match x");
-    this.stage(READ_8, 0, x, dy, mean, invstd, k, meanDy, meanDyXhat, gx);
+    // The [n, c] kernel only accumulates: an assign there zeroes gx first (the same result).
+    if (assign && inner <= 1) gx.fill(0);
+    this.stage(assign && inner > 1 ? READ_7_WRITE_1 : READ_8, 0, x, dy, mean, invstd, k, meanDy, meanDyXhat, gx);
     const p = this.ptrs;
-    if (inner > 1) this.exports.batchNormPlanesBackwardDx(p[0], p[1], n, c, inner, p[2], p[3], p[4], p[5], p[6], p[7]);
+    if (inner > 1) this.exports.batchNormPlanesBackwardDx(p[0], p[1], n, c, inner, p[2], p[3], p[4], p[5], p[6], p[7], assign ? 1 : 0);
     else this.exports.batchNormBackwardDx(p[0], p[1], n, c, p[2], p[3], p[4], p[5], p[6], p[7]);
     this.unstage(gx, 7);
   },

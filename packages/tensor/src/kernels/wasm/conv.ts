@@ -64,7 +64,7 @@ export const convKernels = {
   },
 
   /** See Kernels.maxPool2dBackward (float32 gy and gx). */
-  maxPool2dBackward(this: WasmKernels, gy: Float32Array, argmax: Int32Array, planes: number, g: PoolGeometry, gx: Float32Array): void {
+  maxPool2dBackward(this: WasmKernels, gy: Float32Array, argmax: Int32Array, planes: number, g: PoolGeometry, gx: Float32Array, assign = false): void {
     const len = planes * g.h * g.w, outLen = planes * g.oh * g.ow;
     if (gx.length < len || gy.length < outLen || argmax.length < outLen) throw new Error(`WasmKernels.maxPool2dBackward: gx needs ${len} elements, gy and argmax ${outLen}`);
     const base = this.reserve(need(this, gy, outLen) + need(this, argmax, outLen) + need(this, gx, len));
@@ -74,8 +74,8 @@ export const convKernels = {
       ap = base + need(this, gy, outLen);
       if (outLen > 0) int32At(this, ap, outLen).set(argmax.subarray(0, outLen));
     }
-    const xp = place(this, gx, 0, len, base + need(this, gy, outLen) + need(this, argmax, outLen), true);
-    this.exports.maxPool2dBackward(gp, ap, planes, g.h * g.w, g.oh * g.ow, xp);
+    const xp = place(this, gx, 0, len, base + need(this, gy, outLen) + need(this, argmax, outLen), !assign);
+    this.exports.maxPool2dBackward(gp, ap, planes, g.h * g.w, g.oh * g.ow, xp, assign ? 1 : 0);
     back(this, gx, 0, len, xp);
   },
 };

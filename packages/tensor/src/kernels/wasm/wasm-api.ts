@@ -26,7 +26,7 @@ export interface KernelExports {
   adamExact(n: number, p: number, g: number, m1: number, m2: number, mx: number,
     decay: number, l2: number, sign: number, beta1: number, beta2: number, stepSize: number, bias2Sqrt: number, eps: number): void;
   reluForward(x: number, out: number, n: number): void;
-  reluBackward(x: number, g: number, slot: number, n: number): void;
+  reluBackward(x: number, g: number, slot: number, n: number, assign: number): void;
   leakyReluForward(x: number, out: number, n: number, slope: number): void;
   leakyReluBackward(x: number, g: number, slot: number, n: number, slope: number): void;
   sigmoidForward(x: number, out: number, n: number): void;
@@ -61,13 +61,13 @@ export interface KernelExports {
     dh: number, dw: number, oh: number, ow: number, gx: number): void;
   maxPool2dForward(x: number, planes: number, h: number, w: number, kh: number, kw: number, sh: number, sw: number,
     ph: number, pw: number, oh: number, ow: number, out: number, argmax: number): void;
-  maxPool2dBackward(gy: number, argmax: number, planes: number, hw: number, ohw: number, gx: number): void;
+  maxPool2dBackward(gy: number, argmax: number, planes: number, hw: number, ohw: number, gx: number, assign: number): void;
   batchNormPlanesMeanVar(x: number, n: number, c: number, inner: number, mean: number, variance: number): void;
   batchNormPlanesSums(x: number, n: number, c: number, inner: number, sum: number, sumSq: number): void;
   batchNormPlanesForward(x: number, n: number, c: number, inner: number, mean: number, scale: number, shift: number, out: number): void;
   batchNormPlanesBackwardSums(x: number, g: number, n: number, c: number, inner: number, mean: number, invstd: number, sums: number): void;
   batchNormPlanesBackwardDx(x: number, g: number, n: number, c: number, inner: number, mean: number, invstd: number, k: number,
-    meanDy: number, meanDyXhat: number, gx: number): void;
+    meanDy: number, meanDyXhat: number, gx: number, assign: number): void;
   sgd(n: number, p: number, g: number, buf: number, lr: number, wd: number, sign: number, momentum: number,
     scale: number, nesterov: number, first: number): void;
   rmsprop(n: number, p: number, g: number, sq: number, gAvg: number, buf: number, lr: number, alpha: number,
