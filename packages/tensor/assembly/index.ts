@@ -26,3 +26,4 @@ export {
 } from "./batch-norm-planes";
 export { lstmCellForward, lstmCellBackward, gruCellForward, gruCellBackward } from "./rnn";
 export { attentionRowsForward, attentionRowsBackward } from "./attention";
+export { winogradWeights, winogradInput, winogradOutput } from "./winograd";

@@ -207,6 +207,23 @@ export interface Kernels {
   /** The adjoint of {@link im2col}: gx[gxOff …] ([c, h, w]) += each column entry at its input position (padding dropped). */
   col2im(col: FloatArray, g: ConvGeometry, gx: FloatArray, gxOff: number): void;
 
+  /**
+   * Winograd F(2×2, 3×3)'s weight transform: U[ξ][o][i] = (G·g[o][i]·Gᵀ)[ξ], ξ = 0…15, of weight
+   * [cOut, cIn, 3, 3] (u: 16·cOut·cIn); with `flip`, of dx's convolution — g[o][i] rotated by
+   * 180°, in and out swapped — as U[ξ][i][o].
+   */
+  winogradWeights(w: FloatArray, cOut: number, cIn: number, flip: boolean, u: FloatArray): void;
+  /**
+   * Its input transform: V[ξ][ci][s·th·tw + ti·tw + tj] = (Bᵀ·d·B)[ξ] over x [n, c, h, w], d the
+   * 4×4 tile at rows 2ti − 1…, columns 2tj − 1… (zero padding 1), th = ⌈h/2⌉, tw = ⌈w/2⌉
+   * (v: 16·c·n·th·tw).
+   */
+  winogradInput(x: FloatArray, n: number, c: number, h: number, w: number, v: FloatArray): void;
+  /**
+   * Its output transform: y[s, o, 2ti + a, 2tj + b] = (Aᵀ·m·A)[a][b] (`accumulate`: +=) for the
+   * positions inside y [n, c, h, w], from M[ξ][o][tile] = Σᵢ U[ξ][o][i]·V[ξ][i][tile] (16 gemms).
+   */
+  winogradOutput(m: FloatArray, n: number, c: number, h: number, w: number, y: FloatArray, accumulate: boolean): void;
   /** Max pooling of x: [planes, h, w] into out: [planes, oh, ow]; argmax: each window's winner as an index into its plane (the first maximum in scan order; a window holding NaN gives NaN and its last NaN, as PyTorch's CPU kernel). */
   maxPool2dForward(x: FloatArray, planes: number, g: PoolGeometry, out: FloatArray, argmax: Int32Array): void;
   /** gx[p, argmax[p, o]] += gy[p, o]; `assign`: each plane of gx zeroed first (as it is written). */

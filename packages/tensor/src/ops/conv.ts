@@ -7,8 +7,14 @@
  * from forward: keeping N of them multiplies the step's memory by the kernel area, and did not pay
  * (bench/dist/conv-micro.js, layer 2 at 64 rows, alternated runs: keeping every col made the
  * forward ≈ 1.6 ms slower, from the extra memory traffic, and the backward ≈ 1.7 ms faster).
+ *
+ * A 3×3, stride-1, padding-1 2-D convolution between at least {@link WINOGRAD_MIN_CHANNELS}
+ * channels each way runs its forward and its dx as Winograd F(2×2, 3×3) instead (see
+ * {@link winograd}): 16 multiplies per 2×2 outputs and channel pair instead of 36 — the standard
+ * CNN's second convolution, where the two passes were more than half of the step's gemm work.
+ * dW stays im2col + gemm.
  */
-import { Tensor, fromOp, gradSlot, formatShape } from "../tensor.js";
+import { Tensor, fromOp, freshGradSlot, gradSlot, formatShape } from "../tensor.js";
 import { allocEmptyLike } from "../arena.js";
 import { gemm, kernels } from "../kernels/backend.js";
 import type { ConvGeometry, FloatArray } from "../kernels/interface.js";
@@ -96,10 +102,12 @@ function convolve(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, { 
   const k = cg * geom.kh * geom.kw, l = geom.oh * geom.ow, hw = geom.h * geom.w;
   // A 1×1, stride-1, unpadded convolution: x is its own im2col.
   const direct = geom.kh === 1 && geom.kw === 1 && geom.sh === 1 && geom.sw === 1 && geom.ph === 0 && geom.pw === 0;
+  const wino = winogradApplies(geom, groups, cIn, cOut);
   const ks = kernels();
   const out = allocEmptyLike(xd, n * cOut * l); // every gemm writes its block (beta 0)
   const col = direct ? null : allocEmptyLike(xd, k * l); // im2col writes it whole, padding zeros included
-  for (let s = 0; s < n; s++) {
+  if (wino) winograd(xd, wd, false, n, cIn, cOut, geom.h, geom.w, out, false);
+  else for (let s = 0; s < n; s++) {
     for (let g = 0; g < groups; g++) {
       const xOff = (s * cIn + g * cg) * hw, yOff = (s * cOut + g * og) * l;
       if (col) ks.im2col(xd, xOff, geom, col);
@@ -111,9 +119,12 @@ function convolve(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, { 
   return fromOp(out, shape, inputs, (gy) => {
     const sb = bias ? gradSlot(bias) : null;
     if (sb) biasGrad(gy, sb, n, cOut, l);
-    const sx = gradSlot(x), sw = gradSlot(weight);
+    // Winograd's dx writes the whole gradient: as its first producer it needs no zeroed slot.
+    const fresh = wino ? freshGradSlot(x) : null;
+    const sx = fresh ?? gradSlot(x), sw = gradSlot(weight);
     if (!sx && !sw) return;
-    const dcol = sx && !direct ? allocEmptyLike(xd, k * l) : null;
+    if (wino && sx) winograd(gy, wd, true, n, cOut, cIn, geom.h, geom.w, sx, fresh === null);
+    const dcol = sx && !direct && !wino ? allocEmptyLike(xd, k * l) : null;
     for (let s = 0; s < n; s++) {
       for (let g = 0; g < groups; g++) {
         const xOff = (s * cIn + g * cg) * hw, yOff = (s * cOut + g * og) * l;
@@ -121,7 +132,7 @@ function convolve(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, { 
           if (col) ks.im2col(xd, xOff, geom, col);
           gemm(false, true, og, k, l, 1, gy, yOff, l, col ?? xd, col ? 0 : xOff, l, 1, sw, g * og * k, k);
         }
-        if (sx) { // dcol = W_gᵀ · dy_g, folded back onto dx
+        if (sx && !wino) { // dcol = W_gᵀ · dy_g, folded back onto dx
           if (dcol) {
             gemm(true, false, k, l, og, 1, wd, g * og * k, k, gy, yOff, l, 0, dcol, 0, l);
             ks.col2im(dcol, geom, sx, xOff);
@@ -132,6 +143,46 @@ function convolve(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, { 
       }
     }
   });
+}
+
+/**
+ * The fewest input and output channels for which {@link winograd} replaces im2col + gemm: below
+ * that its 16 gemms are too thin (k = channels) to beat one gemm of 9× the depth — the standard
+ * CNN's first convolution (1 → 32 channels) stays on im2col.
+ */
+export const WINOGRAD_MIN_CHANNELS = 16;
+
+/** Whether a convolution takes the Winograd path: 2-D 3×3, stride 1, dilation 1, padding 1 (output = input size), no groups, enough channels. */
+function winogradApplies(g: ConvGeometry, groups: number, cIn: number, cOut: number): boolean {
+  return groups === 1 && g.kh === 3 && g.kw === 3 && g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1
+    && g.ph === 1 && g.pw === 1 && g.oh === g.h && g.ow === g.w && cIn >= WINOGRAD_MIN_CHANNELS && cOut >= WINOGRAD_MIN_CHANNELS;
+}
+
+/** Tiles per gemm (n of the 16 products): samples go through in chunks of about this many 2×2 tiles, so V and M stay a few MB. */
+const WINOGRAD_TILES = 1024;
+
+/**
+ * y = the 3×3, padding-1 convolution of src [n, ci, h, w] by weight [cOut, cIn, 3, 3] as
+ * Winograd F(2×2, 3×3) (Lavin & Gray 2016): U = G·g·Gᵀ per channel pair, V = Bᵀ·d·B per 4×4
+ * input tile, M_ξ = U_ξ·V_ξ as 16 gemms [co × ci]·[ci × tiles], y = Aᵀ·M·A per 2×2 output tile.
+ * Forward: ci = cIn, co = cOut; `flip` gives dx's convolution of dy (ci = cOut, co = cIn, the
+ * kernel rotated by 180°). `accumulate` adds into y. Per-sample arithmetic does not depend on
+ * the chunking, so W workers compute each sample's bits alike.
+ */
+function winograd(src: FloatArray, weight: FloatArray, flip: boolean, n: number, ci: number, co: number, h: number, w: number, y: FloatArray, accumulate: boolean): void {
+  const ks = kernels();
+  const tiles = ((h + 1) >> 1) * ((w + 1) >> 1), hw = h * w;
+  const u = allocEmptyLike(src, 16 * co * ci);
+  if (flip) ks.winogradWeights(weight, ci, co, true, u);
+  else ks.winogradWeights(weight, co, ci, false, u);
+  const chunk = Math.max(1, Math.min(n, Math.floor(WINOGRAD_TILES / tiles)));
+  const v = allocEmptyLike(src, 16 * ci * chunk * tiles), m = allocEmptyLike(src, 16 * co * chunk * tiles);
+  for (let s0 = 0; s0 < n; s0 += chunk) {
+    const nc = Math.min(chunk, n - s0), t = nc * tiles;
+    ks.winogradInput(src.subarray(s0 * ci * hw, (s0 + nc) * ci * hw), nc, ci, h, w, v);
+    for (let xi = 0; xi < 16; xi++) gemm(false, false, co, t, ci, 1, u, xi * co * ci, ci, v, xi * ci * t, t, 0, m, xi * co * t, t);
+    ks.winogradOutput(m, nc, co, h, w, y.subarray(s0 * co * hw, (s0 + nc) * co * hw), accumulate);
+  }
 }
 
 /** out[s, o, :] += bias[o]. */

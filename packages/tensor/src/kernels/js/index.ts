@@ -12,6 +12,7 @@ import { layerNormBackward, layerNormForward } from "./layer-norm.js";
 import * as batchNorm from "./batch-norm.js";
 import { columnSum, firstNonFinite, sumRanks } from "./reduce.js";
 import { col2im, im2col } from "./conv.js";
+import { winogradInput, winogradOutput, winogradWeights } from "./winograd.js";
 import * as pool from "./pool.js";
 import * as rnn from "./rnn.js";
 import { addArrays, moveHeads } from "./elementwise.js";
@@ -44,6 +45,9 @@ export const jsKernels: Kernels = Object.freeze({
   ...batchNorm,
   im2col,
   col2im,
+  winogradWeights,
+  winogradInput,
+  winogradOutput,
   ...pool,
   ...rnn,
 });

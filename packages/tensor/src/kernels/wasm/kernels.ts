@@ -17,6 +17,7 @@ import { convKernels } from "./conv.js";
 import { rnnKernels } from "./rnn.js";
 import { elementwiseKernels } from "./elementwise.js";
 import { attentionKernels } from "./attention.js";
+import { winogradKernels } from "./winograd.js";
 
 export type { WasmKernelsOptions } from "./core.js";
 export type { AdamStep, RmspropStep, SgdStep } from "./optim.js";
@@ -26,7 +27,7 @@ type Family<T> = { [K in keyof T]: OmitThisParameter<T[K]> };
 
 const FAMILIES = [
   gemmKernels, reduceKernels, optimKernels, activationKernels, batchNormKernels,
-  softmaxKernels, crossEntropyKernels, layerNormKernels, convKernels, rnnKernels, elementwiseKernels, attentionKernels,
+  softmaxKernels, crossEntropyKernels, layerNormKernels, convKernels, rnnKernels, elementwiseKernels, attentionKernels, winogradKernels,
 ] as const;
 
 // Declaration merging: the class below gets every family's methods in its type, and the loop
@@ -35,7 +36,7 @@ export interface WasmKernels extends
   Family<typeof gemmKernels>, Family<typeof reduceKernels>, Family<typeof optimKernels>,
   Family<typeof activationKernels>, Family<typeof batchNormKernels>, Family<typeof softmaxKernels>,
   Family<typeof crossEntropyKernels>, Family<typeof layerNormKernels>, Family<typeof convKernels>,
-  Family<typeof rnnKernels>, Family<typeof elementwiseKernels>, Family<typeof attentionKernels> {}
+  Family<typeof rnnKernels>, Family<typeof elementwiseKernels>, Family<typeof attentionKernels>, Family<typeof winogradKernels> {}
 
 /**
  * The WebAssembly SIMD kernels bound to one linear memory: gemm, the all-reduce's sum and

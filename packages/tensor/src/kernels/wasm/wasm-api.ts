@@ -39,6 +39,9 @@ export interface KernelExports {
   mulAccumulate(a: number, b: number, slot: number, n: number): void;
   attentionRowsForward(e: number, rows: number, keys: number, stride: number, first: number, causal: number, inv: number): void;
   attentionRowsBackward(e: number, ds: number, rows: number, keys: number, stride: number, g: number, o: number, dv: number, inv: number): void;
+  winogradWeights(w: number, cOut: number, cIn: number, flip: number, u: number): void;
+  winogradInput(x: number, n: number, c: number, h: number, w: number, v: number, pad: number): void;
+  winogradOutput(m: number, n: number, c: number, h: number, w: number, y: number, accumulate: number): void;
   addArrays(a: number, b: number, out: number, n: number, sign: number): void;
   moveHeads(x: number, y: number, batch: number, heads: number, len: number, d: number, width: number, col: number, toHeads: number, add: number): void;
   columnSum(a: number, rows: number, cols: number, dst: number): void;

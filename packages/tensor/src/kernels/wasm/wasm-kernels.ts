@@ -80,6 +80,9 @@ export const wasmKernels: Kernels = implement({
   // Convolution's unfold/fold and max pooling (issue 14):
   im2col: {},
   col2im: {},
+  winogradWeights: {},
+  winogradInput: {},
+  winogradOutput: {},
   // The int32 winners too must lie in this thread's memory to run there (the default rule looks at float arrays only).
   maxPool2dForward: { choose: (x, _planes, _g, out, argmax) => inThread(x, out, argmax) },
   maxPool2dBackward: { choose: (gy, argmax, _planes, _g, gx) => inThread(gy, gx, argmax) },
