@@ -60,10 +60,13 @@ export function winogradInput(x: usize, n: i32, c: i32, h: i32, w: i32, v: usize
   for (let s = 0; s < n; s++) {
     for (let ci = 0; ci < c; ci++) {
       const src = x + (<usize>((s * c + ci) * h * w) << 2);
-      for (let r = 0; r < h; r++) for (let q = 0; q < w; q++) stf(pad, (r + 1) * pw + q + 1, ldf(src, r * w + q));
+      for (let r = 0; r < h; r++) copy(pad + (<usize>((r + 1) * pw + 1) << 2), src + (<usize>(r * w) << 2), w);
       let o = v + (<usize>(ci * T + s * tiles) << 2);
       for (let ti = 0; ti < th; ti++) {
-        for (let tj = 0; tj < tw; tj++, o += 4) {
+        let tj = 0;
+        // Four tiles at a time, a lane each: the columns of tile tj + m start at 2(tj + m).
+        for (; tj + 4 <= tw; tj += 4, o += 16) inputFour(pad + (<usize>(2 * ti * pw + 2 * tj) << 2), <usize>pw << 2, o, stride);
+        for (; tj < tw; tj++, o += 4) {
           const p = pad + (<usize>(2 * ti * pw + 2 * tj) << 2);
           const rb = <usize>pw << 2;
           // Bᵀ·d, column by column (d row k at p + k·rb).
@@ -94,7 +97,12 @@ export function winogradOutput(m: usize, n: i32, c: i32, h: i32, w: i32, y: usiz
       const dst = y + (<usize>((s * c + o) * h * w) << 2);
       let p = m + (<usize>(o * T + s * tiles) << 2);
       for (let ti = 0; ti < th; ti++) {
-        for (let tj = 0; tj < tw; tj++, p += 4) {
+        let tj = 0;
+        // Four tiles at a time while their 8 output columns lie inside y.
+        for (; tj + 4 <= tw && 2 * tj + 8 <= w; tj += 4, p += 16) {
+          outputFour(p, stride, dst + (<usize>(2 * ti * w + 2 * tj) << 2), <usize>w << 2, 2 * ti + 1 < h, accumulate);
+        }
+        for (; tj < tw; tj++, p += 4) {
           // Aᵀ·m: row 0 = m0 + m1 + m2, row 1 = m1 − m2 − m3 (m_k: row k of the tile), per column.
           const m00 = load<f32>(p), m01 = load<f32>(p + stride), m02 = load<f32>(p + 2 * stride), m03 = load<f32>(p + 3 * stride);
           const m10 = load<f32>(p + 4 * stride), m11 = load<f32>(p + 5 * stride), m12 = load<f32>(p + 6 * stride), m13 = load<f32>(p + 7 * stride);
@@ -119,4 +127,73 @@ export function winogradOutput(m: usize, n: i32, c: i32, h: i32, w: i32, y: usiz
 // @ts-ignore: decorator
 @inline function put(p: usize, i: i32, v: f32, accumulate: i32): void {
   stf(p, i, accumulate != 0 ? ldf(p, i) + v : v);
+}
+
+/** n floats from src to dst, four at a time. */
+// @ts-ignore: decorator
+@inline function copy(dst: usize, src: usize, n: i32): void {
+  let j = 0;
+  for (; j + 4 <= n; j += 4) v128.store(dst + (<usize>j << 2), v128.load(src + (<usize>j << 2)));
+  for (; j < n; j++) store<f32>(dst + (<usize>j << 2), load<f32>(src + (<usize>j << 2)));
+}
+
+/**
+ * Four consecutive tiles' V (lane m: tile m), the same operations as the scalar loop: `p` the
+ * padded plane at the first tile's top-left, `rb` its row bytes, `o` V_0's address for the
+ * first tile, `stride` the bytes between ξ planes.
+ */
+// @ts-ignore: decorator
+@inline function inputFour(p: usize, rb: usize, o: usize, stride: usize): void {
+  // Row k, column c of the four tiles: pad columns 2m + c, m = 0…3.
+  const r0 = p, r1 = p + rb, r2 = p + 2 * rb, r3 = p + 3 * rb;
+  const d00 = evens(r0), d01 = odds(r0), d02 = evens(r0 + 8), d03 = odds(r0 + 8);
+  const d10 = evens(r1), d11 = odds(r1), d12 = evens(r1 + 8), d13 = odds(r1 + 8);
+  const d20 = evens(r2), d21 = odds(r2), d22 = evens(r2 + 8), d23 = odds(r2 + 8);
+  const d30 = evens(r3), d31 = odds(r3), d32 = evens(r3 + 8), d33 = odds(r3 + 8);
+  // Bᵀ·d (rows), then ·B (columns): (t0 − t2, t1 + t2, t2 − t1, t1 − t3).
+  rowOut(o, stride, 0, f32x4.sub(d00, d20), f32x4.sub(d01, d21), f32x4.sub(d02, d22), f32x4.sub(d03, d23));
+  rowOut(o, stride, 4, f32x4.add(d10, d20), f32x4.add(d11, d21), f32x4.add(d12, d22), f32x4.add(d13, d23));
+  rowOut(o, stride, 8, f32x4.sub(d20, d10), f32x4.sub(d21, d11), f32x4.sub(d22, d12), f32x4.sub(d23, d13));
+  rowOut(o, stride, 12, f32x4.sub(d10, d30), f32x4.sub(d11, d31), f32x4.sub(d12, d32), f32x4.sub(d13, d33));
+}
+/** Floats 0, 2, 4, 6 from p. */
+// @ts-ignore: decorator
+@inline function evens(p: usize): v128 { return i32x4.shuffle(v128.load(p), v128.load(p, 16), 0, 2, 4, 6); }
+/** Floats 1, 3, 5, 7 from p. */
+// @ts-ignore: decorator
+@inline function odds(p: usize): v128 { return i32x4.shuffle(v128.load(p), v128.load(p, 16), 1, 3, 5, 7); }
+// @ts-ignore: decorator
+@inline function rowOut(o: usize, stride: usize, xi: i32, t0: v128, t1: v128, t2: v128, t3: v128): void {
+  v128.store(o + <usize>xi * stride, f32x4.sub(t0, t2));
+  v128.store(o + <usize>(xi + 1) * stride, f32x4.add(t1, t2));
+  v128.store(o + <usize>(xi + 2) * stride, f32x4.sub(t2, t1));
+  v128.store(o + <usize>(xi + 3) * stride, f32x4.sub(t1, t3));
+}
+
+/**
+ * Four consecutive tiles' outputs (lane m: tile m), the scalar loop's operations: `p` M_0 at the
+ * first tile, `y` the output at its top-left, `rb` y's row bytes; the second row only when `two`.
+ */
+// @ts-ignore: decorator
+@inline function outputFour(p: usize, stride: usize, y: usize, rb: usize, two: bool, accumulate: i32): void {
+  const m00 = v128.load(p), m01 = v128.load(p + stride), m02 = v128.load(p + 2 * stride), m03 = v128.load(p + 3 * stride);
+  const m10 = v128.load(p + 4 * stride), m11 = v128.load(p + 5 * stride), m12 = v128.load(p + 6 * stride), m13 = v128.load(p + 7 * stride);
+  const m20 = v128.load(p + 8 * stride), m21 = v128.load(p + 9 * stride), m22 = v128.load(p + 10 * stride), m23 = v128.load(p + 11 * stride);
+  const m30 = v128.load(p + 12 * stride), m31 = v128.load(p + 13 * stride), m32 = v128.load(p + 14 * stride), m33 = v128.load(p + 15 * stride);
+  const u0 = f32x4.add(f32x4.add(m00, m10), m20), u1 = f32x4.add(f32x4.add(m01, m11), m21);
+  const u2 = f32x4.add(f32x4.add(m02, m12), m22), u3 = f32x4.add(f32x4.add(m03, m13), m23);
+  const l0 = f32x4.sub(f32x4.sub(m10, m20), m30), l1 = f32x4.sub(f32x4.sub(m11, m21), m31);
+  const l2 = f32x4.sub(f32x4.sub(m12, m22), m32), l3 = f32x4.sub(f32x4.sub(m13, m23), m33);
+  const y00 = f32x4.add(f32x4.add(u0, u1), u2), y01 = f32x4.sub(f32x4.sub(u1, u2), u3);
+  // Row 2ti: y00 and y01 of each tile side by side.
+  putFour(y, i32x4.shuffle(y00, y01, 0, 4, 1, 5), accumulate);
+  putFour(y + 16, i32x4.shuffle(y00, y01, 2, 6, 3, 7), accumulate);
+  if (!two) return;
+  const y10 = f32x4.add(f32x4.add(l0, l1), l2), y11 = f32x4.sub(f32x4.sub(l1, l2), l3);
+  putFour(y + rb, i32x4.shuffle(y10, y11, 0, 4, 1, 5), accumulate);
+  putFour(y + rb + 16, i32x4.shuffle(y10, y11, 2, 6, 3, 7), accumulate);
+}
+// @ts-ignore: decorator
+@inline function putFour(p: usize, v: v128, accumulate: i32): void {
+  v128.store(p, accumulate != 0 ? f32x4.add(v128.load(p), v) : v);
 }

@@ -30,7 +30,7 @@ const firstDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.prototyp
 
 describe.runIf(wasmSimdSupported())("wasm Winograd transforms", () => {
   const k = new WasmKernels();
-  it.each([[1, 16, 16, 5, 5], [2, 3, 4, 14, 14], [3, 2, 5, 7, 6], [1, 1, 1, 1, 1], [2, 2, 3, 1, 4]])(
+  it.each([[1, 16, 16, 5, 5], [2, 3, 4, 14, 14], [3, 2, 5, 7, 6], [1, 1, 1, 1, 1], [2, 2, 3, 1, 4], [2, 3, 2, 9, 11], [1, 2, 2, 8, 16], [1, 2, 3, 3, 20]])(
     "n %i, c %i → %i, %i×%i: weights (both ways), input and output (writing and adding) with the js kernels' bits", (n, ci, co, h, w) => {
       const tiles = ((h + 1) >> 1) * ((w + 1) >> 1), T = n * tiles;
       const wt = randn([co, ci, 3, 3], "float32", 1, false).data as Float32Array;
