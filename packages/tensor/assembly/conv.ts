@@ -2,6 +2,7 @@
 // sample's c channels [c, h, w] ↔ col [c·kh·kw, oh·ow]; col2im accumulates). A stride-1 row is
 // one f32x4 copy loop (im2col; a whole plane as one run when the output is as wide as the input) or one f32x4 add loop (col2im) between its zero-padded ends;
 // other strides go element by element.
+import { copy, zeros } from "./moves";
 
 /** Columns [j0, j1) of an output row whose input column oj + shift lies in [0, w) (stride 1). */
 @inline function validLo(shift: i32): i32 {
@@ -9,26 +10,6 @@
 }
 @inline function validHi(shift: i32, w: i32, ow: i32): i32 {
   return min(ow, w - shift);
-}
-
-/**
- * n floats from src to dst (non-overlapping), four at a time. A row of a CNN's im2col is short
- * (14 or 28 floats in the standard CNN, ≈ 4,000 rows a sample): inline vector moves beat
- * memory.copy, which V8 runs as a call out of the wasm code (on shared memory especially).
- */
-// @ts-ignore: decorator
-@inline function copy(dst: usize, src: usize, n: i32): void {
-  let j = 0;
-  for (; j + 4 <= n; j += 4) v128.store(dst + (<usize>j << 2), v128.load(src + (<usize>j << 2)));
-  for (; j < n; j++) store<f32>(dst + (<usize>j << 2), load<f32>(src + (<usize>j << 2)));
-}
-
-/** n zero floats at dst (see {@link copy}). */
-// @ts-ignore: decorator
-@inline function zeros(dst: usize, n: i32): void {
-  let j = 0;
-  for (; j + 4 <= n; j += 4) v128.store(dst + (<usize>j << 2), v128.splat<i32>(0));
-  for (; j < n; j++) store<f32>(dst + (<usize>j << 2), 0);
 }
 
 export function im2col(

@@ -1,6 +1,7 @@
 // Max pooling over float32 planes [planes, h, w] at byte pointers, the contract of
 // src/kernels/js/pool.ts: out = each window's maximum (padding never wins, NaN wins), argmax
 // (int32) = its index in the plane (the last NaN of a window wins, as in PyTorch); backward gx[plane, argmax] += gy.
+import { zeros } from "./moves";
 
 /**
  * One step of a window's scan, four windows at once: v replaces the best so far when it is
@@ -92,11 +93,7 @@ export function maxPool2dBackward(gy: usize, argmax: usize, planes: i32, hw: i32
     const base = gx + (<usize>(p * hw) << 2);
     // assign: gx's plane is zeroed here, while it is about to be written (in cache), not in a
     // pass of its own over the whole gradient.
-    if (assign != 0) {
-      let z = 0;
-      for (; z + 4 <= hw; z += 4) v128.store(base + (<usize>z << 2), v128.splat<i32>(0));
-      for (; z < hw; z++) store<f32>(base + (<usize>z << 2), 0);
-    }
+    if (assign != 0) zeros(base, hw);
     for (let k = 0; k < ohw; k++, o += 4) {
       const d = base + (<usize>load<i32>(argmax + o) << 2);
       store<f32>(d, load<f32>(d) + load<f32>(gy + o));

@@ -7,6 +7,7 @@
 //   Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]   G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]
 //   Aᵀ = [1 1 1 0; 0 1 −1 −1]
 //   V = Bᵀ·d·B (d: a 4×4 input tile at stride 2),  U = G·g·Gᵀ,  y = Aᵀ·(Σ_channels U ⊙ V)·A (2×2)
+import { copy, zeros } from "./moves";
 
 // @ts-ignore: decorator
 @inline function ldf(p: usize, i: i32): f32 { return load<f32>(p + (<usize>i << 2)); }
@@ -56,7 +57,7 @@ export function winogradWeights(w: usize, cOut: i32, cIn: i32, flip: i32, u: usi
 export function winogradInput(x: usize, n: i32, c: i32, h: i32, w: i32, v: usize, pad: usize): void {
   const th = (h + 1) >> 1, tw = (w + 1) >> 1, pw = 2 * tw + 2, ph = 2 * th + 2;
   const tiles = th * tw, T = n * tiles, stride = <usize>(c * T) << 2; // between ξ planes
-  for (let z = 0; z < ph * pw; z++) stf(pad, z, 0);
+  zeros(pad, ph * pw);
   for (let s = 0; s < n; s++) {
     for (let ci = 0; ci < c; ci++) {
       const src = x + (<usize>((s * c + ci) * h * w) << 2);
@@ -127,14 +128,6 @@ export function winogradOutput(m: usize, n: i32, c: i32, h: i32, w: i32, y: usiz
 // @ts-ignore: decorator
 @inline function put(p: usize, i: i32, v: f32, accumulate: i32): void {
   stf(p, i, accumulate != 0 ? ldf(p, i) + v : v);
-}
-
-/** n floats from src to dst, four at a time. */
-// @ts-ignore: decorator
-@inline function copy(dst: usize, src: usize, n: i32): void {
-  let j = 0;
-  for (; j + 4 <= n; j += 4) v128.store(dst + (<usize>j << 2), v128.load(src + (<usize>j << 2)));
-  for (; j < n; j++) store<f32>(dst + (<usize>j << 2), load<f32>(src + (<usize>j << 2)));
 }
 
 /**

@@ -124,6 +124,10 @@ const CASES: Case[] = [
   { method: "im2col", wasm: "im2col", outputs: [3], args: (o) => [o.data(3 * 5 * 5, 1), 0, CONV2, o.data(3 * 6 * 9, 2)] },
   { method: "col2im", wasm: "col2im", outputs: [2], args: (o) => [o.data(3 * 9 * 25, 1), CONV1, o.data(2 * 3 * 5 * 5, 2), 75] },
   { method: "col2im", wasm: "col2im", outputs: [2], args: (o) => [o.data(3 * 6 * 9, 1), CONV2, o.data(3 * 5 * 5, 2), 0] },
+  // Winograd F(2×2, 3×3)'s transforms (2 samples, 3 → 4 channels, 5×5 planes: 9 tiles each).
+  { method: "winogradWeights", wasm: "winogradWeights", outputs: [4], args: (o) => [o.data(4 * 3 * 9, 1), 4, 3, true, o.data(16 * 12, 2)] },
+  { method: "winogradInput", wasm: "winogradInput", outputs: [5], args: (o) => [o.data(2 * 3 * 25, 1), 2, 3, 5, 5, o.data(16 * 3 * 18, 2)] },
+  { method: "winogradOutput", wasm: "winogradOutput", outputs: [5], args: (o) => [o.data(16 * 4 * 18, 1), 2, 4, 5, 5, o.data(2 * 4 * 25, 2), true] },
   { method: "maxPool2dForward", wasm: "maxPool2dForward", outputs: [3, 4], args: (o) => [o.data(6 * 5 * 5, 1), 6, POOL, o.data(6 * 9, 2), o.i32(6 * 9)] },
   { method: "maxPool2dBackward", wasm: "maxPool2dBackward", outputs: [4], args: (o) => [o.data(6 * 9, 1), winners(o.i32(6 * 9)), 6, POOL, o.data(6 * 5 * 5, 2)] },
   // The fused attention's row passes (3 rows of 5 keys at row stride 6, from offset 2; causal from row 1), in place only.
