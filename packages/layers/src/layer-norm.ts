@@ -2,7 +2,7 @@
  * LayerNorm after torch.nn.LayerNorm: normalises each sample over its trailing dimensions; one
  * fused op with the closed-form backward.
  */
-import { Tensor, allocFloat64, allocLike, formatShape, fromOp, gradSlot, kernels, type FloatArray } from "@weft/tensor";
+import { Tensor, allocEmptyLike, allocFloat64, allocLike, formatShape, fromOp, gradSlot, kernels, type FloatArray } from "@weft/tensor";
 import { Module, Parameter } from "./module.js";
 
 /** The options of torch.nn.LayerNorm, camelCased; every default is PyTorch's. */
@@ -71,7 +71,7 @@ export class LayerNorm extends Module {
 function layerNormOp(x: Tensor, D: number, eps: number, weight: Tensor | null, bias: Tensor | null): Tensor {
   const xd = x.data;
   const rows = xd.length / D;
-  const out = allocLike(xd, xd.length);
+  const out = allocEmptyLike(xd, xd.length); // the kernel writes every row
   // Per-row statistics in float64, two passes; kept for backward.
   const mean = allocFloat64(rows);
   const invstd = allocFloat64(rows);

@@ -154,9 +154,21 @@ export function geluForwardDeriv(x: usize, out: usize, deriv: usize, n: i32, app
     storeTail(deriv, i, n, geluGradFromErfc(v, e, g));
   }
 }
-/** slot += a·b elementwise (a backward through a saved derivative: g·GELU′ from geluForwardDeriv). */
-export function mulAccumulate(a: usize, b: usize, slot: usize, n: i32): void {
+/**
+ * slot += a·b elementwise (a backward through a saved derivative: g·GELU′ from geluForwardDeriv);
+ * `assign`: slot = a·b + 0, what accumulating into a zeroed slot gives, without reading it.
+ */
+export function mulAccumulate(a: usize, b: usize, slot: usize, n: i32, assign: i32): void {
   let i = 0;
+  if (assign != 0) {
+    const z = f32x4.splat(0);
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      v128.store(slot + o, f32x4.add(f32x4.mul(v128.load(a + o), v128.load(b + o)), z));
+    }
+    if (i < n) storeTail(slot, i, n, f32x4.add(f32x4.mul(loadTail(a, i, n), loadTail(b, i, n)), z));
+    return;
+  }
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
     v128.store(slot + o, f32x4.add(v128.load(slot + o), f32x4.mul(v128.load(a + o), v128.load(b + o))));

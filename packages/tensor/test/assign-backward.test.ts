@@ -33,6 +33,13 @@ describe.each(BACKENDS)("%s backward kernels with assign", (_, k) => {
     k.reluBackward(x, g, got, true);
     expect(firstDiff(got, want)).toBe(-1);
   });
+  it.each([1, 6, 1003])("mulAccumulate: accumulating into zeros, bit for bit (n = %i)", (n) => {
+    const a = values(n, n + 5), b = values(n, n + 6);
+    const want = new Float32Array(n), got = garbage(n);
+    k.mulAccumulate(a, b, want);
+    k.mulAccumulate(a, b, got, true);
+    expect(firstDiff(got, want)).toBe(-1);
+  });
   it.each([
     ["2×2 stride 2", { h: 6, w: 6, kh: 2, kw: 2, sh: 2, sw: 2, ph: 0, pw: 0, oh: 3, ow: 3 }],
     ["3×3 stride 2 pad 1 (overlapping windows)", { h: 5, w: 5, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1, oh: 3, ow: 3 }],

@@ -260,6 +260,20 @@ describe("scaledDotProductAttention against a float64 reference from the 2-D ops
     expectClose(v.grad!.data, vOnce.map((x) => 2 * x), 1e-14, 1e-12, "dv twice");
   });
 
+  it.each(BACKENDS)("[%s] inputs that are other ops' outputs (first producers: beta-0 gemms, no zero-fill) get the same gradients", (b) => {
+    setBackend(b);
+    for (const [shape, opts] of [[[2, 2, 40, 8], { isCausal: true }], [[2, 3, 6, 4], {}], [[1, 2, 5, 4], { isCausal: true }]] as [number[], AttentionOptions][]) {
+      const leaves = [randn(shape, "float32"), randn(shape, "float32"), randn(shape, "float32")];
+      const up = new Tensor(Float32Array.from({ length: leaves[0].size }, (_, i) => Math.sin(i)), shape);
+      sdpa(leaves[0], leaves[1], leaves[2], opts).backward(up);
+      const direct = leaves.map((t) => Float32Array.from(t.grad!.data));
+      for (const t of leaves) t.zeroGrad();
+      const [q, k, v] = leaves.map((t) => mul(t, 1));
+      sdpa(q, k, v, opts).backward(up);
+      leaves.forEach((t, i) => expectClose(t.grad!.data, direct[i], 0, 0, `grad ${i} of ${JSON.stringify(shape)}`));
+    }
+  });
+
   it.each(BACKENDS)("[%s] runs inside a step arena (outputs and scratch from it) with the heap's results", (b) => {
     setBackend(b);
     const q = randn([2, 2, 70, 8], "float32"), k = randn([2, 2, 70, 8], "float32"), v = randn([2, 2, 70, 8], "float32");

@@ -103,8 +103,8 @@ export interface Kernels {
   geluForward(x: FloatArray, out: FloatArray, approximate: GeluApproximation, deriv?: FloatArray | null): void;
   /** slot += g·gelu′(x). */
   geluBackward(x: FloatArray, g: FloatArray, slot: FloatArray, approximate: GeluApproximation): void;
-  /** slot += a·b elementwise: a backward through a derivative the forward saved (GELU's). */
-  mulAccumulate(a: FloatArray, b: FloatArray, slot: FloatArray): void;
+  /** slot += a·b elementwise: a backward through a derivative the forward saved (GELU's); `assign`: slot = a·b + 0. */
+  mulAccumulate(a: FloatArray, b: FloatArray, slot: FloatArray, assign?: boolean): void;
 
   // ---- elementwise sums and layout moves ----
 

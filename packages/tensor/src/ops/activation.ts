@@ -70,6 +70,8 @@ export function gelu(x: Tensor, approximate: "none" | "tanh" = "none"): Tensor {
   const deriv = allocEmptyLike(x.data, x.size);
   kernels().geluForward(x.data, out, approximate, deriv);
   return fromOp(out, x.shape, [x], (g) => {
+    const fresh = freshGradSlot(x);
+    if (fresh) return kernels().mulAccumulate(g, deriv, fresh, true);
     const s = gradSlot(x);
     if (s) kernels().mulAccumulate(g, deriv, s);
   }, SAVES_NOTHING);

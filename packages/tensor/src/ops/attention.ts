@@ -3,8 +3,8 @@
  * scores, the masked softmax and the weighted sum of each (batch, head) in one pass over gemm
  * calls with offsets, and the backward the same way in one closure.
  */
-import { Tensor, fromOp, gradSlot, formatShape, isGradEnabled, type FloatArray, type TensorData } from "../tensor.js";
-import { allocFloat64, allocLike } from "../arena.js";
+import { Tensor, fromOp, freshGradSlot, gradSlot, formatShape, isGradEnabled, type FloatArray, type TensorData } from "../tensor.js";
+import { allocEmptyLike, allocFloat64, allocLike } from "../arena.js";
 import { gemm, kernels } from "../kernels/backend.js";
 import { expRow } from "../kernels/js/attention.js";
 
@@ -186,7 +186,8 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, optio
   const rowsPer = isCausal ? Math.min(CAUSAL_ROWS, T) : T;
   // E for the backward — or, when there will be none (inference), one block's scratch.
   const keep = isGradEnabled() && (q.requiresGrad || k.requiresGrad || v.requiresGrad || (attnMask?.requiresGrad ?? false));
-  const e = allocLike(qd, (keep ? heads * T : rowsPer) * S);
+  // Each block's gemm writes the [rows × keys] the rest reads: no zero-fill.
+  const e = allocEmptyLike(qd, (keep ? heads * T : rowsPer) * S);
   const inv = allocFloat64(heads * T); // 1 / Σⱼ E per query row (0 for a row with every key masked)
 
   for (let h = 0; h < heads; h++) {
@@ -219,10 +220,18 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, optio
   const inputs = attnMask ? [q, k, v, attnMask] : [q, k, v];
   // The backward reads q, k, v, the mask and `out` (rowsum(dO∘O)): all are checked for in-place changes.
   return fromOp(out, [...lead, T, Dv], inputs as Tensor<TensorData>[], (g) => {
-    const sq = gradSlot(q), sk = gradSlot(k), sv = gradSlot(v);
+    // A first producer's slot (freshGradSlot) is written by beta-0 gemms instead of zero-filled:
+    // dQ's rows are each block's own (S > 0: every block has keys); dK and dV only when one
+    // block covers every key (later blocks add to the first ones' rows).
+    const fq = S > 0 ? freshGradSlot(q) : null;
+    const whole = rowsPer >= T && (isCausal ? Math.min(T, S) : S) === S && S > 0;
+    const fk = whole ? freshGradSlot(k) : null, fv = whole ? freshGradSlot(v) : null;
+    const sq = fq ?? gradSlot(q), sk = fk ?? gradSlot(k), sv = fv ?? gradSlot(v);
+    const bq = fq ? 0 : 1, bk = fk ? 0 : 1, bv = fv ? 0 : 1;
     const sm = mask.kind === 2 ? gradSlot(attnMask as Tensor) : null;
-    const ds = sq !== null || sk !== null || sm !== null ? allocLike(qd, rowsPer * S) : null; // dP, then dS
-    const gs = sv !== null ? allocLike(qd, rowsPer * Dv) : null; // dO with each row times 1/Σ
+    // dP, then dS (the gemm writes each block's [rows × keys], all that is read); dO scaled by 1/Σ.
+    const ds = sq !== null || sk !== null || sm !== null ? allocEmptyLike(qd, rowsPer * S) : null;
+    const gs = sv !== null ? allocEmptyLike(qd, rowsPer * Dv) : null;
     for (let h = 0; h < heads; h++) {
       const qo = h * T * D, ko = h * S * D, vo = h * S * Dv, oo = h * T * Dv;
       const mh = mask.kind === 0 ? 0 : maskHeadOffset(mask, lead, h);
@@ -237,7 +246,7 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, optio
             const f = inv[h * T + i0 + i];
             for (let c = 0; c < Dv; c++) gs[i * Dv + c] = g[go + i * Dv + c] * f;
           }
-          gemm(true, false, keys, Dv, rows, 1, e, eo, S, gs, 0, Dv, 1, sv, vo, Dv);
+          gemm(true, false, keys, Dv, rows, 1, e, eo, S, gs, 0, Dv, bv, sv, vo, Dv);
         }
         if (ds === null) continue;
         // dP = dO·Vᵀ, then dS = P∘(dP − rowsum(dO∘O)) over it.
@@ -254,8 +263,8 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, optio
           }
         }
         // dQ += scale·dS·K, dK += scale·dSᵀ·Q
-        if (sq) gemm(false, false, rows, D, keys, scale, ds, 0, S, kd, ko, D, 1, sq, qo + i0 * D, D);
-        if (sk) gemm(true, false, keys, D, rows, scale, ds, 0, S, qd, qo + i0 * D, D, 1, sk, ko, D);
+        if (sq) gemm(false, false, rows, D, keys, scale, ds, 0, S, kd, ko, D, bq, sq, qo + i0 * D, D);
+        if (sk) gemm(true, false, keys, D, rows, scale, ds, 0, S, qd, qo + i0 * D, D, bk, sk, ko, D);
       }
     }
   }, inputs as Tensor<TensorData>[], true);

@@ -1,5 +1,5 @@
 /** Elementwise binary ops with NumPy/PyTorch broadcasting; each backward rule sits under its forward. */
-import { Tensor, fromOp, gradSlot, SAVES_NOTHING, type FloatArray } from "../tensor.js";
+import { Tensor, fromOp, freshGradSlot, gradSlot, SAVES_NOTHING, type FloatArray } from "../tensor.js";
 import { requireFloat } from "../dtype-check.js";
 import { broadcastIndex, broadcastShapes } from "../shape.js";
 import { allocEmptyLike, allocFloat32, allocFloat64 } from "../arena.js";
@@ -67,8 +67,13 @@ function addSubSame(p: Prepared, sign: number): Tensor {
   const { a, b, shape, out } = p;
   kernels().addArrays(a.data as FloatArray, b.data as FloatArray, out, sign);
   return fromOp(out, shape, [a, b], (g) => {
-    const sa = gradSlot(a);
-    if (sa) kernels().addArrays(sa, g, sa, 1);
+    // A's gradient is g itself: copied, not added to zeros, when this is its first producer.
+    const fa = freshGradSlot(a);
+    if (fa) fa.set(g);
+    else {
+      const sa = gradSlot(a);
+      if (sa) kernels().addArrays(sa, g, sa, 1);
+    }
     const sb = gradSlot(b);
     if (sb) kernels().addArrays(sb, g, sb, sign);
   }, SAVES_NOTHING);

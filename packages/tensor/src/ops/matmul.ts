@@ -1,5 +1,5 @@
 /** matmul (N-D, batched, broadcasting) and the fused linear layer op — both over the blocked gemm. */
-import { Tensor, fromOp, gradSlot, formatShape, shapeSize } from "../tensor.js";
+import { Tensor, fromOp, freshGradSlot, gradSlot, formatShape, shapeSize } from "../tensor.js";
 import { allocEmptyLike, allocFloat32, allocFloat64 } from "../arena.js";
 import { columnSum, gemm } from "../kernels/backend.js";
 import { broadcastIndex, broadcastShapes } from "../shape.js";
@@ -33,8 +33,9 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     const rows = nb * M;
     gemm(false, false, rows, N, K, 1, ad, 0, K, bd, 0, N, 0, out, 0, N);
     return fromOp(out, shape, [a, b], (g) => {
-      const sa = gradSlot(a); // dA += g · Bᵀ
-      if (sa) gemm(false, true, rows, K, N, 1, g, 0, N, bd, 0, N, 1, sa, 0, K);
+      // dA += g · Bᵀ (= when dA's first producer: beta 0 writes it whole, no zero-fill).
+      const fa = freshGradSlot(a), sa = fa ?? gradSlot(a);
+      if (sa) gemm(false, true, rows, K, N, 1, g, 0, N, bd, 0, N, fa ? 0 : 1, sa, 0, K);
       const sb = gradSlot(b); // dB += Aᵀ · g
       if (sb) gemm(true, false, K, N, rows, 1, ad, 0, K, g, 0, N, 1, sb, 0, N);
     });
@@ -79,8 +80,9 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   const inputs = bias ? [x, weight, bias] : [x, weight];
   const shape = [...x.shape.slice(0, -1), outF];
   return fromOp(out, shape, inputs, (g) => {
-    const sx = gradSlot(x);
-    if (sx) gemm(false, false, rows, inF, outF, 1, g, 0, outF, weight.data, 0, inF, 1, sx, 0, inF);
+    // dx += dy · W; as dx's first producer (freshGradSlot) beta 0 writes it whole: no zero-fill.
+    const fx = freshGradSlot(x), sx = fx ?? gradSlot(x);
+    if (sx) gemm(false, false, rows, inF, outF, 1, g, 0, outF, weight.data, 0, inF, fx ? 0 : 1, sx, 0, inF);
     const sw = gradSlot(weight);
     if (sw) gemm(true, false, outF, inF, rows, 1, g, 0, outF, x.data, 0, inF, 1, sw, 0, inF);
     const sb = bias ? gradSlot(bias) : null;

@@ -93,8 +93,9 @@ export function geluBackward(x: FloatArray, g: FloatArray, slot: FloatArray, app
 }
 
 /** slot += a·b elementwise (a backward through a saved derivative, GELU's). */
-export function mulAccumulate(a: FloatArray, b: FloatArray, slot: FloatArray): void {
+export function mulAccumulate(a: FloatArray, b: FloatArray, slot: FloatArray, assign = false): void {
   const n = slot.length;
   if (a.length !== n || b.length !== n) throw new Error(`mulAccumulate: a, b and slot must have equal lengths, got ${a.length}, ${b.length}, ${n}`);
-  for (let i = 0; i < n; i++) slot[i] += a[i] * b[i];
+  if (assign) for (let i = 0; i < n; i++) slot[i] = a[i] * b[i] + 0;
+  else for (let i = 0; i < n; i++) slot[i] += a[i] * b[i];
 }

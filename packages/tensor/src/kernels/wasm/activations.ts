@@ -76,8 +76,8 @@ export const activationKernels = {
     this.exports.geluForwardDeriv(x, out, deriv, n, approximate === "tanh" ? 1 : 0);
   },
   /** slot[i] += a[i]·b[i] for n float32 elements at byte addresses. */
-  mulAccumulatePtr(this: WasmKernels, a: number, b: number, slot: number, n: number): void {
-    this.exports.mulAccumulate(a, b, slot, n);
+  mulAccumulatePtr(this: WasmKernels, a: number, b: number, slot: number, n: number, assign = false): void {
+    this.exports.mulAccumulate(a, b, slot, n, assign ? 1 : 0);
   },
 
   // ---- array level ----
@@ -167,10 +167,10 @@ export const activationKernels = {
     this.geluBackwardPtr(this.ptrs[0], this.ptrs[1], this.ptrs[2], x.length, approximate);
     this.unstage(slot, 2);
   },
-  /** slot += a·b elementwise, in float32 (a product rounded, then the sum). */
-  mulAccumulate(this: WasmKernels, a: Float32Array, b: Float32Array, slot: Float32Array): void {
+  /** slot += a·b elementwise, in float32 (a product rounded, then the sum); `assign`: slot = a·b + 0. */
+  mulAccumulate(this: WasmKernels, a: Float32Array, b: Float32Array, slot: Float32Array, assign = false): void {
     if (!binaryIn(this, "mulAccumulate", a, b, slot)) return;
-    this.mulAccumulatePtr(this.ptrs[0], this.ptrs[1], this.ptrs[2], a.length);
+    this.mulAccumulatePtr(this.ptrs[0], this.ptrs[1], this.ptrs[2], a.length, assign);
     this.unstage(slot, 2);
   },
 };

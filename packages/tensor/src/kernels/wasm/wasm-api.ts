@@ -36,7 +36,7 @@ export interface KernelExports {
   geluForward(x: number, out: number, n: number, approximate: number): void;
   geluBackward(x: number, g: number, slot: number, n: number, approximate: number): void;
   geluForwardDeriv(x: number, out: number, deriv: number, n: number, approximate: number): void;
-  mulAccumulate(a: number, b: number, slot: number, n: number): void;
+  mulAccumulate(a: number, b: number, slot: number, n: number, assign: number): void;
   attentionRowsForward(e: number, rows: number, keys: number, stride: number, first: number, causal: number, inv: number): void;
   attentionRowsBackward(e: number, ds: number, rows: number, keys: number, stride: number, g: number, o: number, dv: number, inv: number): void;
   winogradWeights(w: number, cOut: number, cIn: number, flip: number, u: number): void;
