@@ -1,8 +1,9 @@
 // im2col / col2im over float32 at byte pointers: the contract of src/kernels/js/conv.ts (one
 // sample's c channels [c, h, w] ↔ col [c·kh·kw, oh·ow]; col2im accumulates). A stride-1 row is
-// one f32x4 copy loop (im2col; a whole plane as one run when the output is as wide as the input) or one f32x4 add loop (col2im) between its zero-padded ends;
-// other strides go element by element.
-import { copy, zeros } from "./moves";
+// one f32x4 copy loop (im2col; a whole plane as one run when the output is as wide as the
+// input) or one f32x4 add loop (col2im) between its zero-padded ends; other strides go element
+// by element.
+import { accumulate, copy, zeros } from "./moves";
 
 /** Columns [j0, j1) of an output row whose input column oj + shift lies in [0, w) (stride 1). */
 @inline function validLo(shift: i32): i32 {
@@ -91,17 +92,7 @@ export function col2im(
           if (sw == 1) {
             const j0 = min(validLo(shift), ow);
             const j1 = max(validHi(shift, w, ow), j0);
-            const d = dst + (<usize>(j0 + shift) << 2), s = o + (<usize>j0 << 2);
-            const n = j1 - j0;
-            let j = 0;
-            for (; j + 4 <= n; j += 4) {
-              const b = <usize>j << 2;
-              v128.store(d + b, f32x4.add(v128.load(d + b), v128.load(s + b)));
-            }
-            for (; j < n; j++) {
-              const b = <usize>j << 2;
-              store<f32>(d + b, load<f32>(d + b) + load<f32>(s + b));
-            }
+            accumulate(dst + (<usize>(j0 + shift) << 2), o + (<usize>j0 << 2), j1 - j0);
           } else {
             for (let oj = 0; oj < ow; oj++) {
               const iw = oj * sw + shift;

@@ -15,10 +15,8 @@ export function relu(x: Tensor): Tensor {
   const out = allocEmptyLike(x.data, x.size);
   kernels().reluForward(x.data, out);
   return fromOp(out, x.shape, [x], (g) => {
-    const fresh = freshGradSlot(x);
-    if (fresh) return kernels().reluBackward(x.data, g, fresh, true);
-    const s = gradSlot(x);
-    if (s) kernels().reluBackward(x.data, g, s);
+    const fresh = freshGradSlot(x), s = fresh ?? gradSlot(x);
+    if (s) kernels().reluBackward(x.data, g, s, fresh !== null);
   });
 }
 
@@ -70,10 +68,8 @@ export function gelu(x: Tensor, approximate: "none" | "tanh" = "none"): Tensor {
   const deriv = allocEmptyLike(x.data, x.size);
   kernels().geluForward(x.data, out, approximate, deriv);
   return fromOp(out, x.shape, [x], (g) => {
-    const fresh = freshGradSlot(x);
-    if (fresh) return kernels().mulAccumulate(g, deriv, fresh, true);
-    const s = gradSlot(x);
-    if (s) kernels().mulAccumulate(g, deriv, s);
+    const fresh = freshGradSlot(x), s = fresh ?? gradSlot(x);
+    if (s) kernels().mulAccumulate(g, deriv, s, fresh !== null);
   }, SAVES_NOTHING);
 }
 

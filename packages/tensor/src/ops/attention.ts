@@ -224,7 +224,7 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, optio
     // dQ's rows are each block's own (S > 0: every block has keys); dK and dV only when one
     // block covers every key (later blocks add to the first ones' rows).
     const fq = S > 0 ? freshGradSlot(q) : null;
-    const whole = rowsPer >= T && (isCausal ? Math.min(T, S) : S) === S && S > 0;
+    const whole = S > 0 && rowsPer >= T && (!isCausal || T >= S);
     const fk = whole ? freshGradSlot(k) : null, fv = whole ? freshGradSlot(v) : null;
     const sq = fq ?? gradSlot(q), sk = fk ?? gradSlot(k), sv = fv ?? gradSlot(v);
     const bq = fq ? 0 : 1, bk = fk ? 0 : 1, bv = fv ? 0 : 1;

@@ -71,10 +71,8 @@ export function maxPool2d(x: Tensor, kernelSize: number | readonly number[], opt
   const argmax = allocEmptyInt32(n);
   kernels().maxPool2dForward(x.data, planes, g, out, argmax);
   return fromOp(out, outShape(x, g.oh, g.ow), [x], (gy) => {
-    const fresh = freshGradSlot(x);
-    if (fresh) return kernels().maxPool2dBackward(gy, argmax, planes, g, fresh, true);
-    const sx = gradSlot(x);
-    if (sx) kernels().maxPool2dBackward(gy, argmax, planes, g, sx);
+    const fresh = freshGradSlot(x), sx = fresh ?? gradSlot(x);
+    if (sx) kernels().maxPool2dBackward(gy, argmax, planes, g, sx, fresh !== null);
   }, SAVES_NOTHING);
 }
 

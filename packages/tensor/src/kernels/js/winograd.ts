@@ -66,6 +66,7 @@ export function winogradInput(x: FloatArray, n: number, c: number, h: number, w:
     }
   }
 }
+/** One tile's 16 values (Bᵀ·d in winogradInput, M in winogradOutput), reused: no allocation per tile. */
 const cols = new Float64Array(16);
 
 /** See Kernels.winogradOutput. */
@@ -80,17 +81,17 @@ export function winogradOutput(m: FloatArray, n: number, c: number, h: number, w
       let p = o * T + s * tiles;
       for (let ti = 0; ti < th; ti++) {
         for (let tj = 0; tj < tw; tj++, p++) {
-          const e = (k: number): number => m[k * st + p];
-          const u0 = f(f(e(0) + e(4)) + e(8)), u1 = f(f(e(1) + e(5)) + e(9)), u2 = f(f(e(2) + e(6)) + e(10)), u3 = f(f(e(3) + e(7)) + e(11));
-          const l0 = f(f(e(4) - e(8)) - e(12)), l1 = f(f(e(5) - e(9)) - e(13)), l2 = f(f(e(6) - e(10)) - e(14)), l3 = f(f(e(7) - e(11)) - e(15));
+          for (let k = 0; k < 16; k++) cols[k] = m[k * st + p];
+          const e = cols;
+          const u0 = f(f(e[0] + e[4]) + e[8]), u1 = f(f(e[1] + e[5]) + e[9]), u2 = f(f(e[2] + e[6]) + e[10]), u3 = f(f(e[3] + e[7]) + e[11]);
+          const l0 = f(f(e[4] - e[8]) - e[12]), l1 = f(f(e[5] - e[9]) - e[13]), l2 = f(f(e[6] - e[10]) - e[14]), l3 = f(f(e[7] - e[11]) - e[15]);
           const y00 = f(f(u0 + u1) + u2), y01 = f(f(u1 - u2) - u3), y10 = f(f(l0 + l1) + l2), y11 = f(f(l1 - l2) - l3);
-          const r = 2 * ti, q = 2 * tj;
-          const put = (i: number, val: number): void => { y[dst + i] = accumulate ? y[dst + i] + val : val; };
-          put(r * w + q, y00);
-          if (q + 1 < w) put(r * w + q + 1, y01);
+          const r = 2 * ti, q = 2 * tj, o0 = dst + r * w + q, o1 = o0 + w;
+          y[o0] = accumulate ? y[o0] + y00 : y00;
+          if (q + 1 < w) y[o0 + 1] = accumulate ? y[o0 + 1] + y01 : y01;
           if (r + 1 < h) {
-            put((r + 1) * w + q, y10);
-            if (q + 1 < w) put((r + 1) * w + q + 1, y11);
+            y[o1] = accumulate ? y[o1] + y10 : y10;
+            if (q + 1 < w) y[o1 + 1] = accumulate ? y[o1 + 1] + y11 : y11;
           }
         }
       }

@@ -147,7 +147,7 @@ export const activationKernels = {
    * geluBackward would multiply g by.
    */
   geluForward(this: WasmKernels, x: Float32Array, out: Float32Array, approximate: GeluApproximation, deriv: Float32Array | null = null): void {
-    if (deriv === null || deriv === undefined) {
+    if (deriv === null) {
       if (!unaryIn(this, "geluForward", x, out)) return;
       this.geluForwardPtr(this.ptrs[0], this.ptrs[1], x.length, approximate);
       this.unstage(out, 1);

@@ -4,13 +4,8 @@
  * parallel engine's step arena); the op passes offsets into a whole batch's buffers, which
  * staging would copy per head, so the wasm backend sends any other call to the js kernels.
  */
+import { heldAt as at } from "./core.js";
 import type { WasmKernels } from "./kernels.js";
-
-/** Byte address of element `off` of a held array. */
-function at(k: WasmKernels, a: Float32Array | Float64Array, off: number, name: string): number {
-  if (!k.holds(a)) throw new Error(`WasmKernels.${name}: every operand must lie in this instance's memory (the attention row kernels run in place only)`);
-  return a.byteOffset + a.BYTES_PER_ELEMENT * off;
-}
 
 export const attentionKernels = {
   /** See Kernels.attentionRowsForward (exp: Cephes expf, sums in float64). */

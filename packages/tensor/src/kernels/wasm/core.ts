@@ -62,6 +62,18 @@ function cachedView<T extends Float32Array | Float64Array>(cache: Map<number, Ma
 }
 
 /**
+ * Byte address of element `off` of `a`, for the kernels that run in place only (the recurrent
+ * cells, attention's row passes: they take offsets into a whole batch's buffers, which staging
+ * would copy per call); 0 for null (those kernels read a flag instead). Throws when `a` is not in
+ * `k`'s memory.
+ */
+export function heldAt(k: WasmKernelsCore, a: Float32Array | Float64Array | null, off: number, name: string): number {
+  if (a === null) return 0;
+  if (!k.holds(a)) throw new Error(`WasmKernels.${name}: every operand must lie in this instance's memory (the kernel runs in place only)`);
+  return a.byteOffset + a.BYTES_PER_ELEMENT * off;
+}
+
+/**
  * One linear memory and this instance's scratch range in it, with the staging that the
  * array-level calls of every kernel family share: {@link stage} places a call's operands
  * (in place, or copied into scratch) and {@link unstage} copies results back. No kernels of

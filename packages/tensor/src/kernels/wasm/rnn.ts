@@ -5,14 +5,8 @@
  * step arena does) — staging a sequence's buffers every step would copy O(T) per step, so the
  * wasm backend sends any other call to the js kernels (wasm-kernels.ts: `inPlace`).
  */
+import { heldAt as at } from "./core.js";
 import type { WasmKernels } from "./kernels.js";
-
-/** Byte address of element `off` of a held array (0 for null: the kernels read a flag instead). */
-function at(k: WasmKernels, a: Float32Array | null, off: number, name: string): number {
-  if (a === null) return 0;
-  if (!k.holds(a)) throw new Error(`WasmKernels.${name}: every operand must lie in this instance's memory (the cell kernels run in place only)`);
-  return a.byteOffset + 4 * off;
-}
 
 export const rnnKernels = {
   lstmCellForward(
